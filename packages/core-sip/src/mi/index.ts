@@ -1,0 +1,10 @@
+export * from './types.js';
+export { MiRegistryImpl, MiRegistryError } from './registry.js';
+export { handleJsonRpc, rpcError } from './jsonrpc.js';
+export type { JsonRpcId, JsonRpcResponse, JsonRpcSuccess, JsonRpcFailure } from './jsonrpc.js';
+export { startMiHttp, isLoopback, MiHttpError } from './http.js';
+export type { MiHttpOptions, MiHttpServer } from './http.js';
+export { registerCoreMi, ctime } from './core-commands.js';
+export type { CoreMiDeps } from './core-commands.js';
+export { miCall, parseMiArgs } from './client.js';
+export type { MiCallOptions } from './client.js';
