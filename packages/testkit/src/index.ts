@@ -1,0 +1,7 @@
+// Test harness: real servers on loopback for the storage drivers' tests, and small helpers.
+export { freePort } from './ports.js';
+export { which, sippAvailable } from './which.js';
+export { sleep, waitFor } from './process.js';
+export type { ServerHandle } from './server.js';
+export { startMariaDb, type MariaDbServer } from './mariadb.js';
+export { startRedis, type RedisServer } from './redis.js';

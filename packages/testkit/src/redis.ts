@@ -1,0 +1,106 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports.js';
+import { exited, sleep, spawnServer, terminate, waitFor } from './process.js';
+import type { ServerHandle } from './server.js';
+
+const REDIS_SERVER = process.env['TSIPS_REDIS_SERVER'] ?? 'redis-server';
+
+export interface RedisServer extends ServerHandle {
+  /** `redis://127.0.0.1:<port>/0`. */
+  readonly url: string;
+}
+
+/** True when a PING on a fresh connection gets +PONG (the server is up and not loading). */
+function pings(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: '127.0.0.1', port });
+    let buf = '';
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(1000, () => done(false));
+    sock.once('error', () => done(false));
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (b: Buffer) => {
+      buf += b.toString();
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+    });
+  });
+}
+
+/** Starts a throwaway redis-server on 127.0.0.1 and a free port, without persistence. */
+export async function startRedis(): Promise<RedisServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'tsips-redis-'));
+  const logFile = join(dir, 'redis.log');
+  let port = 0;
+  let child: ChildProcess | undefined;
+
+  const args = (): string[] => [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--save', '',
+    '--appendonly', 'no',
+    '--dir', dir,
+    '--logfile', logFile,
+    '--daemonize', 'no',
+  ];
+  const logTail = async (): Promise<string> =>
+    (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-10).join('\n');
+
+  const up = async (): Promise<void> => {
+    if (child && child.exitCode === null && child.signalCode === null) return;
+    const proc = spawnServer(REDIS_SERVER, args());
+    child = proc;
+    let died = false;
+    void exited(proc).then(() => (died = true));
+    await waitFor(
+      async () => {
+        if (died) throw new Error(`redis-server exited while starting on port ${port}:\n${await logTail()}`);
+        return pings(port);
+      },
+      15_000,
+      () => `redis-server on 127.0.0.1:${port} did not answer PING`,
+    );
+  };
+
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      await up();
+      break;
+    } catch (err) {
+      if (attempt >= 3 || !/already in use/i.test(await logTail())) {
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
+    }
+  }
+
+  const down = async (): Promise<void> => {
+    if (child) await terminate(child, 'SIGTERM', 10_000);
+  };
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    port,
+    dir,
+    down,
+    up,
+    async restart(downMs = 0) {
+      await down();
+      if (downMs > 0) await sleep(downMs);
+      await up();
+    },
+    async kill() {
+      if (child) await terminate(child, 'SIGKILL', 5_000);
+    },
+    async stop() {
+      await down();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
