@@ -61,6 +61,8 @@ export interface TransportLimits {
   maxMessageSize: number;
   /** Idle TCP/TLS connections are closed after this many ms (default 120000, OpenSIPS tcp_connection_lifetime). */
   connectionLifetimeMs: number;
+  /** An outgoing TCP/TLS connect (with the TLS handshake) fails after this many ms (default 10000). */
+  connectTimeoutMs?: number;
 }
 
 export type MessageHandler = (data: Buffer, rinfo: ReceiveInfo) => void;
