@@ -86,6 +86,32 @@ export interface ModuleContext<P extends ParamShape = ParamShape> {
   cachedb(url: string | undefined): Promise<CacheDb>;
   /** The server this module runs in: transports, routes, core hooks. */
   readonly core: import('../server/types.js').CoreServices;
+  /**
+   * The slot registry for one kind of object (`transaction`, `dialog`), shared by every module of the
+   * server. The owning module creates each object's slot array with it; others register their slots,
+   * during init only: the loader seals every registry before start.
+   */
+  slots<Owner extends SlotOwner>(kind: string): Slots<Owner>;
+}
+
+/** An object that carries per-module slots (a transaction, a dialog): one fixed-size array. */
+export interface SlotOwner {
+  readonly slots: unknown[];
+}
+
+/** One module's slot on every object of a kind; keep the handle, it is an array index. */
+export interface Slot<T, Owner extends SlotOwner = SlotOwner> {
+  readonly name: string;
+  get(owner: Owner): T;
+  set(owner: Owner, value: T): void;
+}
+
+export interface Slots<Owner extends SlotOwner = SlotOwner> {
+  readonly kind: string;
+  /** Registers a slot; every object created afterwards starts with `init()` in it. Throws E_SLOT_AFTER_START once sealed. */
+  register<T>(name: string, init: () => T): Slot<T, Owner>;
+  /** The slot array for a new owner object (`this.slots = registry.create()` in its constructor). */
+  create(): unknown[];
 }
 
 export interface ModuleStats {
