@@ -25,7 +25,7 @@ export function parseListen(spec: string): ListenSpec {
   if (text === '') fail('empty listen declaration');
 
   // `<socket> as <advertised>`
-  const parts = text.split(/\s+as\s+/i);
+  const parts = text.split(/\s+as(?:\s+|$)/i);
   if (parts.length > 2) fail('"as" given more than once');
   const main = parts[0] ?? '';
   const advertised = parts[1];
