@@ -1,0 +1,263 @@
+import { latin1 } from './chars.js';
+import { Hdr, STRIDE, headerIdFromName } from './header-names.js';
+import type { SipMessage } from './message.js';
+import { nextListComma } from './headers/split.js';
+
+/** One header line of the output: a span of the original message (possibly trimmed or with a new value) or new text. */
+interface Line {
+  /** Header number (-1 unknown). */
+  id: number;
+  /** Lower-cased name for unknown headers ('' for known ones). */
+  lname: string;
+  /** Original span [start, end) including the line end; -1 for new lines. */
+  start: number;
+  end: number;
+  valueStart: number;
+  valueEnd: number;
+  /** Where the kept values begin after popping leading ones (== valueStart when none were popped). */
+  cut: number;
+  /** Replacement value for an original line. */
+  value: string | undefined;
+  /** Whole text of a new line, CRLF included. */
+  text: string | undefined;
+}
+
+function newLine(name: string, value: string): Line {
+  const id = headerIdFromName(name);
+  return { id, lname: id >= 0 ? '' : name.toLowerCase(), start: -1, end: -1, valueStart: -1, valueEnd: -1, cut: -1, value: undefined, text: `${name}: ${value}\r\n` };
+}
+
+/**
+ * A set of edits over a received message, for proxies and B2BUAs. Operations are applied to a list of line
+ * descriptors that point into the original buffer; `toBuffer()` copies untouched bytes as they were with a
+ * single Buffer.concat. Chainable; independent of any other edit of the same message.
+ */
+export class MessageEdit {
+  private readonly msg: SipMessage;
+  private lines: Line[] | undefined;
+  private ruri: string | undefined;
+  private body: Buffer | undefined;
+
+  constructor(msg: SipMessage) {
+    this.msg = msg;
+    this.lines = undefined;
+    this.ruri = undefined;
+    this.body = undefined;
+  }
+
+  private list(): Line[] {
+    if (this.lines === undefined) {
+      const m = this.msg;
+      const idx = m.idx;
+      const out: Line[] = new Array<Line>(m.count);
+      for (let k = 0; k < m.count; k++) {
+        const b = k * STRIDE;
+        const id = idx[b] as number;
+        out[k] = {
+          id,
+          lname: id >= 0 ? '' : m.nameAt(k).toLowerCase(),
+          start: idx[b + 1] as number,
+          end: idx[b + 6] as number,
+          valueStart: idx[b + 3] as number,
+          valueEnd: idx[b + 4] as number,
+          cut: idx[b + 3] as number,
+          value: undefined,
+          text: undefined,
+        };
+      }
+      this.lines = out;
+    }
+    return this.lines;
+  }
+
+  private indexOf(name: string): number {
+    const id = headerIdFromName(name);
+    const lname = id >= 0 ? '' : name.toLowerCase();
+    const lines = this.list();
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i] as Line;
+      if (l.id === id && l.lname === lname) return i;
+    }
+    return -1;
+  }
+
+  /** Replaces the Request-URI (requests only). */
+  setRuri(uri: string): this {
+    if (!this.msg.isRequest) throw new Error('setRuri on a response');
+    this.ruri = uri;
+    return this;
+  }
+
+  /** Adds a Via line above all others (RFC 3261 16.6 step 8). */
+  pushVia(value: string): this {
+    return this.insertBefore('Via', 'Via', value);
+  }
+
+  /** Removes the top Via value, even when it shares its line with other values (responses, RFC 3261 16.7). */
+  popVia(): this {
+    this.popFirstValue(Hdr.Via);
+    return this;
+  }
+
+  /** Removes the first Route value (loose routing, RFC 3261 16.12). */
+  popRoute(): this {
+    this.popFirstValue(Hdr.Route);
+    return this;
+  }
+
+  /** Adds a header line at the top of the headers or after the last one. */
+  addHeader(name: string, value: string, where: 'top' | 'bottom' = 'bottom'): this {
+    const lines = this.list();
+    if (where === 'top') lines.unshift(newLine(name, value));
+    else lines.push(newLine(name, value));
+    return this;
+  }
+
+  /** Adds `newName: value` before the first `name` line, or at the top when there is none (e.g. Record-Route). */
+  insertBefore(name: string, newName: string, value: string): this {
+    const i = this.indexOf(name);
+    this.list().splice(i < 0 ? 0 : i, 0, newLine(newName, value));
+    return this;
+  }
+
+  /** Removes every line of that header. */
+  removeHeader(name: string): this {
+    const id = headerIdFromName(name);
+    const lname = id >= 0 ? '' : name.toLowerCase();
+    this.lines = this.list().filter((l) => l.id !== id || l.lname !== lname);
+    return this;
+  }
+
+  /** Replaces all lines of that header with one `name: value` line where the first was (at the bottom when none). */
+  replaceHeader(name: string, value: string): this {
+    const i = this.indexOf(name);
+    if (i < 0) return this.addHeader(name, value);
+    const line = newLine(name, value);
+    this.removeHeader(name);
+    (this.lines as Line[]).splice(i, 0, line);
+    return this;
+  }
+
+  /** Sets the Max-Forwards value in place (keeping the name as written), or adds the header. */
+  setMaxForwards(n: number): this {
+    return this.setValue(Hdr.MaxForwards, 'Max-Forwards', String(n));
+  }
+
+  /** Replaces the body, fixing Content-Length; sets Content-Type when given, drops it for an empty body. */
+  setBody(body: Buffer, contentType?: string): this {
+    this.body = body;
+    this.setValue(Hdr.ContentLength, 'Content-Length', String(body.length));
+    if (contentType !== undefined) this.setValue(Hdr.ContentType, 'Content-Type', contentType);
+    else if (body.length === 0) this.removeHeader('Content-Type');
+    return this;
+  }
+
+  /** The edited message. Without any edit this is a view of the original bytes up to the end of the body. */
+  toBuffer(): Buffer {
+    const m = this.msg;
+    const raw = m.raw;
+    if (this.lines === undefined && this.ruri === undefined && this.body === undefined) return raw.subarray(0, m.bodyEnd);
+    const parts: Buffer[] = [];
+    let pending = '';
+    // Contiguous spans of the original are merged so an edit of a few lines yields a few slices.
+    let spanStart = 0;
+    let spanEnd = 0;
+    const flushSpan = (): void => {
+      if (spanEnd > spanStart) parts.push(raw.subarray(spanStart, spanEnd));
+      spanStart = spanEnd = 0;
+    };
+    const addRaw = (s: number, e: number): void => {
+      if (pending !== '') {
+        flushSpan();
+        parts.push(Buffer.from(pending, 'utf8'));
+        pending = '';
+      }
+      if (e <= s) return;
+      if (spanEnd === s && spanEnd > spanStart) spanEnd = e;
+      else {
+        flushSpan();
+        spanStart = s;
+        spanEnd = e;
+      }
+    };
+    const addText = (t: string): void => {
+      flushSpan();
+      pending += t;
+    };
+    if (this.ruri !== undefined) {
+      addRaw(0, m.ruriStart);
+      addText(this.ruri);
+      addRaw(m.ruriEnd, m.headersStart);
+    } else {
+      addRaw(0, m.headersStart);
+    }
+    if (this.lines === undefined) {
+      addRaw(m.headersStart, m.headersEnd);
+    } else {
+      for (const l of this.lines) {
+        if (l.text !== undefined) addText(l.text);
+        else if (l.value !== undefined) {
+          addRaw(l.start, l.valueStart);
+          addText(l.value);
+          addRaw(l.valueEnd, l.end);
+        } else if (l.cut !== l.valueStart) {
+          addRaw(l.start, l.valueStart);
+          addRaw(l.cut, l.end);
+        } else addRaw(l.start, l.end);
+      }
+    }
+    addRaw(m.headersEnd, m.bodyStart);
+    if (this.body === undefined) addRaw(m.bodyStart, m.bodyEnd);
+    else {
+      addRaw(0, 0);
+      flushSpan();
+      if (this.body.length > 0) parts.push(this.body);
+    }
+    addRaw(0, 0);
+    flushSpan();
+    return parts.length === 1 ? Buffer.from(parts[0] as Buffer) : Buffer.concat(parts);
+  }
+
+  private setValue(id: number, name: string, value: string): this {
+    const lines = this.list();
+    let first = true;
+    this.lines = lines.filter((l) => {
+      if (l.id !== id) return true;
+      if (!first) return false;
+      first = false;
+      if (l.text !== undefined) l.text = `${name}: ${value}\r\n`;
+      else l.value = value;
+      return true;
+    });
+    if (first) this.lines.push(newLine(name, value));
+    return this;
+  }
+
+  private popFirstValue(id: number): void {
+    const lines = this.list();
+    const i = lines.findIndex((l) => l.id === id);
+    if (i < 0) return;
+    const l = lines[i] as Line;
+    if (l.text !== undefined || l.value !== undefined) {
+      // A line this edit wrote: drop it whole (it holds one value).
+      lines.splice(i, 1);
+      return;
+    }
+    const raw = this.msg.raw;
+    // latin1 keeps one character per byte, so string positions are byte offsets from `cut`.
+    const rest = latin1(raw, l.cut, l.valueEnd);
+    const comma = nextListComma(rest, 0);
+    if (comma < 0) {
+      lines.splice(i, 1);
+      return;
+    }
+    let next = l.cut + comma + 1;
+    while (next < l.valueEnd) {
+      const c = raw[next];
+      if (c !== 32 && c !== 9 && c !== 13 && c !== 10) break;
+      next++;
+    }
+    if (next >= l.valueEnd) lines.splice(i, 1);
+    else l.cut = next;
+  }
+}

@@ -1,0 +1,107 @@
+import { TOKEN, isWs, parseUint } from '../chars.js';
+import { SipParseError, headerError } from '../parse-error.js';
+import { Params, parseParams } from './params.js';
+
+/** One Via value (RFC 3261 20.42): `SIP/2.0/UDP host:port;branch=...;received=...;rport`. */
+export class Via {
+  /** `SIP/2.0` (protocol name and version, LWS removed). */
+  readonly protocol: string;
+  /** Upper-cased transport: UDP, TCP, TLS, SCTP, WS, WSS or whatever was written. */
+  readonly transport: string;
+  /** sent-by host as written (IPv6 keeps brackets). */
+  readonly host: string;
+  readonly port: number | undefined;
+  readonly params: Params;
+  readonly branch: string | undefined;
+  readonly received: string | undefined;
+  /** RFC 3581: `null` when present without a value (a request asking for it), the number once filled in. */
+  readonly rport: number | null | undefined;
+  readonly maddr: string | undefined;
+  /** The value as received (unfolded). */
+  readonly raw: string;
+
+  constructor(protocol: string, transport: string, host: string, port: number | undefined, params: Params, raw: string) {
+    this.protocol = protocol;
+    this.transport = transport;
+    this.host = host;
+    this.port = port;
+    this.params = params;
+    this.branch = params.get('branch') ?? undefined;
+    this.received = params.get('received') ?? undefined;
+    const rp = params.get('rport');
+    this.rport = rp === undefined || rp === null ? rp : parseUint(rp);
+    this.maddr = params.get('maddr') ?? undefined;
+    this.raw = raw;
+  }
+}
+
+/** Formats a Via value from its parts (used when a Via is rebuilt with received/rport filled in). */
+export function formatVia(v: Via): string {
+  return `${v.protocol}/${v.transport} ${v.host}${v.port !== undefined ? ':' + v.port : ''}${v.params.toString()}`;
+}
+
+function skipWs(s: string, i: number): number {
+  while (i < s.length && isWs(s.charCodeAt(i))) i++;
+  return i;
+}
+
+function token(s: string, i: number): number {
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c > 255 || TOKEN[c] !== 1) break;
+    i++;
+  }
+  return i;
+}
+
+/** Parses one Via value. `base` is its offset in the message, for error positions. */
+export function parseVia(text: string, base = 0): Via {
+  const err = (what: string, pos: number): SipParseError => headerError('E_PARSE_VIA', 'Via', base + pos, what);
+  let i = skipWs(text, 0);
+  if (i >= text.length) throw err('empty value', i);
+  let e = token(text, i);
+  if (e === i) throw err('missing protocol name', i);
+  const name = text.slice(i, e);
+  i = skipWs(text, e);
+  if (text.charCodeAt(i) !== 47) throw err('expected "/" after protocol name', i);
+  i = skipWs(text, i + 1);
+  e = token(text, i);
+  if (e === i) throw err('missing protocol version', i);
+  const version = text.slice(i, e);
+  i = skipWs(text, e);
+  if (text.charCodeAt(i) !== 47) throw err('expected "/" after protocol version', i);
+  i = skipWs(text, i + 1);
+  e = token(text, i);
+  if (e === i) throw err('missing transport', i);
+  const transport = text.slice(i, e).toUpperCase();
+  i = skipWs(text, e);
+  const hs = i;
+  if (text.charCodeAt(i) === 91) {
+    const close = text.indexOf(']', i);
+    if (close < 0) throw err('unterminated IPv6 reference in sent-by', i);
+    i = close + 1;
+  } else {
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      const l = c | 0x20;
+      if (!((l >= 97 && l <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 95)) break;
+      i++;
+    }
+  }
+  if (i === hs) throw err('missing sent-by host', hs);
+  const host = text.slice(hs, i);
+  let port: number | undefined;
+  i = skipWs(text, i);
+  if (text.charCodeAt(i) === 58) {
+    i = skipWs(text, i + 1);
+    const ps = i;
+    while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+    const p = parseUint(text.slice(ps, i));
+    if (p < 0 || p > 65535) throw err('sent-by port is not a number in 0-65535', ps);
+    port = p;
+  }
+  const params = parseParams(text, i, 59, err);
+  const via = new Via(`${name}/${version}`, transport, host, port, params, text);
+  if (via.rport !== null && via.rport !== undefined && (via.rport < 0 || via.rport > 65535)) throw err('bad rport value', i);
+  return via;
+}

@@ -1,0 +1,20 @@
+// Public surface of the SIP message layer: parser, lazy header accessors, editor and builders.
+export { parseMessage } from './parse.js';
+export type { ParseLimits } from './limits.js';
+export { DEFAULT_PARSE_LIMITS } from './limits.js';
+export { SipParseError } from './parse-error.js';
+export { SipMessage } from './message.js';
+export { MessageEdit } from './edit.js';
+export { buildRequest, buildResponse, generateBranch, generateCallId, generateTag, reasonPhrase } from './build.js';
+export type { RequestOptions, ResponseOptions } from './build.js';
+export { Params, unquote } from './headers/params.js';
+export { Via, formatVia, parseVia } from './headers/via.js';
+export { Contact, NameAddr } from './headers/name-addr.js';
+export { DigestChallenge, DigestCredentials, parseChallenge, parseCredentials } from './headers/auth.js';
+export type { CSeq } from './headers/cseq.js';
+export { parseCSeq } from './headers/cseq.js';
+export type { EventHeader } from './headers/event.js';
+export { parseEvent } from './headers/event.js';
+export { parseSipDate } from './headers/date.js';
+export { splitList } from './headers/split.js';
+export { CANONICAL_NAMES, headerIdFromName } from './header-names.js';

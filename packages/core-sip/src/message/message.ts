@@ -1,0 +1,525 @@
+import { eqi, isWs, parseUint, trimLws, utf8 } from './chars.js';
+import { CANONICAL_NAMES, Hdr, STRIDE, headerIdFromName } from './header-names.js';
+import { SipParseError, headerError } from './parse-error.js';
+import { DigestChallenge, DigestCredentials, parseChallenge, parseCredentials } from './headers/auth.js';
+import { parseCSeq } from './headers/cseq.js';
+import type { CSeq } from './headers/cseq.js';
+import { parseSipDate } from './headers/date.js';
+import { parseEvent } from './headers/event.js';
+import type { EventHeader } from './headers/event.js';
+import { Contact, NameAddr } from './headers/name-addr.js';
+import { nextListComma, splitList } from './headers/split.js';
+import { parseVia } from './headers/via.js';
+import type { Via } from './headers/via.js';
+import { parseNameAddr, parseNameAddrParts } from '../uri/name-addr.js';
+import { parseUri } from '../uri/uri.js';
+import type { SipUri } from '../uri/uri.js';
+import { MessageEdit } from './edit.js';
+
+
+// Bits of SipMessage.done: which lazily computed values are cached (for values that may be undefined).
+const D_MAXFWD = 1;
+const D_CTYPE = 2;
+const D_EXPIRES = 4;
+const D_EVENT = 8;
+const D_DATE = 16;
+const D_CONTACTS = 32;
+
+/**
+ * A received SIP message. The parser fills the start line and an index of header positions; every header is
+ * decoded on first access and cached. All fields are set in the constructor (fixed object shape).
+ */
+export class SipMessage {
+  readonly raw: Buffer;
+  readonly isRequest: boolean;
+  /** Request method as written ('' for responses). */
+  readonly method: string;
+  /** Raw Request-URI text ('' for responses). */
+  readonly ruri: string;
+  /** Status code (0 for requests). */
+  readonly status: number;
+  /** Reason phrase of a response, UTF-8 decoded ('' for requests or when empty). */
+  readonly reason: string;
+  /** Protocol version as written, normally `SIP/2.0`. */
+  readonly version: string;
+  /** @internal Header index, STRIDE numbers per header line. */
+  readonly idx: number[];
+  /** @internal Number of header lines indexed. */
+  readonly count: number;
+  /** @internal Offsets: Request-URI bytes (requests), first header line, the empty line, body start and end. */
+  readonly ruriStart: number;
+  readonly ruriEnd: number;
+  readonly headersStart: number;
+  readonly headersEnd: number;
+  readonly bodyStart: number;
+  readonly bodyEnd: number;
+
+  private done: number;
+  private cVia: Via[] | undefined;
+  private cTopVia: Via | undefined;
+  private cFrom: NameAddr | undefined;
+  private cTo: NameAddr | undefined;
+  private cCallId: string | undefined;
+  private cCSeq: CSeq | undefined;
+  private cMaxFwd: number | undefined;
+  private cContacts: Contact[] | undefined;
+  private cContactStar: boolean;
+  private cRoutes: NameAddr[] | undefined;
+  private cRecordRoutes: NameAddr[] | undefined;
+  private cCType: string | undefined;
+  private cExpires: number | undefined;
+  private cEvent: EventHeader | undefined;
+  private cDate: Date | undefined;
+  private cBody: Buffer | undefined;
+  private cUri: SipUri | undefined;
+
+  constructor(
+    raw: Buffer,
+    isRequest: boolean,
+    method: string,
+    ruri: string,
+    status: number,
+    reason: string,
+    version: string,
+    idx: number[],
+    count: number,
+    ruriStart: number,
+    ruriEnd: number,
+    headersStart: number,
+    headersEnd: number,
+    bodyStart: number,
+    bodyEnd: number,
+  ) {
+    this.raw = raw;
+    this.isRequest = isRequest;
+    this.method = method;
+    this.ruri = ruri;
+    this.status = status;
+    this.reason = reason;
+    this.version = version;
+    this.idx = idx;
+    this.count = count;
+    this.ruriStart = ruriStart;
+    this.ruriEnd = ruriEnd;
+    this.headersStart = headersStart;
+    this.headersEnd = headersEnd;
+    this.bodyStart = bodyStart;
+    this.bodyEnd = bodyEnd;
+    this.done = 0;
+    this.cVia = undefined;
+    this.cTopVia = undefined;
+    this.cFrom = undefined;
+    this.cTo = undefined;
+    this.cCallId = undefined;
+    this.cCSeq = undefined;
+    this.cMaxFwd = undefined;
+    this.cContacts = undefined;
+    this.cContactStar = false;
+    this.cRoutes = undefined;
+    this.cRecordRoutes = undefined;
+    this.cCType = undefined;
+    this.cExpires = undefined;
+    this.cEvent = undefined;
+    this.cDate = undefined;
+    this.cBody = undefined;
+    this.cUri = undefined;
+  }
+
+  // ---- generic header access -------------------------------------------------------------------------------
+
+  /** @internal Index (0-based header line number) of the next line with that name at or after `from`, or -1. */
+  findHeader(id: number, lname: string, from: number): number {
+    const idx = this.idx;
+    if (id >= 0) {
+      for (let k = from; k < this.count; k++) if (idx[k * STRIDE] === id) return k;
+      return -1;
+    }
+    const raw = this.raw;
+    const len = lname.length;
+    outer: for (let k = from; k < this.count; k++) {
+      const b = k * STRIDE;
+      if (idx[b] !== -1) continue;
+      const s = idx[b + 1] as number;
+      if ((idx[b + 2] as number) - s !== len) continue;
+      for (let j = 0; j < len; j++) {
+        const x = raw[s + j] as number;
+        const y = lname.charCodeAt(j);
+        if (x !== y && ((x | 0x20) !== y || y < 97 || y > 122)) continue outer;
+      }
+      return k;
+    }
+    return -1;
+  }
+
+  /** @internal Unfolded, trimmed value of header line `k`. */
+  valueAt(k: number): string {
+    const b = k * STRIDE;
+    const s = utf8(this.raw, this.idx[b + 3] as number, this.idx[b + 4] as number);
+    // A folded value joins its lines: each CRLF with the whitespace around it counts as one SP (RFC 3261 7.3.1).
+    return this.idx[b + 5] === 1 ? s.replace(/[ \t]*\r?\n[ \t]*/g, ' ') : s;
+  }
+
+  /** @internal Offset in `raw` of the value of header line `k`. */
+  valueOffset(k: number): number {
+    return this.idx[k * STRIDE + 3] as number;
+  }
+
+  /** @internal Header number (-1 for unknown names) of line `k`. */
+  idAt(k: number): number {
+    return this.idx[k * STRIDE] as number;
+  }
+
+  /** Name of header line `k` as written. */
+  nameAt(k: number): string {
+    const b = k * STRIDE;
+    return utf8(this.raw, this.idx[b + 1] as number, this.idx[b + 2] as number);
+  }
+
+  /** First value of a header (long or compact name, any case), unfolded and trimmed. */
+  header(name: string): string | undefined {
+    const id = headerIdFromName(name);
+    const k = this.findHeader(id, id >= 0 ? '' : name.toLowerCase(), 0);
+    return k < 0 ? undefined : this.valueAt(k);
+  }
+
+  /** The value of every header line of that name, in order. */
+  headerValues(name: string): string[] {
+    const id = headerIdFromName(name);
+    const lname = id >= 0 ? '' : name.toLowerCase();
+    const out: string[] = [];
+    for (let k = this.findHeader(id, lname, 0); k >= 0; k = this.findHeader(id, lname, k + 1)) out.push(this.valueAt(k));
+    return out;
+  }
+
+  /** Every comma-separated element of every header line of that name (commas in quotes and `<>` respected). */
+  headerList(name: string): string[] {
+    const out: string[] = [];
+    for (const v of this.headerValues(name)) for (const e of splitList(v)) out.push(e);
+    return out;
+  }
+
+  hasHeader(name: string): boolean {
+    const id = headerIdFromName(name);
+    return this.findHeader(id, id >= 0 ? '' : name.toLowerCase(), 0) >= 0;
+  }
+
+  /** Names of all header lines as written, in order (duplicates kept). */
+  headerNames(): string[] {
+    const out: string[] = [];
+    for (let k = 0; k < this.count; k++) out.push(this.nameAt(k));
+    return out;
+  }
+
+  private countOf(id: number): number {
+    let n = 0;
+    for (let k = 0; k < this.count; k++) if (this.idx[k * STRIDE] === id) n++;
+    return n;
+  }
+
+  private required(id: number): number {
+    const k = this.findHeader(id, '', 0);
+    if (k < 0) {
+      throw new SipParseError('E_PARSE_MISSING_HEADER', `missing ${CANONICAL_NAMES[id] ?? ''} header`, this.headersStart, CANONICAL_NAMES[id]);
+    }
+    return k;
+  }
+
+  /** Elements of all lines of header `id`, each with the offset of its line's value. */
+  private listOf(id: number): { text: string; at: number }[] {
+    const out: { text: string; at: number }[] = [];
+    for (let k = this.findHeader(id, '', 0); k >= 0; k = this.findHeader(id, '', k + 1)) {
+      const at = this.valueOffset(k);
+      for (const text of splitList(this.valueAt(k))) out.push({ text, at });
+    }
+    return out;
+  }
+
+  // ---- typed accessors (lazy, cached) ----------------------------------------------------------------------
+
+  /** All Via values, top first. */
+  get via(): Via[] {
+    if (this.cVia === undefined) {
+      const list = this.listOf(Hdr.Via);
+      const out: Via[] = [];
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i] as { text: string; at: number };
+        out.push(i === 0 && this.cTopVia !== undefined ? this.cTopVia : parseVia(e.text, e.at));
+      }
+      this.cVia = out;
+    }
+    return this.cVia;
+  }
+
+  /** The first Via value; parses only that one. Throws SipParseError when there is no Via. */
+  get topVia(): Via {
+    if (this.cTopVia === undefined) {
+      const k = this.findHeader(Hdr.Via, '', 0);
+      if (k < 0) throw new SipParseError('E_PARSE_VIA', 'missing Via header', this.headersStart, 'Via');
+      const v = this.valueAt(k);
+      const comma = nextListComma(v, 0);
+      this.cTopVia = parseVia(comma < 0 ? v : v.slice(0, comma), this.valueOffset(k));
+    }
+    return this.cTopVia;
+  }
+
+  get from(): NameAddr {
+    if (this.cFrom === undefined) {
+      const k = this.required(Hdr.From);
+      this.cFrom = parseNameAddr(this.valueAt(k), 'From', this.valueOffset(k));
+    }
+    return this.cFrom;
+  }
+
+  get to(): NameAddr {
+    if (this.cTo === undefined) {
+      const k = this.required(Hdr.To);
+      this.cTo = parseNameAddr(this.valueAt(k), 'To', this.valueOffset(k));
+    }
+    return this.cTo;
+  }
+
+  get callId(): string {
+    if (this.cCallId === undefined) {
+      const k = this.required(Hdr.CallId);
+      const v = this.valueAt(k);
+      if (v.length === 0) throw headerError('E_PARSE_HEADER', 'Call-ID', this.valueOffset(k), 'empty value');
+      for (let i = 0; i < v.length; i++) {
+        if (isWs(v.charCodeAt(i))) throw headerError('E_PARSE_HEADER', 'Call-ID', this.valueOffset(k) + i, 'whitespace inside the Call-ID');
+      }
+      this.cCallId = v;
+    }
+    return this.cCallId;
+  }
+
+  get cseq(): CSeq {
+    if (this.cCSeq === undefined) {
+      const k = this.required(Hdr.CSeq);
+      this.cCSeq = parseCSeq(this.valueAt(k), this.valueOffset(k));
+    }
+    return this.cCSeq;
+  }
+
+  /** Max-Forwards (0-255), undefined when absent. */
+  get maxForwards(): number | undefined {
+    if ((this.done & D_MAXFWD) === 0) {
+      const k = this.findHeader(Hdr.MaxForwards, '', 0);
+      if (k >= 0) {
+        const n = parseUint(this.valueAt(k));
+        if (n < 0) throw headerError('E_PARSE_HEADER', 'Max-Forwards', this.valueOffset(k), 'not a number');
+        if (n > 255) throw headerError('E_PARSE_RANGE', 'Max-Forwards', this.valueOffset(k), `${this.valueAt(k)} exceeds 255`);
+        this.cMaxFwd = n;
+      }
+      this.done |= D_MAXFWD;
+    }
+    return this.cMaxFwd;
+  }
+
+  /** Contact values (empty for `Contact: *`, see contactStar). */
+  get contacts(): Contact[] {
+    this.loadContacts();
+    return this.cContacts as Contact[];
+  }
+
+  /** `Contact: *` (REGISTER removing all bindings). */
+  get contactStar(): boolean {
+    this.loadContacts();
+    return this.cContactStar;
+  }
+
+  private loadContacts(): void {
+    if ((this.done & D_CONTACTS) !== 0) return;
+    const out: Contact[] = [];
+    let star = false;
+    for (const e of this.listOf(Hdr.Contact)) {
+      if (e.text === '*') {
+        star = true;
+        continue;
+      }
+      const p = parseNameAddrParts(e.text, 'Contact', e.at);
+      out.push(new Contact(p.displayName, p.uri, p.params, p.raw, e.at));
+    }
+    if (star && out.length > 0) throw headerError('E_PARSE_HEADER', 'Contact', this.headersStart, '"*" mixed with other contacts');
+    this.cContacts = out;
+    this.cContactStar = star;
+    this.done |= D_CONTACTS;
+  }
+
+  get routes(): NameAddr[] {
+    if (this.cRoutes === undefined) this.cRoutes = this.listOf(Hdr.Route).map((e) => parseNameAddr(e.text, 'Route', e.at));
+    return this.cRoutes;
+  }
+
+  get recordRoutes(): NameAddr[] {
+    if (this.cRecordRoutes === undefined) {
+      this.cRecordRoutes = this.listOf(Hdr.RecordRoute).map((e) => parseNameAddr(e.text, 'Record-Route', e.at));
+    }
+    return this.cRecordRoutes;
+  }
+
+  /** Body length in bytes (the Content-Length used for framing, or the rest of the datagram without one). */
+  get contentLength(): number {
+    return this.bodyEnd - this.bodyStart;
+  }
+
+  get contentType(): string | undefined {
+    if ((this.done & D_CTYPE) === 0) {
+      this.cCType = this.header('Content-Type');
+      this.done |= D_CTYPE;
+    }
+    return this.cCType;
+  }
+
+  /** Expires header in seconds (0 to 2**32-1), undefined when absent. */
+  get expires(): number | undefined {
+    if ((this.done & D_EXPIRES) === 0) {
+      const k = this.findHeader(Hdr.Expires, '', 0);
+      if (k >= 0) {
+        const v = this.valueAt(k);
+        const n = parseUint(v);
+        if (n < 0) throw headerError('E_PARSE_HEADER', 'Expires', this.valueOffset(k), `"${v}" is not a number of seconds`);
+        if (n > 0xffffffff) throw headerError('E_PARSE_RANGE', 'Expires', this.valueOffset(k), `${v} exceeds 2**32-1`);
+        this.cExpires = n;
+      }
+      this.done |= D_EXPIRES;
+    }
+    return this.cExpires;
+  }
+
+  get event(): EventHeader | undefined {
+    if ((this.done & D_EVENT) === 0) {
+      const k = this.findHeader(Hdr.Event, '', 0);
+      if (k >= 0) this.cEvent = parseEvent(this.valueAt(k), this.valueOffset(k));
+      this.done |= D_EVENT;
+    }
+    return this.cEvent;
+  }
+
+  /** Date header (RFC 1123, GMT only), undefined when absent. */
+  get date(): Date | undefined {
+    if ((this.done & D_DATE) === 0) {
+      const k = this.findHeader(Hdr.Date, '', 0);
+      if (k >= 0) this.cDate = parseSipDate(this.valueAt(k), this.valueOffset(k));
+      this.done |= D_DATE;
+    }
+    return this.cDate;
+  }
+
+  get allow(): string[] {
+    return this.tokens('Allow');
+  }
+
+  get supported(): string[] {
+    return this.tokens('Supported');
+  }
+
+  get require(): string[] {
+    return this.tokens('Require');
+  }
+
+  get proxyRequire(): string[] {
+    return this.tokens('Proxy-Require');
+  }
+
+  private tokens(name: string): string[] {
+    return this.headerList(name).filter((t) => t.length > 0);
+  }
+
+  /** The body bytes (a view of `raw`, never a copy). */
+  get body(): Buffer {
+    if (this.cBody === undefined) this.cBody = this.raw.subarray(this.bodyStart, this.bodyEnd);
+    return this.cBody;
+  }
+
+  /** The parsed Request-URI. Throws SipParseError 'E_PARSE_URI' for responses or a bad URI. */
+  get uri(): SipUri {
+    if (this.cUri === undefined) {
+      if (!this.isRequest) throw new SipParseError('E_PARSE_URI', 'a response has no Request-URI', 0);
+      try {
+        this.cUri = parseUri(this.ruri);
+      } catch (e) {
+        if (e instanceof SipParseError) {
+          throw new SipParseError('E_PARSE_URI', `Request-URI at offset ${this.ruriStart}: ${e.message}`, this.ruriStart + Math.max(0, e.offset));
+        }
+        throw e;
+      }
+    }
+    return this.cUri;
+  }
+
+  get authorization(): DigestCredentials[] {
+    return this.auth(Hdr.Authorization, 'Authorization', parseCredentials);
+  }
+
+  get proxyAuthorization(): DigestCredentials[] {
+    return this.auth(Hdr.ProxyAuthorization, 'Proxy-Authorization', parseCredentials);
+  }
+
+  get wwwAuthenticate(): DigestChallenge[] {
+    return this.auth(Hdr.WwwAuthenticate, 'WWW-Authenticate', parseChallenge);
+  }
+
+  get proxyAuthenticate(): DigestChallenge[] {
+    return this.auth(Hdr.ProxyAuthenticate, 'Proxy-Authenticate', parseChallenge);
+  }
+
+  // Each line holds one credential or challenge: commas there separate auth-params, not values.
+  private auth<T>(id: number, name: string, parse: (text: string, header: string, base: number) => T): T[] {
+    const out: T[] = [];
+    for (let k = this.findHeader(id, '', 0); k >= 0; k = this.findHeader(id, '', k + 1)) {
+      out.push(parse(this.valueAt(k), name, this.valueOffset(k)));
+    }
+    return out;
+  }
+
+  /**
+   * Checks what a proxy relies on and throws SipParseError at the first problem: version SIP/2.0
+   * ('E_PARSE_VERSION', answer 505), status 100-699, one each of From/To/Call-ID/CSeq and at least one Via
+   * ('E_PARSE_MISSING_HEADER', 'E_PARSE_DUPLICATE_HEADER'), the syntax of every Via, From, To, CSeq, the CSeq
+   * method matching the request method, Max-Forwards <= 255, Expires and CSeq <= 2**32-1 ('E_PARSE_RANGE'),
+   * agreeing Content-Length headers, and a Request-URI that parses and carries no headers.
+   */
+  validate(): void {
+    if (!eqi(this.version, 'SIP/2.0')) {
+      throw new SipParseError('E_PARSE_VERSION', `unsupported SIP version "${this.version}"`, this.isRequest ? this.ruriEnd + 1 : 0);
+    }
+    if (!this.isRequest && (this.status < 100 || this.status > 699)) {
+      throw new SipParseError('E_PARSE_STATUS', `status code ${this.status} is outside 100-699`, 8);
+    }
+    if (this.findHeader(Hdr.Via, '', 0) < 0) throw new SipParseError('E_PARSE_MISSING_HEADER', 'missing Via header', this.headersStart, 'Via');
+    for (const id of [Hdr.From, Hdr.To, Hdr.CallId, Hdr.CSeq, Hdr.MaxForwards]) {
+      if (id !== Hdr.MaxForwards) this.required(id);
+      if (this.countOf(id) > 1) {
+        const name = CANONICAL_NAMES[id] as string;
+        throw new SipParseError('E_PARSE_DUPLICATE_HEADER', `more than one ${name} header`, this.valueOffset(this.findHeader(id, '', this.findHeader(id, '', 0) + 1)), name);
+      }
+    }
+    void this.via;
+    void this.from;
+    void this.to;
+    void this.callId;
+    const cseq = this.cseq;
+    if (this.isRequest && cseq.method !== this.method) {
+      const k = this.findHeader(Hdr.CSeq, '', 0);
+      throw headerError('E_PARSE_CSEQ', 'CSeq', this.valueOffset(k), `method "${cseq.method}" does not match the request method "${this.method}"`);
+    }
+    void this.maxForwards;
+    void this.expires;
+    let cl = -1;
+    for (let k = this.findHeader(Hdr.ContentLength, '', 0); k >= 0; k = this.findHeader(Hdr.ContentLength, '', k + 1)) {
+      const n = parseUint(trimLws(this.valueAt(k)));
+      if (cl >= 0 && n !== cl) throw headerError('E_PARSE_CONTENT_LENGTH', 'Content-Length', this.valueOffset(k), 'conflicting Content-Length values');
+      cl = n;
+    }
+    if (this.isRequest) {
+      const u = this.uri;
+      if (u.headers.size > 0) {
+        throw new SipParseError('E_PARSE_URI', `Request-URI at offset ${this.ruriStart}: headers are not allowed in a Request-URI`, this.ruriStart);
+      }
+    }
+  }
+
+  /** A new, independent set of edits over this message. */
+  edit(): MessageEdit {
+    return new MessageEdit(this);
+  }
+}

@@ -1,0 +1,214 @@
+import { CR, HT, LF, SP, TOKEN, latin1, utf8 } from './chars.js';
+import { Hdr, headerIdFromBytes } from './header-names.js';
+import { DEFAULT_PARSE_LIMITS } from './limits.js';
+import type { ParseLimits } from './limits.js';
+
+export type { ParseLimits } from './limits.js';
+import { SipMessage } from './message.js';
+import { SipParseError } from './parse-error.js';
+
+// Common methods are returned as shared constants instead of a freshly decoded string.
+const METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE'];
+const METHOD_BYTES = METHODS.map((m) => Buffer.from(m, 'latin1'));
+
+function methodAt(buf: Buffer, s: number, e: number): string {
+  const len = e - s;
+  outer: for (let k = 0; k < METHOD_BYTES.length; k++) {
+    const m = METHOD_BYTES[k] as Buffer;
+    if (m.length !== len) continue;
+    for (let j = 0; j < len; j++) if (buf[s + j] !== m[j]) continue outer;
+    return METHODS[k] as string;
+  }
+  return latin1(buf, s, e);
+}
+
+function isSipVersion(buf: Buffer, s: number, e: number): boolean {
+  return e - s === 7 && buf[s] === 83 && buf[s + 1] === 73 && buf[s + 2] === 80 && buf[s + 3] === 47 && buf[s + 4] === 50 && buf[s + 5] === 46 && buf[s + 6] === 48;
+}
+
+/**
+ * Parses one SIP message from a datagram or a framed stream chunk. Only the start line, the header index
+ * (names, value positions, folding) and Content-Length are decoded here; everything else waits for first
+ * access on the returned SipMessage. Bytes after Content-Length are ignored (RFC 4475 dblreq); without
+ * Content-Length the body is the rest of the buffer. Throws SipParseError.
+ */
+export function parseMessage(buf: Buffer, limits?: Partial<ParseLimits>): SipMessage {
+  const maxSize = limits?.maxMessageSize ?? DEFAULT_PARSE_LIMITS.maxMessageSize;
+  const maxHeaders = limits?.maxHeaders ?? DEFAULT_PARSE_LIMITS.maxHeaders;
+  const maxLine = limits?.maxLineLength ?? DEFAULT_PARSE_LIMITS.maxLineLength;
+  const len = buf.length;
+  if (len > maxSize) throw new SipParseError('E_PARSE_LIMIT', `message of ${len} bytes exceeds the limit of ${maxSize}`, maxSize);
+
+  // RFC 3261 7.5: CRLFs before the start line are ignored (stream keep-alives).
+  let p = 0;
+  while (p < len && (buf[p] === CR || buf[p] === LF)) p++;
+  if (p >= len) throw new SipParseError('E_PARSE_START_LINE', 'empty message', p);
+
+  // ---- start line ----
+  const lineStart = p;
+  while (p < len && buf[p] !== LF) p++;
+  if (p >= len) throw new SipParseError('E_PARSE_START_LINE', 'start line is not terminated by CRLF', lineStart);
+  let lineEnd = p > lineStart && buf[p - 1] === CR ? p - 1 : p;
+  if (lineEnd - lineStart > maxLine) throw new SipParseError('E_PARSE_LIMIT', `start line longer than ${maxLine} bytes`, lineStart);
+  p++;
+  let isRequest: boolean;
+  let method = '';
+  let ruri = '';
+  let status = 0;
+  let reason = '';
+  let version: string;
+  let ruriStart = 0;
+  let ruriEnd = 0;
+  let sp1 = lineStart;
+  while (sp1 < lineEnd && buf[sp1] !== SP) sp1++;
+  if (sp1 >= lineEnd) throw new SipParseError('E_PARSE_START_LINE', 'start line has no space', lineStart);
+  if (sp1 - lineStart > 4 && buf[lineStart] === 83 && buf[lineStart + 1] === 73 && buf[lineStart + 2] === 80 && buf[lineStart + 3] === 47) {
+    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+    isRequest = false;
+    version = isSipVersion(buf, lineStart, sp1) ? 'SIP/2.0' : latin1(buf, lineStart, sp1);
+    let i = sp1 + 1;
+    const cs = i;
+    while (i < lineEnd && buf[i] !== SP) {
+      const c = buf[i] as number;
+      if (c < 48 || c > 57) throw new SipParseError('E_PARSE_START_LINE', `status code is not a number at offset ${i}`, i);
+      status = status * 10 + (c - 48);
+      i++;
+    }
+    if (i === cs || i - cs > 10) throw new SipParseError('E_PARSE_START_LINE', `bad status code at offset ${cs}`, cs);
+    if (i < lineEnd) reason = utf8(buf, i + 1, lineEnd);
+  } else {
+    // Request-Line = Method SP Request-URI SP SIP-Version, single spaces only (RFC 4475 lwsstart, trws).
+    isRequest = true;
+    for (let i = lineStart; i < sp1; i++) {
+      if (TOKEN[buf[i] as number] !== 1) throw new SipParseError('E_PARSE_START_LINE', `bad character in method at offset ${i}`, i);
+    }
+    method = methodAt(buf, lineStart, sp1);
+    ruriStart = sp1 + 1;
+    let i = ruriStart;
+    while (i < lineEnd && buf[i] !== SP) {
+      const c = buf[i] as number;
+      if (c < 33 || c === 127 || c === 60 || c === 62) {
+        throw new SipParseError('E_PARSE_START_LINE', `bad character in Request-URI at offset ${i}`, i);
+      }
+      i++;
+    }
+    ruriEnd = i;
+    if (ruriEnd === ruriStart) throw new SipParseError('E_PARSE_START_LINE', `empty Request-URI at offset ${ruriStart} (elements must be separated by a single space)`, ruriStart);
+    if (i >= lineEnd) throw new SipParseError('E_PARSE_START_LINE', 'request line has no SIP version', i);
+    const vs = i + 1;
+    for (let j = vs; j < lineEnd; j++) {
+      const c = buf[j] as number;
+      if (c === SP) throw new SipParseError('E_PARSE_START_LINE', `request line has more than two spaces (at offset ${j}): whitespace in the Request-URI or after the version`, j);
+      if (c < 32 || c >= 127) throw new SipParseError('E_PARSE_START_LINE', `unexpected character in the SIP version at offset ${j}`, j);
+    }
+    if (vs >= lineEnd) throw new SipParseError('E_PARSE_START_LINE', 'request line has no SIP version', vs);
+    version = isSipVersion(buf, vs, lineEnd) ? 'SIP/2.0' : latin1(buf, vs, lineEnd);
+    ruri = latin1(buf, ruriStart, ruriEnd);
+  }
+
+  // ---- header index ----
+  const headersStart = p;
+  const idx: number[] = [];
+  let count = 0;
+  let contentLength = -1;
+  let clAt = -1;
+  let headersEnd = -1;
+  let bodyStart = -1;
+  const partial = (): SipMessage =>
+    new SipMessage(buf, isRequest, method, ruri, status, reason, version, idx, count, ruriStart, ruriEnd, headersStart, p, p, p);
+  const fail = (code: string, what: string, at: number, header?: string): SipParseError =>
+    new SipParseError(code, what, at, header, partial());
+
+  while (p < len) {
+    const c = buf[p];
+    if (c === CR && buf[p + 1] === LF) {
+      headersEnd = p;
+      bodyStart = p + 2;
+      break;
+    }
+    if (c === LF) {
+      headersEnd = p;
+      bodyStart = p + 1;
+      break;
+    }
+    if (c === SP || c === HT) throw fail('E_PARSE_HEADER', `line at offset ${p} starts with whitespace but continues no header`, p);
+    if (count >= maxHeaders) throw fail('E_PARSE_LIMIT', `more than ${maxHeaders} header lines`, p);
+    // name *WSP ":"
+    const nameStart = p;
+    let physStart = p;
+    while (p < len) {
+      const b = buf[p] as number;
+      if (TOKEN[b] !== 1) break;
+      p++;
+    }
+    const nameEnd = p;
+    while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
+    if (buf[p] !== 58) {
+      if (p >= len) break;
+      throw fail('E_PARSE_HEADER', nameEnd === nameStart ? `header line at offset ${nameStart} has no name` : `header at offset ${nameStart}: expected ":" after the name, found byte ${buf[p] as number}`, p);
+    }
+    if (nameEnd === nameStart) throw fail('E_PARSE_HEADER', `header line at offset ${nameStart} has no name`, nameStart);
+    p++;
+    const afterColon = p;
+    // value: first and last non-whitespace byte across continuation lines
+    let valueStart = -1;
+    let valueEnd = -1;
+    let folded = 0;
+    for (;;) {
+      while (p < len) {
+        const b = buf[p] as number;
+        if (b === LF) break;
+        if (b !== SP && b !== HT && b !== CR) {
+          if (valueStart < 0) valueStart = p;
+          valueEnd = p + 1;
+        }
+        p++;
+      }
+      if (p - physStart > maxLine) throw fail('E_PARSE_LIMIT', `header line at offset ${physStart} longer than ${maxLine} bytes`, physStart);
+      if (p >= len) break;
+      p++; // past LF
+      const n = buf[p];
+      if (n !== SP && n !== HT) break;
+      if (valueStart >= 0) folded = 1;
+      physStart = p;
+    }
+    if (valueStart < 0) valueStart = valueEnd = afterColon;
+    if (p >= len && buf[len - 1] !== LF) break;
+    const id = headerIdFromBytes(buf, nameStart, nameEnd);
+    idx.push(id, nameStart, nameEnd, valueStart, valueEnd, folded, p);
+    count++;
+    // Only the first Content-Length frames the body; validate() reports conflicting ones (RFC 4475 mcl01).
+    if (id === Hdr.ContentLength && contentLength < 0) {
+      clAt = valueStart;
+      let v = 0;
+      for (let i = valueStart; i < valueEnd; i++) {
+        const d = (buf[i] as number) - 48;
+        if (d < 0 || d > 9 || v > 1e9) {
+          p = valueStart;
+          throw fail('E_PARSE_CONTENT_LENGTH', `Content-Length at offset ${valueStart} is not a non-negative number`, valueStart, 'Content-Length');
+        }
+        v = v * 10 + d;
+      }
+      if (valueEnd === valueStart) throw fail('E_PARSE_CONTENT_LENGTH', `empty Content-Length at offset ${valueStart}`, valueStart, 'Content-Length');
+      contentLength = v;
+    }
+  }
+  if (headersEnd < 0) throw fail('E_PARSE_TRUNCATED', `no empty line after the headers (message ends at offset ${len})`, len);
+
+  let bodyEnd = len;
+  if (contentLength >= 0) {
+    bodyEnd = bodyStart + contentLength;
+    if (bodyEnd > len) {
+      p = headersEnd;
+      throw new SipParseError(
+        'E_PARSE_CONTENT_LENGTH',
+        `Content-Length at offset ${clAt} says ${contentLength} bytes but only ${len - bodyStart} follow the headers`,
+        clAt,
+        'Content-Length',
+        new SipMessage(buf, isRequest, method, ruri, status, reason, version, idx, count, ruriStart, ruriEnd, headersStart, headersEnd, bodyStart, len),
+      );
+    }
+  }
+  return new SipMessage(buf, isRequest, method, ruri, status, reason, version, idx, count, ruriStart, ruriEnd, headersStart, headersEnd, bodyStart, bodyEnd);
+}
+

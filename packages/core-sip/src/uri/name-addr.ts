@@ -1,0 +1,84 @@
+import { TOKEN, isWs } from '../message/chars.js';
+import { SipParseError, headerError } from '../message/parse-error.js';
+import { NameAddr } from '../message/headers/name-addr.js';
+import { parseParams, skipQuoted, unquote } from '../message/headers/params.js';
+import { parseUri } from './uri.js';
+import type { SipUri } from './uri.js';
+
+interface NameAddrParts {
+  displayName: string | undefined;
+  uri: SipUri;
+  params: ReturnType<typeof parseParams>;
+  raw: string;
+}
+
+/**
+ * Splits `"Display" <uri>;params`, `token words<uri>;params` (no LWS needed before `<`, RFC 4475 lwsdisp) or
+ * the addr-spec form `uri;params`, where the params belong to the header, not the URI (RFC 3261 20.10).
+ * An addr-spec containing `?` or `,` must be enclosed in `<>`.
+ */
+export function parseNameAddrParts(text: string, header = 'name-addr', base = 0): NameAddrParts {
+  const err = (what: string, pos: number): SipParseError => headerError('E_PARSE_HEADER', header, base + pos, what);
+  const n = text.length;
+  let i = 0;
+  while (i < n && isWs(text.charCodeAt(i))) i++;
+  if (i >= n) throw err('empty value', i);
+  let displayName: string | undefined;
+  let uriText: string;
+  let uriPos: number;
+  let after: number;
+  let lt = -1;
+  if (text.charCodeAt(i) === 34) {
+    const e = skipQuoted(text, i);
+    if (e < 0) throw err('unterminated quoted display name', i);
+    displayName = unquote(text.slice(i, e));
+    i = e;
+    while (i < n && isWs(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== 60) throw err('expected "<" after the quoted display name', i);
+    lt = i;
+  } else {
+    lt = text.indexOf('<', i);
+    if (lt >= 0) {
+      let e = lt;
+      while (e > i && isWs(text.charCodeAt(e - 1))) e--;
+      for (let k = i; k < e; k++) {
+        const c = text.charCodeAt(k);
+        if (!isWs(c) && (c > 255 || TOKEN[c] !== 1)) throw err(`display name with "${text[k]}" must be quoted`, k);
+      }
+      if (e > i) displayName = text.slice(i, e);
+    }
+  }
+  if (lt >= 0) {
+    const gt = text.indexOf('>', lt + 1);
+    if (gt < 0) throw err('missing ">"', lt);
+    uriText = text.slice(lt + 1, gt);
+    uriPos = lt + 1;
+    after = gt + 1;
+  } else {
+    let e = text.indexOf(';', i);
+    if (e < 0) e = n;
+    after = e;
+    while (e > i && isWs(text.charCodeAt(e - 1))) e--;
+    uriText = text.slice(i, e);
+    uriPos = i;
+    for (let k = 0; k < uriText.length; k++) {
+      const c = uriText.charCodeAt(k);
+      if (c === 63 || c === 44) throw err(`URI containing "${uriText[k]}" must be enclosed in "<>"`, i + k);
+    }
+  }
+  let uri: SipUri;
+  try {
+    uri = parseUri(uriText);
+  } catch (e) {
+    if (e instanceof SipParseError) throw headerError('E_PARSE_URI', header, base + uriPos + Math.max(e.offset, 0), e.message);
+    throw e;
+  }
+  const params = parseParams(text, after, 59, err);
+  return { displayName, uri, params, raw: text };
+}
+
+/** Parses a name-addr or addr-spec header value (From, To, Route...). Throws SipParseError. */
+export function parseNameAddr(text: string, header = 'name-addr', base = 0): NameAddr {
+  const p = parseNameAddrParts(text, header, base);
+  return new NameAddr(p.displayName, p.uri, p.params, p.raw);
+}
