@@ -93,7 +93,7 @@ export class RawClient {
   }
 
   static async tcp(port: number): Promise<RawClient> {
-    const sock = netConnect({ host: '127.0.0.1', port });
+    const sock = netConnect({ host: '127.0.0.1', port, noDelay: true });
     await once(sock, 'connect');
     return new RawClient(sock);
   }

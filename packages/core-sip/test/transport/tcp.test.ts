@@ -1,0 +1,196 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { TransportLayer } from '../../src/transport/transport-layer.js';
+import { parseListen } from '../../src/transport/listen.js';
+import type { TransportLimits } from '../../src/transport/types.js';
+import { Inbox, RawClient, captureLog, sipRequest, sleep } from './helpers.js';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function layer(limits?: Partial<TransportLimits>) {
+  const inbox = new Inbox();
+  const { log, lines } = captureLog();
+  const t = new TransportLayer({
+    listen: [parseListen('tcp:127.0.0.1:0')],
+    log,
+    onMessage: inbox.handler,
+    ...(limits === undefined ? {} : { limits }),
+  });
+  await t.start();
+  cleanup.push(() => t.stop());
+  return { t, inbox, lines, port: t.sockets[0]!.port };
+}
+
+async function client(port: number): Promise<RawClient> {
+  const c = await RawClient.tcp(port);
+  cleanup.push(() => c.close());
+  return c;
+}
+
+describe('TCP transport', () => {
+  it('splits two messages sent in one write', async () => {
+    const { inbox, port, t } = await layer();
+    const c = await client(port);
+    const a = sipRequest('a', 'first body');
+    const b = sipRequest('b', 'second');
+    await c.write(Buffer.concat([a, b]));
+    const m1 = await inbox.next();
+    const m2 = await inbox.next();
+    expect(m1.data.equals(a)).toBe(true);
+    expect(m2.data.equals(b)).toBe(true);
+    expect(m1.rinfo).toMatchObject({ proto: 'tcp', srcAddress: '127.0.0.1', srcPort: c.sock.localPort, socket: t.sockets[0] });
+    expect(m1.rinfo.connId).toBeTypeOf('number');
+    expect(m2.rinfo.connId).toBe(m1.rinfo.connId);
+    expect(t.connectionCount()).toBe(1);
+  });
+
+  it('reassembles one message written byte by byte', async () => {
+    const { inbox, port } = await layer();
+    const c = await client(port);
+    const a = sipRequest('slow', 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n');
+    for (const byte of a) {
+      c.sock.write(Buffer.from([byte]));
+      // Let Nagle-less writes arrive as separate reads most of the time.
+      if (byte === 0x0a) await sleep(1);
+    }
+    const m = await inbox.next();
+    expect(m.data.equals(a)).toBe(true);
+    await inbox.none(50);
+  });
+
+  it('frames bodies by Content-Length and compact l:', async () => {
+    const { inbox, port } = await layer();
+    const c = await client(port);
+    const a = sipRequest('long', 'abc\r\n\r\ndef');
+    const b = sipRequest('compact', 'xyz', true);
+    await c.write(Buffer.concat([a, b.subarray(0, 30)]));
+    const m1 = await inbox.next();
+    expect(m1.data.toString('latin1').endsWith('abc\r\n\r\ndef')).toBe(true);
+    await c.write(b.subarray(30));
+    const m2 = await inbox.next();
+    expect(m2.data.equals(b)).toBe(true);
+  });
+
+  it('answers a CRLFCRLF keep-alive with CRLF', async () => {
+    const { inbox, port } = await layer();
+    const c = await client(port);
+    await c.write('\r\n\r\n');
+    expect(await c.waitFor((s) => s.length >= 2)).toBe('\r\n');
+    await inbox.none(50);
+  });
+
+  it('replies over the connection the request came on (connId)', async () => {
+    const { inbox, port, t } = await layer();
+    const c = await client(port);
+    await c.write(sipRequest('r1'));
+    const m = await inbox.next();
+    const reply = 'SIP/2.0 200 OK\r\nCall-ID: r1\r\nContent-Length: 0\r\n\r\n';
+    // The address/port are the peer's; connId selects the open connection.
+    await t.send(
+      { proto: 'tcp', address: m.rinfo.srcAddress, port: 5060, connId: m.rinfo.connId! },
+      Buffer.from(reply),
+    );
+    expect(await c.waitFor((s) => s.includes('\r\n\r\n'))).toBe(reply);
+    // Found by the peer's address:port too, with no connId.
+    await t.send({ proto: 'tcp', address: '127.0.0.1', port: m.rinfo.srcPort }, Buffer.from(reply));
+    await c.waitFor((s) => s === reply + reply);
+    expect(t.connectionCount()).toBe(1);
+  });
+
+  it('opens a connection to a new target and receives the answer on it', async () => {
+    const a = await layer();
+    const peer = createServer();
+    const peerSockets: Socket[] = [];
+    peer.on('connection', (s) => {
+      peerSockets.push(s);
+      s.on('data', () => s.write('SIP/2.0 200 OK\r\nCall-ID: out\r\nContent-Length: 2\r\n\r\nok'));
+    });
+    peer.listen(0, '127.0.0.1');
+    await once(peer, 'listening');
+    cleanup.push(() => new Promise<void>((r) => peer.close(() => r())));
+    cleanup.push(() => peerSockets.forEach((s) => s.destroy()));
+    const peerPort = (peer.address() as { port: number }).port;
+
+    // Two concurrent sends share one connect.
+    await Promise.all([
+      a.t.send({ proto: 'tcp', address: '127.0.0.1', port: peerPort }, sipRequest('out')),
+      a.t.send({ proto: 'tcp', address: '127.0.0.1', port: peerPort }, sipRequest('out2')),
+    ]);
+    const m = await a.inbox.next();
+    expect(m.data.toString()).toBe('SIP/2.0 200 OK\r\nCall-ID: out\r\nContent-Length: 2\r\n\r\nok');
+    expect(m.rinfo).toMatchObject({ proto: 'tcp', srcAddress: '127.0.0.1', srcPort: peerPort, socket: a.t.sockets[0] });
+    expect(peerSockets).toHaveLength(1);
+    // The outgoing connection is bound to the listen address.
+    expect(peerSockets[0]!.remoteAddress).toBe('127.0.0.1');
+    expect(a.t.connectionCount()).toBe(1);
+  });
+
+  it('send() to a second layer: requests and replies flow both ways on one connection', async () => {
+    const a = await layer();
+    const b = await layer();
+    await a.t.send({ proto: 'tcp', address: '127.0.0.1', port: b.port }, sipRequest('ab'));
+    const atB = await b.inbox.next();
+    expect(atB.data.toString()).toContain('Call-ID: ab');
+    await b.t.send({ proto: 'tcp', address: atB.rinfo.srcAddress, port: atB.rinfo.srcPort, connId: atB.rinfo.connId! }, Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'));
+    const atA = await a.inbox.next();
+    expect(atA.data.toString()).toBe('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n');
+    expect(atA.rinfo.srcPort).toBe(b.port);
+    expect(a.t.connectionCount()).toBe(1);
+    expect(b.t.connectionCount()).toBe(1);
+  });
+
+  it('rejects when the connection is refused', async () => {
+    const { t } = await layer();
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const closedPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    await expect(t.send({ proto: 'tcp', address: '127.0.0.1', port: closedPort }, sipRequest('x'))).rejects.toThrow(
+      /^E_CONNECT: cannot connect to 127\.0\.0\.1:\d+ \(tcp\): connect ECONNREFUSED/,
+    );
+    expect(t.connectionCount()).toBe(0);
+  });
+
+  it('closes the connection on an over-limit message', async () => {
+    const { inbox, port, lines, t } = await layer({ maxMessageSize: 300 });
+    const c = await client(port);
+    const big = sipRequest('big', 'x'.repeat(500));
+    await c.write(big);
+    await c.waitClosed();
+    await inbox.none(50);
+    expect(lines.find((l) => l.msg === 'closing connection: stream cannot be resynchronised')).toMatchObject({
+      reason: `message of ${big.length} bytes exceeds 300`,
+    });
+    await sleep(20);
+    expect(t.connectionCount()).toBe(0);
+  });
+
+  it('closes the connection on a garbage Content-Length', async () => {
+    const { inbox, port } = await layer();
+    const c = await client(port);
+    await c.write('OPTIONS sip:a SIP/2.0\r\nContent-Length: lots\r\n\r\n');
+    await c.waitClosed();
+    await inbox.none(50);
+  });
+
+  it('closes idle connections after connectionLifetimeMs, active ones stay', async () => {
+    const { inbox, port, t } = await layer({ connectionLifetimeMs: 400 });
+    const idle = await client(port);
+    const busy = await client(port);
+    for (let i = 0; i < 8; i++) {
+      await busy.write(sipRequest(`busy${i}`));
+      await inbox.next();
+      await sleep(100);
+    }
+    // 800 ms have passed: the idle one is gone, the busy one is still open.
+    expect(idle.closed).toBe(true);
+    expect(busy.closed).toBe(false);
+    await busy.waitClosed(2000);
+    expect(t.connectionCount()).toBe(0);
+  });
+});
