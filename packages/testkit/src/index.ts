@@ -5,3 +5,4 @@ export { sleep, waitFor } from './process.js';
 export type { ServerHandle } from './server.js';
 export { startMariaDb, type MariaDbServer } from './mariadb.js';
 export { startRedis, type RedisServer } from './redis.js';
+export { captureLog, type LogEntry } from './log.js';
