@@ -53,8 +53,8 @@ export async function miCall(
 }
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Plain decimal numbers only: `007`, `1e3` and unsafe integers stay strings so nothing is lost. */
-const NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+/** Plain decimals; the round trip in `convert` keeps `007`, `-0`, `1.50` and unsafe integers as strings. */
+const NUMBER = /^-?[0-9]+(\.[0-9]+)?$/;
 
 function convert(value: string): unknown {
   const c = value[0];
@@ -66,8 +66,9 @@ function convert(value: string): unknown {
     }
   }
   if (NUMBER.test(value)) {
+    // Only when the number prints back the same, so no digit the operator typed is lost.
     const n = Number(value);
-    if (Number.isSafeInteger(n) || !Number.isInteger(n)) return n;
+    if (String(n) === value && (!Number.isInteger(n) || Number.isSafeInteger(n))) return n;
   }
   return value;
 }
