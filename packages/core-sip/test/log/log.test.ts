@@ -53,6 +53,10 @@ describe('logging', () => {
     dialog.info('i');
     tm.error('e');
     expect(lines.map((l) => l['msg'])).toEqual(['d2', 'd3', 'd4', 'e']);
+    // disabled levels are pino's shared no-op on children too, not a level check per call
+    expect(tm.info.name).toBe('noop');
+    expect(tm.info).toBe(dialog.debug);
+    expect(tm.error.name).not.toBe('noop');
     // a child made after the change starts at the current level
     control.child('late').warn('w2');
     expect(lines).toHaveLength(4);
