@@ -170,5 +170,9 @@ export function defineModule<Name extends string, S, P extends ParamShape = {}, 
   return def;
 }
 
-/** Any module, whatever its state and API types (methods are bivariant, so this needs no `any`). */
-export type AnyModule = ModuleDefinition<string, never, ParamShape, unknown>;
+/**
+ * Any module, whatever its state and API types. Methods are bivariant in their parameters, so a
+ * concrete module fits without `any`; S is `unknown` (not `never`) because `init` returns S, and a
+ * return type must widen: with `never`, `init` would have to return `Promise<never>`.
+ */
+export type AnyModule = ModuleDefinition<string, unknown, ParamShape, unknown>;
