@@ -1,8 +1,17 @@
-// Public surface of @core/sip. Each area exports its own pieces; see the folders for details.
-export * from './module/types.js';
-export * from './storage/types.js';
-export * from './stats/types.js';
-export * from './events/types.js';
-export * from './mi/types.js';
+// Public surface of @core/sip: one re-export per area.
+export * from './errors.js';
+export * from './module/index.js';
+export * from './storage/index.js';
+export * from './stats/index.js';
+export * from './events/index.js';
+export * from './mi/index.js';
 export * from './transport/types.js';
-export * from './server/types.js';
+export * from './transport/index.js';
+export * from './message/index.js';
+export * from './uri/index.js';
+export * from './script/index.js';
+export * from './server/index.js';
+export { createLogger, type LogControl } from './log.js';
+export { VERSION } from './version.js';
+/** The zod instance modules declare their params with, so every module shares one. */
+export { z } from 'zod';

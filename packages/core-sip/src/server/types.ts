@@ -1,20 +1,40 @@
 /**
- * What the core offers to modules through `ctx.core`: sending, the hooks tm plugs into, and the routes.
- * Grown by the integration work; modules depend only on what is declared here.
+ * What the core offers to modules through `ctx.core`: sending, the hooks tm plugs into, route contexts
+ * and the operator's routes. Modules depend only on what is declared here.
  */
 import type { Logger } from 'pino';
-import type { ListenSocket, SendTarget, ReceiveInfo } from '../transport/types.js';
+import type { ListenSocket, SendTarget, ReceiveInfo, Proto } from '../transport/types.js';
+import type { SipMessage } from '../message/message.js';
+import type { RouteContext } from '../script/context.js';
+import type { RouteHandler, RouteTable } from '../script/routes.js';
+import type { RouteType } from '../module/types.js';
+import type { CoreStats } from '../stats/core-stats.js';
+import type { CoreHooks } from './hooks.js';
 
 export interface CoreTransport {
   /** Bound listen sockets, in declaration order. */
   readonly sockets: readonly ListenSocket[];
   /** Sends raw bytes; rejects when the target cannot be reached (no socket, connect failure). */
   send(target: SendTarget, data: Buffer): Promise<void>;
+  findSocket(proto: Proto, family: 4 | 6): ListenSocket | undefined;
 }
 
 export interface CoreServices {
   readonly log: Logger;
   readonly transport: CoreTransport;
+  readonly hooks: CoreHooks;
+  readonly stats: CoreStats;
+  /** The operator's routes, for modules that arm them (t_on_failure…). */
+  readonly routes: RouteTable;
+  /** A route context of this server (module functions bound) for a message. */
+  createContext(routeType: RouteType, msg: SipMessage, rinfo: ReceiveInfo): RouteContext;
+  /** Runs a route handler, absorbing `exit`/`drop`; resolves to false when the route dropped the message. */
+  runRoute(handler: RouteHandler, ctx: RouteContext): Promise<boolean>;
+  isMyself(host: string, port?: number): boolean;
+  /** Reserves a per-message slot in every route context (rr and tm keep their state there). Init only. */
+  registerSlot(): number;
+  /** Server header of local replies, false for none. */
+  readonly serverHeader: string | false;
 }
 
 export type { ReceiveInfo };

@@ -1,0 +1,88 @@
+/**
+ * `tsips` command line:
+ *   tsips [--config file.ts] [--listen udp:127.0.0.1:5060 …] [--mi-port 8888] [--log-level info]
+ *   tsips mi <command> [name=value …] [--url http://127.0.0.1:8888/mi] [--token T]
+ */
+import { parseArgs } from 'node:util';
+import { SipServer, miCall, parseMiArgs, MiError, VERSION, type ServerConfig } from '@core/sip';
+import { loadConfig } from './load-config.js';
+import { defaultConfig } from './default-config.js';
+
+const USAGE = `usage:
+  tsips [--config <file.ts>] [--listen <proto:host:port>]… [--mi-port <port>] [--log-level <level>]
+  tsips mi <command> [name=value …] [--url <http://127.0.0.1:8888/mi>] [--token <token>]
+  tsips --version`;
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'mi') return mi(argv.slice(1));
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'f' },
+      listen: { type: 'string', short: 'l', multiple: true },
+      'mi-port': { type: 'string' },
+      'log-level': { type: 'string' },
+      version: { type: 'boolean', short: 'V' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`tsips ${VERSION}\n`);
+    return 0;
+  }
+  let config: ServerConfig = values.config ? await loadConfig(values.config) : defaultConfig();
+  if (values.listen) config = { ...config, listen: values.listen };
+  if (values['mi-port'] !== undefined && config.mi !== false) config = { ...config, mi: { ...config.mi, port: Number(values['mi-port']) } };
+  const level = values['log-level'] ?? process.env.TSIPS_LOG_LEVEL;
+  if (level !== undefined && (config.log === undefined || !('info' in config.log))) config = { ...config, log: { level } };
+  const server = new SipServer(config);
+  await server.start();
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: string) => {
+      if (stopping) {
+        server.log.warn({ sig }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      server.log.info({ sig }, 'shutting down');
+      server.stop().then(resolve, (err: unknown) => {
+        server.log.error({ err }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  return 0;
+}
+
+async function mi(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { url: { type: 'string' }, token: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [command, ...rest] = positionals;
+  if (command === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const url = values.url ?? process.env.TSIPS_MI_URL ?? 'http://127.0.0.1:8888/mi';
+  try {
+    const params = rest.length > 0 ? parseMiArgs(rest) : undefined;
+    const result = await miCall(url, command, params, { token: values.token ?? process.env.TSIPS_MI_TOKEN });
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  } catch (err) {
+    const msg = err instanceof MiError ? `error ${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`tsips mi ${command}: ${msg}\n`);
+    return 1;
+  }
+}

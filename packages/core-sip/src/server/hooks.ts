@@ -1,0 +1,31 @@
+/**
+ * Points where modules plug into message processing. tm intercepts replies (they belong to its
+ * transactions) and rr adds Record-Route to every outgoing copy of a request, as OpenSIPS lumps do.
+ */
+import type { SipMessage } from '../message/message.js';
+import type { MessageEdit } from '../message/edit.js';
+import type { RouteContext } from '../script/context.js';
+import type { ListenSocket, ReceiveInfo, SendTarget } from '../transport/types.js';
+
+/** Returns true when the reply was consumed (it matched a transaction), false to let the core relay it. */
+export type ReplyInHook = (msg: SipMessage, rinfo: ReceiveInfo) => boolean;
+
+/** Where a request copy goes out, given to the hooks that add headers which depend on it (Record-Route). */
+export interface OutgoingRequest {
+  readonly socket: ListenSocket;
+  readonly target: SendTarget;
+  readonly edit: MessageEdit;
+}
+export type RequestOutHook = (ctx: RouteContext, out: OutgoingRequest) => void;
+
+export class CoreHooks {
+  readonly replyIn: ReplyInHook[] = [];
+  readonly requestOut: RequestOutHook[] = [];
+
+  onReplyIn(h: ReplyInHook): void {
+    this.replyIn.push(h);
+  }
+  onRequestOut(h: RequestOutHook): void {
+    this.requestOut.push(h);
+  }
+}

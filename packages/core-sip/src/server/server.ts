@@ -1,0 +1,245 @@
+/**
+ * The composition root: binds the listen sockets, loads the modules, arms the routes, serves MI, and runs
+ * every received message through the pipeline in `receive.ts`.
+ */
+import type { Logger } from 'pino';
+import { createLogger, type LogControl } from '../log.js';
+import { Stats } from '../stats/registry.js';
+import { registerCoreStats, type CoreStats } from '../stats/core-stats.js';
+import { Events } from '../events/registry.js';
+import { MiRegistryImpl } from '../mi/registry.js';
+import { startMiHttp } from '../mi/http.js';
+import { registerCoreMi } from '../mi/core-commands.js';
+import { createPrometheus } from '../stats/prometheus.js';
+import { ModuleLoader } from '../module/loader.js';
+import { TransportLayer } from '../transport/transport-layer.js';
+import { parseListen } from '../transport/listen.js';
+import type { ListenSocket, ReceiveInfo, SendTarget } from '../transport/types.js';
+import type { SipMessage } from '../message/message.js';
+import type { SipUri } from '../uri/uri.js';
+import { RouteContext } from '../script/context.js';
+import type { ScriptHost } from '../script/host.js';
+import type { RouteHandler, RouteTable } from '../script/routes.js';
+import type { RouteType } from '../module/types.js';
+import { TsipsError } from '../errors.js';
+import type { ServerConfig } from './config.js';
+import type { CoreServices } from './types.js';
+import { CoreHooks } from './hooks.js';
+import { Myself } from './myself.js';
+import { runRoute } from './run-route.js';
+import { Receiver } from './receive.js';
+import { StatelessReplier } from './sl.js';
+import { StatelessForwarder } from './forward.js';
+import { bindScriptFunctions } from './bind-functions.js';
+import { rewriteUri } from './rewrite-uri.js';
+import { VERSION } from '../version.js';
+
+export class SipServer implements ScriptHost {
+  readonly log: Logger;
+  readonly logControl: LogControl;
+  readonly scriptLog: Logger;
+  readonly stats = new Stats();
+  readonly coreStats: CoreStats;
+  readonly events: Events;
+  readonly mi: MiRegistryImpl;
+  readonly hooks = new CoreHooks();
+  readonly transport: TransportLayer;
+  readonly loader: ModuleLoader;
+  readonly routes: RouteTable;
+  readonly startedAt = new Date();
+  /** The route context class of this server: RouteContext plus the module script functions. */
+  Context: new (host: ScriptHost, t: RouteType, m: SipMessage, r: ReceiveInfo) => RouteContext = RouteContext;
+
+  #config: ServerConfig;
+  #myself: Myself | null = null;
+  #slotCount = 0;
+  #slotsSealed = false;
+  #flagBits = new Map<string, number>();
+  #receiver: Receiver;
+  #sl: StatelessReplier;
+  #fwd: StatelessForwarder;
+  #mi: { port: number; close(): Promise<void> } | null = null;
+  #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  readonly core: CoreServices;
+
+  constructor(config: ServerConfig) {
+    this.#config = config;
+    this.routes = config.routes;
+    if (config.log && 'info' in config.log) {
+      this.log = config.log;
+      this.logControl = { getLevel: () => (config.log as Logger).level, setLevel: (l) => ((config.log as Logger).level = l), child: (m) => (config.log as Logger).child({ module: m }) };
+    } else {
+      const { root, control } = createLogger({ level: config.log?.level });
+      this.log = root;
+      this.logControl = control;
+    }
+    this.scriptLog = this.logControl.child('script');
+    this.events = new Events(this.logControl.child('events'));
+    this.mi = new MiRegistryImpl(this.logControl.child('mi'));
+    this.coreStats = registerCoreStats(this.stats);
+    (config.flags ?? []).forEach((f, i) => this.#flagBits.set(f, i));
+    const listen = config.listen.map((l) => (typeof l === 'string' ? parseListen(l) : l));
+    if (listen.length === 0) throw new TsipsError('E_CONFIG', 'config: "listen" declares no socket');
+    this.#receiver = new Receiver(this);
+    this.transport = new TransportLayer({
+      listen,
+      tls: config.tls,
+      limits: config.limits,
+      log: this.logControl.child('transport'),
+      onMessage: (data, rinfo) => this.#receiver.receive(data, rinfo),
+    });
+    this.#sl = new StatelessReplier(this);
+    this.#fwd = new StatelessForwarder(this);
+    const self = this;
+    this.core = {
+      log: this.log,
+      transport: this.transport,
+      hooks: this.hooks,
+      stats: this.coreStats,
+      routes: this.routes,
+      serverHeader: config.serverHeader ?? `tsips (${VERSION})`,
+      createContext: (t, m, r) => new this.Context(this, t, m, r),
+      runRoute: (h, ctx) => runRoute(self, h, ctx),
+      isMyself: (h, p) => this.isMyself(h, p),
+      registerSlot: () => {
+        if (this.#slotsSealed) throw new TsipsError('E_SLOT_AFTER_START', 'per-message slots can only be registered during init');
+        return this.#slotCount++;
+      },
+    };
+    this.loader = new ModuleLoader({
+      modules: config.modules ?? [],
+      modparams: config.modparams,
+      log: this.log,
+      logControl: this.logControl,
+      stats: this.stats,
+      events: this.events,
+      mi: this.mi,
+      core: this.core,
+      initTimeoutMs: config.initTimeoutMs,
+    });
+  }
+
+  get sockets(): readonly ListenSocket[] {
+    return this.transport.sockets;
+  }
+  get miPort(): number | undefined {
+    return this.#mi?.port;
+  }
+  get config(): ServerConfig {
+    return this.#config;
+  }
+  get ready(): boolean {
+    return this.#state === 'running';
+  }
+
+  /** Binds sockets, initialises and starts the modules, arms the routes, serves MI. */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new TsipsError('E_CONFIG', 'server already started');
+    const t0 = performance.now();
+    await this.transport.start();
+    try {
+      this.#myself = new Myself(this.transport.sockets, this.#config.aliases ?? []);
+      registerCoreMi(this.mi, {
+        version: VERSION,
+        startedAt: this.startedAt,
+        stats: this.stats,
+        log: this.logControl,
+        modules: () => this.loader.modules().map((m) => ({ name: m.name, version: m.version })),
+      });
+      await this.loader.init();
+      this.#slotsSealed = true;
+      this.Context = bindScriptFunctions(this.loader.functions());
+      this.#subscribeEventRoutes();
+      await this.loader.start();
+      if (this.#config.mi !== false) {
+        const mi = this.#config.mi ?? {};
+        this.#mi = await startMiHttp({
+          host: mi.host ?? '127.0.0.1',
+          port: mi.port ?? 8888,
+          token: mi.token,
+          mi: this.mi,
+          metrics: createPrometheus(this.stats, { log: this.logControl.child('metrics') }).scrape,
+          log: this.logControl.child('mi_http'),
+        });
+      }
+      this.#state = 'running';
+      await this.routes.startup_route?.();
+    } catch (err) {
+      await this.loader.stop().catch(() => undefined);
+      await this.#mi?.close();
+      await this.transport.stop();
+      this.#state = 'stopped';
+      throw err;
+    }
+    this.log.info(
+      { sockets: this.transport.sockets.map((s) => s.name), mi: this.#mi?.port, ms: Math.round(performance.now() - t0) },
+      'tsips started',
+    );
+  }
+
+  /** Stops modules in reverse order (they flush their state), then MI and the sockets. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopping' || this.#state === 'stopped') return;
+    this.#state = 'stopping';
+    await this.loader.stop();
+    await this.#mi?.close();
+    await this.transport.stop();
+    this.#state = 'stopped';
+    this.log.info('tsips stopped');
+  }
+
+  #subscribeEventRoutes(): void {
+    for (const [name, handler] of Object.entries(this.routes.event_route ?? {})) {
+      this.events.subscribe(name, (n, params) => handler(params, n));
+    }
+  }
+
+  // ---- ScriptHost ---------------------------------------------------------------------------
+
+  newSlots(): unknown[] {
+    return new Array<unknown>(this.#slotCount).fill(undefined);
+  }
+  flagMask(flag: number | string): number {
+    const bit = typeof flag === 'number' ? flag : this.#flagBits.get(flag);
+    if (bit === undefined) throw new TsipsError('E_CONFIG', `flag "${String(flag)}" is not declared in config.flags`);
+    if (!Number.isInteger(bit) || bit < 0 || bit > 31) throw new TsipsError('E_CONFIG', `flag ${bit} out of range 0-31`);
+    return 1 << bit;
+  }
+  runNamedRoute(name: string, ctx: RouteContext): void | Promise<void> {
+    const r = this.routes.route?.[name];
+    if (!r) throw new TsipsError('E_CONFIG', `route "${name}" is not defined`);
+    return r(ctx);
+  }
+  slReply(ctx: RouteContext, code: number, reason?: string, headers?: readonly [string, string][]): number {
+    return this.#sl.reply(ctx, code, reason, headers);
+  }
+  forward(ctx: RouteContext, dest?: string): Promise<number> {
+    return this.#fwd.forwardRequest(ctx, dest);
+  }
+  isMyself(host: string, port?: number): boolean {
+    return this.#myself?.check(host, port) ?? false;
+  }
+  rewriteUri(uri: SipUri, change: { user?: string; host?: string; port?: number | undefined }): string {
+    return rewriteUri(uri, change);
+  }
+
+  // ---- used by the pipeline ---------------------------------------------------------------------
+
+  /** The stateless pieces, for the receive pipeline. */
+  get sl(): StatelessReplier {
+    return this.#sl;
+  }
+  get fwd(): StatelessForwarder {
+    return this.#fwd;
+  }
+  send(target: SendTarget, data: Buffer): Promise<void> {
+    return this.transport.send(target, data);
+  }
+}
+
+/** Creates and starts a server from a config. */
+export async function createServer(config: ServerConfig): Promise<SipServer> {
+  const s = new SipServer(config);
+  await s.start();
+  return s;
+}
