@@ -226,7 +226,7 @@ export class MysqlDb implements Db {
         const budget = kind === 'write' ? this.opts.writeRetryMs - (Date.now() - started) : this.opts.connectTimeoutMs;
         const back = await this.gate.wait(budget);
         if (this.closed) throw errors.closed(this.url);
-        if (!back && kind === 'write') throw errors.unavailable(this.url, op, table, Date.now() - started, lastErr);
+        if (!back && kind === 'write') throw errors.unavailable(this.url, op, table, Date.now() - started, lastErr ?? this.gate.cause);
       }
       const t0 = this.opts.execQueryThresholdUs > 0 ? performance.now() : 0;
       try {

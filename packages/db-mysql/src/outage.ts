@@ -19,6 +19,8 @@ export class OutageGate {
   private gate: Promise<void> | undefined;
   private release: (() => void) | undefined;
   private since = 0;
+  /** The failure that started the current (or last) outage, for error messages. */
+  cause: unknown;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -31,6 +33,7 @@ export class OutageGate {
   /** Starts an outage (once; later calls during the same outage do nothing) and the reconnect loop. */
   enter(err: unknown): void {
     if (this.gate !== undefined || this.closed) return;
+    this.cause = err;
     this.since = Date.now();
     this.gate = new Promise<void>((resolve) => (this.release = resolve));
     this.opts.log.error({ err, url: this.opts.url }, 'db_mysql: connection to the server lost; queuing statements and reconnecting');
@@ -65,8 +68,9 @@ export class OutageGate {
     if (this.closed) return;
     try {
       await this.opts.probe();
-    } catch {
+    } catch (err) {
       if (this.closed) return;
+      this.cause = err;
       const next = lastDelay === 0 ? this.opts.backoffMs : Math.min(lastDelay * 2, this.opts.backoffMaxMs);
       this.schedule(next);
       return;
