@@ -10,7 +10,8 @@ export type TransportErrorCode =
   | 'E_SEND'
   | 'E_RESOLVE'
   | 'E_VIA_TRANSPORT'
-  | 'E_NOT_STARTED';
+  | 'E_NOT_STARTED'
+  | 'E_STATE';
 
 export class TransportError extends Error {
   readonly code: TransportErrorCode;

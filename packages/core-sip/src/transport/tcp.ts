@@ -59,6 +59,8 @@ export function whenConnected<S extends Socket>(
       fail(new TransportError('E_CONNECT', `cannot connect to ${what}: ${err.message}`, { cause: err }));
     const onReady = (): void => {
       cleanup();
+      // Until the caller wraps the socket (a microtask later), an error in this tick must not go uncaught.
+      stream.on('error', ignore);
       resolve(stream);
     };
     const timer = setTimeout(

@@ -89,7 +89,7 @@ export class TransportLayer implements CoreTransport {
 
   /** Binds every declared socket; on any failure closes what was bound and rejects. */
   async start(): Promise<readonly ListenSocket[]> {
-    if (this.state !== 'idle') throw new TransportError('E_NOT_STARTED', `start() called twice (state ${this.state})`);
+    if (this.state !== 'idle') throw new TransportError('E_STATE', `start() called in state ${this.state}; a stopped layer is not restarted`);
     this.state = 'starting';
     if (this.opts.tls === undefined) {
       const tlsSpec = this.opts.listen.find((s) => s.proto === 'tls');

@@ -68,6 +68,15 @@ describe('TransportLayer lifecycle', () => {
     expect(bound.map((s) => s.port)).toEqual([udp!.port, tcp!.port]);
   });
 
+  it('a layer starts once; stop() is idempotent', async () => {
+    const t = make(['udp:127.0.0.1:0']);
+    await t.start();
+    await expect(t.start()).rejects.toThrow('E_STATE: start() called in state running; a stopped layer is not restarted');
+    await t.stop();
+    await t.stop();
+    await expect(t.start()).rejects.toThrow('E_STATE: start() called in state stopped');
+  });
+
   it('a process that started and stopped the layer exits by itself (no handles left)', async () => {
     const script = fileURLToPath(new URL('./fixtures/stop-exits.ts', import.meta.url));
     const out = await new Promise<string>((resolve, reject) => {
