@@ -1,0 +1,89 @@
+/**
+ * The real `tsips` binary with its default config (a stateless proxy), driven by sipp on both sides:
+ * OPTIONS to the server itself, OPTIONS and a full INVITE call through it, MI by the CLI, /metrics, and
+ * a clean shutdown on SIGTERM.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@tsips/testkit';
+import { startTsips, runTsips, type TsipsProcess } from '../support/tsips.js';
+import { sipp, SCENARIOS, successfulCalls } from '../support/sipp.js';
+
+let tsips: TsipsProcess;
+
+beforeAll(async () => {
+  tsips = await startTsips();
+});
+afterAll(async () => {
+  await tsips?.stop();
+});
+
+describe('tsips default config (stateless proxy) with sipp', () => {
+  it('answers OPTIONS addressed to itself', async () => {
+    const uacPort = await freePort();
+    const uac = sipp([`127.0.0.1:${tsips.sipPort}`, '-sf', `${SCENARIOS}uac-options.xml`, '-s', 'tsips', '-i', '127.0.0.1', '-p', String(uacPort), '-m', '3', '-r', '10']);
+    const r = await uac.done;
+    expect(r.code, r.out).toBe(0);
+    expect(successfulCalls(r.out)).toBe(3);
+  });
+
+  it('relays OPTIONS to a sipp UAS', async () => {
+    const [uasPort, uacPort] = [await freePort(), await freePort()];
+    const uas = sipp(['-sf', `${SCENARIOS}uas-options.xml`, '-i', '127.0.0.1', '-p', String(uasPort), '-m', '3']);
+    const uac = sipp([`127.0.0.1:${uasPort}`, '-sf', `${SCENARIOS}uac-options.xml`, '-rsa', `127.0.0.1:${tsips.sipPort}`, '-s', 'bob', '-i', '127.0.0.1', '-p', String(uacPort), '-m', '3', '-r', '10']);
+    const [a, b] = await Promise.all([uac.done, uas.done]);
+    expect(a.code, a.out).toBe(0);
+    expect(successfulCalls(a.out)).toBe(3);
+    expect(b.code, b.out).toBe(0);
+  });
+
+  it('carries INVITE/ACK/BYE calls between sipp UAC and UAS, record-routing the dialog', async () => {
+    const [uasPort, uacPort] = [await freePort(), await freePort()];
+    const uas = sipp(['-sf', `${SCENARIOS}uas-call.xml`, '-i', '127.0.0.1', '-p', String(uasPort), '-m', '5']);
+    const uac = sipp([`127.0.0.1:${uasPort}`, '-sf', `${SCENARIOS}uac-call.xml`, '-rsa', `127.0.0.1:${tsips.sipPort}`, '-s', 'bob', '-i', '127.0.0.1', '-p', String(uacPort), '-m', '5', '-r', '20']);
+    const [a, b] = await Promise.all([uac.done, uas.done]);
+    expect(a.code, a.out).toBe(0);
+    expect(successfulCalls(a.out)).toBe(5);
+    expect(b.code, b.out).toBe(0);
+  });
+
+  it('reports its statistics through `tsips mi` and /metrics', async () => {
+    const r = await runTsips(['mi', 'get_statistics', 'statistics=core:', '--url', tsips.miUrl]);
+    expect(r.code, r.stderr).toBe(0);
+    const stats = JSON.parse(r.stdout) as Record<string, number>;
+    // 3 OPTIONS to us + 3 relayed + 5 calls × (INVITE, ACK, BYE), retransmissions aside.
+    expect(stats['core:rcv_requests']).toBeGreaterThanOrEqual(21);
+    expect(stats['core:fwd_requests']).toBeGreaterThanOrEqual(18);
+    expect(stats['core:fwd_replies']).toBeGreaterThanOrEqual(3 + 5 * 3);
+    const bad = await runTsips(['mi', 'no_such_command', '--url', tsips.miUrl]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/-32601/);
+    const metrics = await (await fetch(`http://127.0.0.1:${tsips.miPort}/metrics`)).text();
+    expect(metrics).toMatch(/^tsips_core_rcv_requests_total \d+/m);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const code = await tsips.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(tsips.output()).toContain('"msg":"tsips stopped"');
+  });
+});
+
+describe('tsips start-up errors', () => {
+  it('refuses a bad modparam, naming module and param', async () => {
+    const r = await runTsips(['--config', 'test/fixtures/bad-param.config.ts']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/E_MODULE_PARAM.*module "rr" param "append_fromtag"/);
+  });
+
+  it('refuses a module whose dependency is missing', async () => {
+    const r = await runTsips(['--config', 'test/fixtures/missing-dep.config.ts']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('E_MODULE_DEP_MISSING: module "needs_tm" requires "tm", which is not loaded');
+  });
+
+  it('refuses a malformed listen socket', async () => {
+    const r = await runTsips(['--listen', 'udp:127.0.0.1:99999']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/udp:127\.0\.0\.1:99999/);
+  });
+});

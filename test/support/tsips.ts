@@ -1,0 +1,79 @@
+/** Starts the real `tsips` binary (from source through tsx) and waits until it says it started. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@tsips/testkit';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = fileURLToPath(new URL('../../apps/server/src/bin.ts', import.meta.url));
+
+/** Runs node with tsx and the `source` export condition, so workspace packages load from src. */
+export function tsipsArgs(args: readonly string[]): string[] {
+  return ['--conditions=source', '--import', 'tsx', BIN, ...args];
+}
+
+export interface TsipsProcess {
+  proc: ChildProcess;
+  sipPort: number;
+  miPort: number;
+  miUrl: string;
+  output: () => string;
+  /** SIGTERM and wait; resolves to the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startTsips(extra: readonly string[] = [], opts: { listen?: (port: number) => string[] } = {}): Promise<TsipsProcess> {
+  const sipPort = await freePort();
+  const miPort = await freePort();
+  const listen = opts.listen?.(sipPort) ?? [`udp:127.0.0.1:${sipPort}`, `tcp:127.0.0.1:${sipPort}`];
+  const args = [...listen.flatMap((l) => ['--listen', l]), '--mi-port', String(miPort), ...extra];
+  const proc = spawn(process.execPath, tsipsArgs(args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`tsips did not start within 15 s:\n${out}`)), 15_000);
+    const check = () => {
+      if (out.includes('"msg":"tsips started"')) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    proc.stdout?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(t);
+      reject(new Error(`tsips exited with ${code} before starting:\n${out}`));
+    });
+  });
+  return {
+    proc,
+    sipPort,
+    miPort,
+    miUrl: `http://127.0.0.1:${miPort}/mi`,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode !== null) return proc.exitCode;
+      proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs the tsips CLI to completion (e.g. `tsips mi …`), returning exit code and output. */
+export function runTsips(args: readonly string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, tsipsArgs(args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`tsips ${args.join(' ')} did not finish in ${timeoutMs} ms`));
+    }, timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
