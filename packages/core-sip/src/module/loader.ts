@@ -88,6 +88,8 @@ interface Rec {
   api: unknown;
   initMs: number;
   startMs: number | undefined;
+  /** The module's declared stats, registered before any init. */
+  stats: Map<string, StatHandle>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -233,6 +235,7 @@ export class ModuleLoader implements ContextHost {
         api: undefined,
         initMs: 0,
         startMs: undefined,
+        stats: new Map(),
       });
     });
     const modparams = this.opts.modparams ?? {};
@@ -309,6 +312,7 @@ export class ModuleLoader implements ContextHost {
 
   private registerDeclarations(r: Rec): void {
     const name = r.def.name;
+    r.stats = this.registerStats(r);
     for (const [ev, spec] of Object.entries(r.def.events ?? {})) this.events.declare(name, ev, spec.help, spec.params);
     for (const [cmd, spec] of Object.entries(r.def.mi ?? {})) {
       this.opts.mi.register({
@@ -324,7 +328,7 @@ export class ModuleLoader implements ContextHost {
     }
   }
 
-  private statHandles(r: Rec): Map<string, StatHandle> {
+  private registerStats(r: Rec): Map<string, StatHandle> {
     const handles = new Map<string, StatHandle>();
     const stats = this.opts.stats;
     for (const [stat, spec] of Object.entries(r.def.stats ?? {})) {
@@ -345,7 +349,7 @@ export class ModuleLoader implements ContextHost {
       name,
       r.params,
       this.opts.logControl?.child(name) ?? this.log.child({ module: name }),
-      new ModuleStatsImpl(name, this.statHandles(r), this.opts.stats),
+      new ModuleStatsImpl(name, r.stats, this.opts.stats),
       r.declared,
       this,
     );
