@@ -4,5 +4,5 @@ export { which, sippAvailable } from './which.js';
 export { sleep, waitFor } from './process.js';
 export type { ServerHandle } from './server.js';
 export { startMariaDb, type MariaDbServer } from './mariadb.js';
-export { startRedis, type RedisServer } from './redis.js';
+export { startRedis, type RedisServer, type RedisStartOptions } from './redis.js';
 export { captureLog, type LogEntry } from './log.js';

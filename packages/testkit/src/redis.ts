@@ -28,13 +28,19 @@ function pings(port: number): Promise<boolean> {
     sock.once('connect', () => sock.write('PING\r\n'));
     sock.on('data', (b: Buffer) => {
       buf += b.toString();
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+      // -NOAUTH also proves the server is up and serving.
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG') || buf.startsWith('-NOAUTH'));
     });
   });
 }
 
+export interface RedisStartOptions {
+  /** Require this password (`requirepass`); the URL then carries it as `redis://:<password>@…`. */
+  password?: string;
+}
+
 /** Starts a throwaway redis-server on 127.0.0.1 and a free port, without persistence. */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(opts: RedisStartOptions = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'tsips-redis-'));
   const logFile = join(dir, 'redis.log');
   let port = 0;
@@ -48,6 +54,7 @@ export async function startRedis(): Promise<RedisServer> {
     '--dir', dir,
     '--logfile', logFile,
     '--daemonize', 'no',
+    ...(opts.password !== undefined ? ['--requirepass', opts.password] : []),
   ];
   const logTail = async (): Promise<string> =>
     (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-10).join('\n');
@@ -85,7 +92,7 @@ export async function startRedis(): Promise<RedisServer> {
     if (child) await terminate(child, 'SIGTERM', 10_000);
   };
   return {
-    url: `redis://127.0.0.1:${port}/0`,
+    url: `redis://${opts.password !== undefined ? `:${encodeURIComponent(opts.password)}@` : ''}127.0.0.1:${port}/0`,
     port,
     dir,
     down,

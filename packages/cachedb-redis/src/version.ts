@@ -1,0 +1,1 @@
+export const CACHEDB_REDIS_VERSION = '0.1.0';
