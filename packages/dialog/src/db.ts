@@ -1,0 +1,187 @@
+/**
+ * Dialog persistence (db_mode): 1 writes each change as it happens, 2 writes what changed every
+ * db_update_period, 3 writes everything on shutdown. Only confirmed dialogs go to the DB (a dialog in setup
+ * is owned by its transaction, which does not survive a restart either). Writes are queued in order, so a
+ * dialog's insert is never overtaken by its delete.
+ */
+import type { Db, DbRow, ModuleContext } from '@core/sip';
+import { DIRTY, Dlg } from './dialog.js';
+import { isStateValue, DlgState } from './state.js';
+import { serializeProfiles } from './profiles.js';
+
+type Logger = ModuleContext['log'];
+
+export function rowOf(d: Dlg): DbRow {
+  let vars: string | null = null;
+  if (d.vals !== null && d.vals.size > 0) vars = JSON.stringify(Object.fromEntries(d.vals));
+  return {
+    dlg_id: d.dbId,
+    callid: d.callid,
+    from_uri: d.fromUri,
+    from_tag: d.fromTag,
+    to_uri: d.toUri,
+    to_tag: d.toTag,
+    mangled_from_uri: null,
+    mangled_to_uri: null,
+    caller_cseq: String(d.callerCseq),
+    callee_cseq: String(d.calleeCseq),
+    caller_ping_cseq: d.callerPingCseq,
+    callee_ping_cseq: d.calleePingCseq,
+    caller_route_set: d.callerRouteSet,
+    callee_route_set: d.calleeRouteSet,
+    caller_contact: d.callerContact,
+    callee_contact: d.calleeContact,
+    caller_sock: d.callerSock,
+    callee_sock: d.calleeSock,
+    state: d.state,
+    start_time: d.startTs,
+    timeout: d.expiresAt === 0 ? 0 : Math.ceil(d.expiresAt / 1000),
+    vars,
+    profiles: serializeProfiles(d.profiles),
+    script_flags: d.scriptFlags,
+    module_flags: 0,
+    flags: d.flags,
+  };
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : v === null || v === undefined ? '' : String(v));
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(str(v)) || 0);
+
+/** A row back into a dialog (profiles are relinked by the caller, which knows the definitions). */
+export function dlgOfRow(row: DbRow, slots: unknown[]): { dlg: Dlg; profiles: string; expiresSec: number } | null {
+  const state = num(row['state']);
+  if (!isStateValue(state) || state === DlgState.DELETED) return null;
+  const dbId = num(row['dlg_id']);
+  const d = new Dlg({
+    hEntry: Math.floor(dbId / 0x1_0000_0000),
+    hId: dbId % 0x1_0000_0000,
+    flags: num(row['flags']),
+    callid: str(row['callid']),
+    fromUri: str(row['from_uri']),
+    fromTag: str(row['from_tag']),
+    toUri: str(row['to_uri']),
+    callerCseq: num(row['caller_cseq']),
+    callerContact: str(row['caller_contact']),
+    callerRouteSet: str(row['caller_route_set']),
+    callerSock: str(row['caller_sock']),
+    timeout: 0,
+    slots,
+  });
+  d.state = state;
+  d.toTag = str(row['to_tag']);
+  d.calleeCseq = num(row['callee_cseq']);
+  d.callerPingCseq = num(row['caller_ping_cseq']);
+  d.calleePingCseq = num(row['callee_ping_cseq']);
+  d.calleeContact = str(row['callee_contact']);
+  d.calleeRouteSet = str(row['callee_route_set']);
+  d.calleeSock = str(row['callee_sock']);
+  d.startTs = num(row['start_time']);
+  d.scriptFlags = num(row['script_flags']);
+  const vars = str(row['vars']);
+  if (vars !== '') {
+    try {
+      const o: unknown = JSON.parse(vars);
+      if (o !== null && typeof o === 'object') {
+        for (const [k, v] of Object.entries(o)) if (typeof v === 'string') (d.vals ??= new Map()).set(k, v);
+      }
+    } catch {
+      // Values written by another tool: keep the dialog, lose the values.
+    }
+  }
+  d.inDb = true;
+  d.dirty = DIRTY.NONE;
+  return { dlg: d, profiles: str(row['profiles']), expiresSec: num(row['timeout']) };
+}
+
+export class DlgStore {
+  #chain: Promise<void> = Promise.resolve();
+  /** db_mode 2: dialogs waiting for the next period. */
+  readonly #pending = new Set<Dlg>();
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly db: Db,
+    readonly table: string,
+    readonly mode: 1 | 2 | 3,
+    private readonly log: Logger,
+    /** Called after each write of a dialog (DLGCB_SAVED). */
+    private readonly saved: (d: Dlg) => void,
+  ) {}
+
+  /** Starts the periodic flush (db_mode 2, and retries of failed writes in db_mode 1). */
+  startPeriodic(periodSec: number): void {
+    if (this.mode === 3) return;
+    this.#timer = setInterval(() => void this.flush(), periodSec * 1000);
+    this.#timer.unref();
+  }
+
+  /** A dialog changed (or ended): written now (mode 1), at the next period (mode 2) or at shutdown (mode 3). */
+  changed(d: Dlg): void {
+    if (!d.inDb && (!d.confirmed || !d.alive)) return; // never written, nothing to do
+    if (this.mode === 3) return;
+    this.#pending.add(d);
+    if (this.mode === 1) void this.flush();
+  }
+
+  /** Writes every pending dialog (dlg_db_sync without `all`). */
+  flush(): Promise<void> {
+    if (this.#pending.size === 0) return this.#chain;
+    const batch = [...this.#pending];
+    this.#pending.clear();
+    return this.#enqueue(async () => {
+      for (const d of batch) await this.#write(d);
+    });
+  }
+
+  /** Writes every live confirmed dialog (db_mode 3 shutdown, dlg_db_sync). */
+  syncAll(dialogs: Iterable<Dlg>): Promise<void> {
+    const list = [...dialogs];
+    for (const d of list) this.#pending.delete(d);
+    return this.#enqueue(async () => {
+      for (const d of list) {
+        d.dirty = DIRTY.CHANGED;
+        await this.#write(d);
+      }
+    });
+  }
+
+  async load(): Promise<DbRow[]> {
+    return this.db.select(this.table);
+  }
+
+  /** Removes every row (db_mode 3 after loading: memory is the truth until the next shutdown). */
+  clearTable(): Promise<void> {
+    return this.#enqueue(async () => {
+      await this.db.delete(this.table, {});
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.flush();
+    await this.#chain;
+  }
+
+  #enqueue(op: () => Promise<void>): Promise<void> {
+    this.#chain = this.#chain.then(op).catch((err: unknown) => this.log.error({ err }, 'dialog DB write failed'));
+    return this.#chain;
+  }
+
+  async #write(d: Dlg): Promise<void> {
+    try {
+      if (!d.alive) {
+        if (d.inDb) await this.db.delete(this.table, { dlg_id: d.dbId });
+        d.inDb = false;
+      } else if (d.confirmed) {
+        await this.db.replace(this.table, rowOf(d));
+        d.inDb = true;
+      } else return;
+      d.dirty = DIRTY.NONE;
+      this.saved(d);
+    } catch (err) {
+      this.log.warn({ err, callid: d.callid }, 'dialog DB write failed: retried at the next period');
+      this.#pending.add(d);
+    }
+  }
+}

@@ -1,0 +1,636 @@
+/**
+ * The dialog engine: creates dialogs on initial INVITEs, follows them through tm's callbacks on the INVITE
+ * transaction, matches in-dialog requests, runs the dialog callbacks, and ends dialogs (BYE, failure,
+ * timeout, termination). Everything the module's functions, API and MI do goes through here.
+ */
+import type { Counter, EventRegistry, Gauge, ModuleContext, RouteContext, SipMessage, Slots } from '@core/sip';
+import type { TmApi, TmCallbackParams, TmcbType, Transaction, UacOutcome } from '@mod/tm';
+import type { RrApi } from '@mod/rr';
+import { DIRTY, DLG_FLAG, Dlg } from './dialog.js';
+import { DlgState, nextState, type DlgEvent } from './state.js';
+import { DLGCB, DLG_DIR, GLOBAL_ONLY, cbName, validCbTypes, type DialogCb, type DlgCbEntry, type DlgDir, type ParamFreeCb } from './callbacks.js';
+import { DlgTable } from './table.js';
+import { Profiles } from './profiles.js';
+import type { DlgStore } from './db.js';
+import { callerRouteSet, calleeRouteSet, contactOf, nameAddr, paramValue, routeList } from './sip-util.js';
+
+type Logger = ModuleContext['log'];
+
+/** What a route context knows about its message's dialog (a per-message slot). */
+export class MsgDlg {
+  constructor(
+    readonly dlg: Dlg,
+    /** Direction of the message: downstream when it comes from the caller. */
+    readonly dir: DlgDir,
+    /** The message is the initial INVITE that created the dialog. */
+    readonly created: boolean,
+    /** CSeq the sender had used before this request (validate_dialog checks it grew). */
+    readonly prevCseq: number,
+  ) {}
+}
+
+export interface EngineConfig {
+  hashSize: number;
+  defaultTimeout: number;
+  matchMode: 0 | 1 | 2;
+  pingInterval: number;
+  pingMaxFailures: number;
+}
+
+export interface EngineDeps {
+  log: Logger;
+  tm: TmApi;
+  rr: RrApi;
+  events: EventRegistry;
+  msgSlot: number;
+  dlgSlots: Slots<Dlg>;
+  isMyself(host: string, port?: number): boolean;
+  stats: {
+    active: Gauge;
+    early: Gauge;
+    processed: Counter;
+    expired: Counter;
+    failed: Counter;
+  };
+}
+
+const MAX_TIMER_MS = 0x7fff_ffff;
+
+export class DialogEngine {
+  readonly table: DlgTable;
+  readonly profiles: Profiles;
+  store: DlgStore | null = null;
+  readonly #cfg: EngineConfig;
+  readonly #d: EngineDeps;
+  readonly #log: Logger;
+  readonly #createdCbs: DlgCbEntry[] = [];
+  readonly #loadedCbs: DlgCbEntry[] = [];
+  /** Dialogs created with a ping flag. */
+  readonly #pinged = new Set<Dlg>();
+  #pingTimer: NodeJS.Timeout | null = null;
+  /** Dialogs being pinged right now, per side (bit 1 caller, bit 2 callee). */
+  readonly #pingPending = new Map<Dlg, number>();
+
+  constructor(cfg: EngineConfig, deps: EngineDeps) {
+    this.#cfg = cfg;
+    this.#d = deps;
+    this.#log = deps.log;
+    this.table = new DlgTable(cfg.hashSize);
+    this.profiles = new Profiles(deps.log);
+  }
+
+  // ---- callbacks ---------------------------------------------------------------------------------
+
+  /** register_dlgcb: 0 on success, -1 when the types do not fit (see validCbTypes). */
+  register(dlg: Dlg | null, types: number, cb: DialogCb, param?: unknown, free?: ParamFreeCb): number {
+    const bad = validCbTypes(types, dlg !== null);
+    if (bad !== null) {
+      this.#log.error({ types }, `register_dlgcb: ${bad}`);
+      return -1;
+    }
+    const e: DlgCbEntry = { types, cb, param, free };
+    if (dlg === null) (types === DLGCB.LOADED ? this.#loadedCbs : this.#createdCbs).push(e);
+    else {
+      if (!dlg.alive && dlg.cbs === null) return -1;
+      (dlg.cbs ??= []).push(e);
+    }
+    return 0;
+  }
+
+  #run(d: Dlg, type: number, msg: SipMessage | undefined, dir: DlgDir, dlgData?: unknown): void {
+    const list = (type & GLOBAL_ONLY) !== 0 ? (type === DLGCB.LOADED ? this.#loadedCbs : this.#createdCbs) : d.cbs;
+    if (list === null || list.length === 0) return;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i] as DlgCbEntry;
+      if ((e.types & type) === 0) continue;
+      try {
+        e.cb(d, type, { msg, direction: dir, dlgData, param: e.param });
+      } catch (err) {
+        this.#log.error({ err, callid: d.callid }, `dialog callback ${cbName(type)} threw`);
+      }
+    }
+  }
+
+  /** MI_CONTEXT callbacks fill `ctx` for dlg_list_ctx. */
+  runMiContext(d: Dlg, ctx: Record<string, unknown>): void {
+    this.#run(d, DLGCB.MI_CONTEXT, undefined, DLG_DIR.NONE, ctx);
+  }
+
+  /** DLGCB_SAVED, after each DB write of the dialog. */
+  saved(d: Dlg): void {
+    this.#run(d, DLGCB.SAVED, undefined, DLG_DIR.NONE);
+  }
+
+  // ---- the current message's dialog ---------------------------------------------------------------
+
+  msgDlg(ctx: RouteContext): MsgDlg | undefined {
+    return ctx.slots[this.#d.msgSlot] as MsgDlg | undefined;
+  }
+
+  current(ctx: RouteContext): Dlg | undefined {
+    return this.msgDlg(ctx)?.dlg;
+  }
+
+  // ---- creation -----------------------------------------------------------------------------------
+
+  /**
+   * create_dialog / create_dlg on an initial INVITE: 1 created (or already created for this message),
+   * -1 not an initial INVITE.
+   */
+  create(ctx: RouteContext, flags: number): number {
+    const msg = ctx.msg;
+    if (!msg.isRequest || msg.method !== 'INVITE' || msg.to.tag !== undefined) return -1;
+    const have = this.msgDlg(ctx);
+    if (have !== undefined) return have.created ? 1 : -1;
+    const fromTag = msg.from.tag;
+    if (fromTag === undefined) return -1;
+    const callid = msg.callId;
+    const hEntry = this.table.entryOf(callid);
+    const d = new Dlg({
+      hEntry,
+      hId: this.table.newId(hEntry),
+      flags: flags & (DLG_FLAG.BYEONTIMEOUT | DLG_FLAG.PING_CALLER | DLG_FLAG.PING_CALLEE),
+      callid,
+      fromUri: msg.from.uri.toString(),
+      fromTag,
+      toUri: msg.to.uri.toString(),
+      callerCseq: msg.cseq.seq,
+      callerContact: contactOf(msg),
+      callerRouteSet: callerRouteSet(msg),
+      callerSock: ctx.rinfo.socket.name,
+      timeout: this.#cfg.defaultTimeout,
+      slots: this.#d.dlgSlots.create(),
+    });
+    this.table.add(d);
+    this.#d.stats.processed.inc();
+    // A dialog whose INVITE never gets a transaction (stateless reply, drop) must not live forever.
+    this.#arm(d);
+    ctx.slots[this.#d.msgSlot] = new MsgDlg(d, DLG_DIR.DOWNSTREAM, true, msg.cseq.seq - 1);
+    this.#d.rr.addRrParam(ctx, `did=${d.did}`);
+    const t = this.#d.tm.getTransaction(ctx);
+    if (t !== undefined) this.#attachInitial(d, t);
+    return 1;
+  }
+
+  /** tm's global TMCB_REQUEST_IN: the transaction of a message whose dialog is known. */
+  onRequestIn(p: TmCallbackParams): void {
+    const ctx = p.ctx;
+    if (ctx === undefined) return;
+    const m = this.msgDlg(ctx);
+    if (m === undefined) return;
+    if (m.created) this.#attachInitial(m.dlg, p.t);
+    else this.#attachWithin(m, p.t);
+  }
+
+  #attachInitial(d: Dlg, t: Transaction): void {
+    if (d.tId !== '' || !d.alive) return;
+    d.tId = t.id;
+    t.data.set('dialog', d);
+    this.#d.tm.registerTmcb(
+      ['TMCB_RESPONSE_IN', 'TMCB_RESPONSE_FWDED', 'TMCB_RESPONSE_OUT', 'TMCB_E2EACK_IN', 'TMCB_TRANS_CANCELLED', 'TMCB_TRANS_DELETED'],
+      (type, p) => this.#onInitialTm(d, type, p),
+      t,
+    );
+    this.#run(d, DLGCB.CREATED, t.request, DLG_DIR.DOWNSTREAM);
+  }
+
+  #onInitialTm(d: Dlg, type: TmcbType, p: TmCallbackParams): void {
+    switch (type) {
+      case 'TMCB_RESPONSE_IN':
+        if (p.rpl !== undefined) this.#learnCallee(d, p.rpl, p.ctx);
+        return;
+      case 'TMCB_RESPONSE_FWDED':
+        if (d.alive) this.#run(d, DLGCB.RESPONSE_FWDED, p.rpl, DLG_DIR.UPSTREAM);
+        return;
+      case 'TMCB_RESPONSE_OUT':
+        this.#initialReplyOut(d, p.code, p.rpl);
+        return;
+      case 'TMCB_E2EACK_IN':
+        this.#ack(d, p.req);
+        return;
+      case 'TMCB_TRANS_CANCELLED':
+        d.flags |= DLG_FLAG.CANCELLED;
+        return;
+      case 'TMCB_TRANS_DELETED':
+        d.tId = '';
+        // The transaction ended without a final reply going upstream (should not happen, but never leak).
+        if (d.alive && !d.confirmed) this.#fail(d, undefined);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Takes the callee's side of the dialog from a received reply (To tag, Contact, route set, socket). */
+  #learnCallee(d: Dlg, rpl: SipMessage, ctx: RouteContext | undefined): void {
+    if (!d.alive || d.confirmed) return;
+    const code = rpl.status;
+    const tag = rpl.to.tag;
+    if (code <= 100 || tag === undefined) return;
+    // A 2xx is authoritative (with forking, an earlier 1xx may come from another branch).
+    if (code >= 200 && code < 300) {
+      d.toTag = tag;
+      d.calleeContact = contactOf(rpl);
+      d.calleeRouteSet = calleeRouteSet(rpl, this.#d.isMyself);
+      d.calleeSock = ctx?.rinfo.socket.name ?? d.callerSock;
+    } else if (code < 200 && d.toTag === '') {
+      d.toTag = tag;
+    }
+  }
+
+  #initialReplyOut(d: Dlg, code: number, rpl: SipMessage | undefined): void {
+    if (!d.alive) return;
+    if (code > 100 && code < 200) {
+      if (this.#setState(d, 'provisional')) this.#run(d, DLGCB.EARLY, rpl, DLG_DIR.UPSTREAM);
+    } else if (code >= 200 && code < 300) {
+      if (d.confirmed) return;
+      if (rpl !== undefined) {
+        if (d.toTag === '' && rpl.to.tag !== undefined) d.toTag = rpl.to.tag;
+        if (d.calleeContact === '') d.calleeContact = contactOf(rpl);
+      }
+      if (d.calleeSock === '') d.calleeSock = d.callerSock;
+      d.startTs = Math.floor(Date.now() / 1000);
+      this.#setState(d, 'confirm');
+      this.#arm(d);
+      if ((d.flags & (DLG_FLAG.PING_CALLER | DLG_FLAG.PING_CALLEE)) !== 0) this.#pinged.add(d);
+      this.#run(d, DLGCB.CONFIRMED, rpl, DLG_DIR.UPSTREAM);
+      this.changed(d);
+    } else if (code >= 300 && !d.confirmed) {
+      this.#fail(d, rpl);
+    }
+  }
+
+  #fail(d: Dlg, rpl: SipMessage | undefined): void {
+    d.termReason = 'failed';
+    this.#d.stats.failed.inc();
+    this.#setState(d, 'negative');
+    this.#run(d, DLGCB.FAILED, rpl, DLG_DIR.UPSTREAM);
+    this.#destroy(d);
+  }
+
+  #ack(d: Dlg, ack: SipMessage | undefined): void {
+    if (d.state !== DlgState.CONFIRMED_NA) return;
+    this.#setState(d, 'ack', ack);
+    this.changed(d);
+  }
+
+  // ---- in-dialog requests -------------------------------------------------------------------------
+
+  /** rr's callback in loose_route: match by the `did` param of our Route (and by Call-ID + tags). */
+  onLooseRoute(ctx: RouteContext, params: string): void {
+    if (this.msgDlg(ctx) !== undefined || !ctx.msg.isRequest) return;
+    const mode = this.#cfg.matchMode;
+    if (mode !== 2) {
+      const did = paramValue(params, 'did');
+      if (typeof did === 'string') {
+        this.#matchDid(ctx, did);
+        return;
+      }
+    }
+    if (mode !== 0) this.#matchTags(ctx);
+  }
+
+  /** match_dialog(): 1 when the request belongs to a dialog (now current), -1 otherwise. */
+  match(ctx: RouteContext): number {
+    if (this.msgDlg(ctx) !== undefined) return 1;
+    const msg = ctx.msg;
+    if (!msg.isRequest || msg.to.tag === undefined) return -1;
+    if (this.#cfg.matchMode !== 2) {
+      let did = this.#d.rr.getRouteParam(ctx, 'did');
+      if (did === undefined) did = this.#didOfRoutes(msg);
+      if (typeof did === 'string') return this.#matchDid(ctx, did) ? 1 : -1;
+    }
+    if (this.#cfg.matchMode === 0) return -1;
+    return this.#matchTags(ctx) ? 1 : -1;
+  }
+
+  #didOfRoutes(msg: SipMessage): string | null | undefined {
+    for (const r of msg.routes) {
+      if (!this.#d.isMyself(r.uri.host, r.uri.port)) break;
+      const did = r.uri.params.get('did');
+      if (did !== undefined) return did;
+    }
+    return undefined;
+  }
+
+  #matchDid(ctx: RouteContext, did: string): boolean {
+    const dot = did.indexOf('.');
+    if (dot <= 0) return false;
+    const d = this.table.get(parseInt(did.slice(0, dot), 16), parseInt(did.slice(dot + 1), 16));
+    const msg = ctx.msg;
+    const ft = msg.from.tag ?? '';
+    const tt = msg.to.tag ?? '';
+    // The did only points at a dialog: the Call-ID and tags must still be its own (a stale or forged did).
+    if (d === undefined || d.callid !== msg.callId) return false;
+    if (d.fromTag === ft && (d.toTag === tt || d.toTag === '')) this.#within(ctx, d, true);
+    else if (d.fromTag === tt && d.toTag === ft) this.#within(ctx, d, false);
+    else return false;
+    return true;
+  }
+
+  #matchTags(ctx: RouteContext): boolean {
+    const msg = ctx.msg;
+    const tt = msg.to.tag;
+    if (tt === undefined) return false;
+    const m = this.table.match(msg.callId, msg.from.tag ?? '', tt);
+    if (m === undefined) return false;
+    this.#within(ctx, m.dlg, m.downstream);
+    return true;
+  }
+
+  #within(ctx: RouteContext, d: Dlg, downstream: boolean): void {
+    const msg = ctx.msg;
+    const method = msg.method;
+    const dir = downstream ? DLG_DIR.DOWNSTREAM : DLG_DIR.UPSTREAM;
+    const seq = msg.cseq.seq;
+    const prev = downstream ? d.callerCseq : d.calleeCseq;
+    ctx.slots[this.#d.msgSlot] = new MsgDlg(d, dir, false, prev);
+    let dirty = false;
+    if (method !== 'ACK' && method !== 'CANCEL' && seq > prev) {
+      if (downstream) d.callerCseq = seq;
+      else d.calleeCseq = seq;
+      dirty = true;
+    }
+    if (method === 'ACK') this.#ack(d, msg);
+    this.#run(d, DLGCB.REQ_WITHIN, msg, dir);
+    if (method === 'BYE') {
+      if (!d.alive) return;
+      d.termReason = 'bye';
+      this.#setState(d, 'bye', msg);
+      this.#run(d, DLGCB.TERMINATED, msg, dir, 'bye');
+      this.#destroy(d);
+      return;
+    }
+    if ((method === 'INVITE' || method === 'UPDATE') && msg.contacts.length > 0) {
+      // Target refresh (RFC 3261 12.2.2): the sender's new Contact is where we reach it from now on.
+      const c = contactOf(msg);
+      if (downstream) d.callerContact = c;
+      else d.calleeContact = c;
+      dirty = true;
+    }
+    if (dirty) this.changed(d);
+  }
+
+  #attachWithin(m: MsgDlg, t: Transaction): void {
+    const d = m.dlg;
+    t.data.set('dialog', d);
+    const refresh = t.method === 'INVITE' || t.method === 'UPDATE';
+    this.#d.tm.registerTmcb(
+      'TMCB_RESPONSE_FWDED',
+      (_type, p) => {
+        const rpl = p.rpl;
+        if (refresh && rpl !== undefined && p.code >= 200 && p.code < 300 && d.alive && rpl.contacts.length > 0) {
+          // The answerer's Contact in a 2xx to a re-INVITE/UPDATE refreshes its target too.
+          if (m.dir === DLG_DIR.DOWNSTREAM) d.calleeContact = contactOf(rpl);
+          else d.callerContact = contactOf(rpl);
+          this.changed(d);
+        }
+        this.#run(d, DLGCB.RESPONSE_WITHIN, rpl, m.dir);
+      },
+      t,
+    );
+  }
+
+  // ---- state, timers, end -------------------------------------------------------------------------
+
+  #setState(d: Dlg, ev: DlgEvent, _msg?: SipMessage): boolean {
+    const next = nextState(d.state, ev);
+    if (next === null) return false;
+    const old = d.state;
+    d.state = next;
+    const s = this.#d.stats;
+    if (old === DlgState.EARLY) s.early.dec();
+    if ((old === DlgState.CONFIRMED_NA || old === DlgState.CONFIRMED) && next === DlgState.DELETED) s.active.dec();
+    if (next === DlgState.EARLY) s.early.inc();
+    if (next === DlgState.CONFIRMED_NA || (next === DlgState.CONFIRMED && old !== DlgState.CONFIRMED_NA)) s.active.inc();
+    this.#d.events.raise('E_DLG_STATE_CHANGED', {
+      id: d.id,
+      db_id: d.dbId,
+      callid: d.callid,
+      from_tag: d.fromTag,
+      to_tag: d.toTag,
+      old_state: old,
+      new_state: next,
+    });
+    return true;
+  }
+
+  /** (Re)arms the expiry timer at now + $DLG_timeout. */
+  #arm(d: Dlg): void {
+    if (d.timer !== null) clearTimeout(d.timer);
+    d.expiresAt = Date.now() + d.timeout * 1000;
+    this.#armAt(d);
+  }
+
+  #armAt(d: Dlg): void {
+    const ms = Math.max(0, d.expiresAt - Date.now());
+    d.timer = setTimeout(() => {
+      d.timer = null;
+      // Timers longer than ~24.8 days are chained.
+      if (d.expiresAt > Date.now() + 5) this.#armAt(d);
+      else this.#expire(d);
+    }, Math.min(ms, MAX_TIMER_MS));
+    d.timer.unref();
+  }
+
+  /** $DLG_timeout = seconds: the dialog now expires that many seconds from now. */
+  setTimeout(d: Dlg, seconds: number): void {
+    d.timeout = seconds;
+    if (!d.alive) return;
+    this.#arm(d);
+    this.changed(d);
+  }
+
+  #expire(d: Dlg): void {
+    if (!d.alive) return;
+    this.#d.stats.expired.inc();
+    d.termReason = 'timeout';
+    this.#run(d, DLGCB.EXPIRED, undefined, DLG_DIR.NONE);
+    if (!d.alive) return; // a callback terminated it
+    if (d.confirmed) {
+      if ((d.flags & DLG_FLAG.BYEONTIMEOUT) !== 0) {
+        d.flags |= DLG_FLAG.LOCAL_END;
+        void this.sendByes(d, 'timeout');
+      }
+    } else {
+      this.#cancelSetup(d);
+    }
+    this.#setState(d, 'expire');
+    this.#destroy(d);
+  }
+
+  /**
+   * terminate_dlg: ends a dialog from the middle. Confirmed: BYE to both sides. In setup: CANCEL the
+   * INVITE's branches (the 487 then fails the dialog). 0 on success, -1 when there is no such live dialog.
+   */
+  terminate(d: Dlg, reason: string): number {
+    if (!d.alive) return -1;
+    if (!d.confirmed) {
+      d.termReason = reason;
+      if (this.#cancelSetup(d)) return 0;
+      this.#setState(d, 'terminate');
+      this.#run(d, DLGCB.TERMINATED, undefined, DLG_DIR.NONE, reason);
+      this.#destroy(d);
+      return 0;
+    }
+    d.termReason = reason;
+    d.flags |= DLG_FLAG.LOCAL_END;
+    void this.sendByes(d, reason);
+    this.#setState(d, 'terminate');
+    this.#run(d, DLGCB.TERMINATED, undefined, DLG_DIR.NONE, reason);
+    this.#destroy(d);
+    return 0;
+  }
+
+  #cancelSetup(d: Dlg): boolean {
+    if (d.tId === '') return false;
+    const t = this.#d.tm.lookup(d.tId);
+    if (t === undefined) return false;
+    this.#d.tm.cancelTransaction(t);
+    return true;
+  }
+
+  /** BYE to both sides, in the dialog, through tm's UAC (resolves with both outcomes). */
+  sendByes(d: Dlg, reason: string): Promise<UacOutcome[]> {
+    const headers: [string, string][] = reason === '' ? [] : [['Reason', `SIP;cause=200;text="${reason.replace(/["\\\r\n]/g, '')}"`]];
+    d.callerCseq++;
+    d.calleeCseq++;
+    const toCallee = this.#inDialog(d, 'BYE', false, d.callerCseq, headers);
+    const toCaller = this.#inDialog(d, 'BYE', true, d.calleeCseq, headers);
+    return Promise.all([toCallee, toCaller]).then((outs) => {
+      for (const o of outs) if (o.code >= 300) this.#log.info({ callid: d.callid, code: o.code }, 'BYE sent by the dialog module was not accepted');
+      return outs;
+    });
+  }
+
+  /** A request we send inside the dialog, to the caller (as the callee) or to the callee (as the caller). */
+  #inDialog(d: Dlg, method: string, toCaller: boolean, cseq: number, headers: readonly [string, string][]): Promise<UacOutcome> {
+    const routes = routeList(toCaller ? d.callerRouteSet : d.calleeRouteSet);
+    const sock = toCaller ? d.callerSock : d.calleeSock;
+    const h = this.#d.tm.request({
+      method,
+      ruri: toCaller ? d.callerContact : d.calleeContact,
+      from: toCaller ? nameAddr(d.toUri, d.toTag) : nameAddr(d.fromUri, d.fromTag),
+      to: toCaller ? nameAddr(d.fromUri, d.fromTag) : nameAddr(d.toUri, d.toTag),
+      callId: d.callid,
+      cseq,
+      ...(routes.length > 0 ? { routes } : {}),
+      ...(sock !== '' ? { socket: sock } : {}),
+      ...(headers.length > 0 ? { headers } : {}),
+    });
+    return h.done;
+  }
+
+  #destroy(d: Dlg): void {
+    if (d.timer !== null) clearTimeout(d.timer);
+    d.timer = null;
+    this.#pinged.delete(d);
+    this.#pingPending.delete(d);
+    if (!this.table.remove(d)) return;
+    this.profiles.unlinkAll(d);
+    this.changed(d);
+    this.#run(d, DLGCB.DESTROY, undefined, DLG_DIR.NONE);
+    const cbs = d.cbs;
+    d.cbs = null;
+    if (cbs !== null) {
+      for (const e of cbs) {
+        if (e.free === undefined) continue;
+        try {
+          e.free(e.param);
+        } catch (err) {
+          this.#log.error({ err }, 'dialog callback param free function threw');
+        }
+      }
+    }
+  }
+
+  /** Something persistent changed: tell the store. */
+  changed(d: Dlg): void {
+    if (this.store === null) return;
+    d.dirty |= DIRTY.CHANGED;
+    this.store.changed(d);
+  }
+
+  // ---- pinging ------------------------------------------------------------------------------------
+
+  startPinging(): void {
+    if (this.#pingTimer !== null) return;
+    this.#pingTimer = setInterval(() => this.#pingTick(), this.#cfg.pingInterval * 1000);
+    this.#pingTimer.unref();
+  }
+
+  #pingTick(): void {
+    for (const d of this.#pinged) {
+      if (!d.confirmed) continue;
+      if ((d.flags & DLG_FLAG.PING_CALLER) !== 0) this.#ping(d, true);
+      if ((d.flags & DLG_FLAG.PING_CALLEE) !== 0) this.#ping(d, false);
+    }
+  }
+
+  /**
+   * One in-dialog OPTIONS to one side. Any answer but 408/481 proves the peer holds the dialog; a 481 ends
+   * the dialog at once, a 408 (or no answer at all) only after options_ping_max_failures in a row.
+   * Pings use their own CSeq counter above the side's last request.
+   */
+  #ping(d: Dlg, toCaller: boolean): void {
+    const bit = toCaller ? 1 : 2;
+    const pending = this.#pingPending.get(d) ?? 0;
+    if ((pending & bit) !== 0) return; // the previous ping is still running (tm retransmits it)
+    this.#pingPending.set(d, pending | bit);
+    let cseq: number;
+    if (toCaller) cseq = d.callerPingCseq = Math.max(d.callerPingCseq, d.calleeCseq) + 1;
+    else cseq = d.calleePingCseq = Math.max(d.calleePingCseq, d.callerCseq) + 1;
+    void this.#inDialog(d, 'OPTIONS', toCaller, cseq, []).then((o) => {
+      const p = this.#pingPending.get(d);
+      if (p !== undefined) this.#pingPending.set(d, p & ~bit);
+      if (!d.alive) return;
+      if (o.code === 481) {
+        this.terminate(d, 'ping 481');
+        return;
+      }
+      if (o.code === 408) {
+        const fails = toCaller ? ++d.callerPingFails : ++d.calleePingFails;
+        if (fails >= this.#cfg.pingMaxFailures) this.terminate(d, 'ping timeout');
+        return;
+      }
+      if (toCaller) d.callerPingFails = 0;
+      else d.calleePingFails = 0;
+    });
+  }
+
+  // ---- loading ------------------------------------------------------------------------------------
+
+  /**
+   * Links a dialog read from the DB: timers, pings, profiles and statistics as if it had been set up here,
+   * then DLGCB_LOADED. Its timeout is the absolute expiry stored (a past one expires right away).
+   */
+  linkLoaded(d: Dlg, expiresSec: number, profiles: readonly { name: string; value: string }[]): void {
+    d.flags |= DLG_FLAG.LOADED;
+    this.table.add(d);
+    for (const p of profiles) {
+      const def = this.profiles.search(p.name);
+      if (def !== undefined) this.profiles.set(d, def, p.value);
+    }
+    if (d.state === DlgState.EARLY) this.#d.stats.early.inc();
+    if (d.confirmed) this.#d.stats.active.inc();
+    if ((d.flags & (DLG_FLAG.PING_CALLER | DLG_FLAG.PING_CALLEE)) !== 0 && d.confirmed) this.#pinged.add(d);
+    const nowSec = Date.now() / 1000;
+    d.timeout = Math.max(1, Math.round(expiresSec - (d.startTs > 0 ? d.startTs : nowSec)));
+    d.expiresAt = expiresSec > 0 ? expiresSec * 1000 : Date.now() + this.#cfg.defaultTimeout * 1000;
+    this.#run(d, DLGCB.LOADED, undefined, DLG_DIR.NONE);
+    this.#armAt(d);
+  }
+
+  stop(): void {
+    if (this.#pingTimer !== null) clearInterval(this.#pingTimer);
+    this.#pingTimer = null;
+    for (const d of this.table.values()) {
+      if (d.timer !== null) clearTimeout(d.timer);
+      d.timer = null;
+    }
+    for (const list of [this.#createdCbs, this.#loadedCbs]) {
+      for (const e of list) e.free?.(e.param);
+      list.length = 0;
+    }
+  }
+}

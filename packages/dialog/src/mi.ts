@@ -1,0 +1,148 @@
+/** MI commands of the dialog module, with OpenSIPS's names, params and reply shapes. */
+import { MiError, MiErrorCode, type MiParams } from '@core/sip';
+import type { Dlg } from './dialog.js';
+import type { DialogModule } from './module-state.js';
+import { serializeProfiles } from './profiles.js';
+
+function dlgInfo(d: Dlg): Record<string, unknown> {
+  return {
+    ID: d.dbId,
+    h_entry: d.hEntry,
+    h_id: d.hId,
+    state: d.state,
+    user_flags: d.scriptFlags,
+    module_flags: d.flags,
+    timestart: d.startTs,
+    timeout: d.expiresAt === 0 ? 0 : Math.ceil(d.expiresAt / 1000),
+    callid: d.callid,
+    from_uri: d.fromUri,
+    to_uri: d.toUri,
+    caller_tag: d.fromTag,
+    caller_contact: d.callerContact,
+    caller_cseq: String(d.callerCseq),
+    caller_route_set: d.callerRouteSet,
+    caller_bind_addr: d.callerSock,
+    callee_tag: d.toTag,
+    callee_contact: d.calleeContact,
+    callee_cseq: String(d.calleeCseq),
+    callee_route_set: d.calleeRouteSet,
+    callee_bind_addr: d.calleeSock,
+  };
+}
+
+function str(p: MiParams, name: string): string | undefined {
+  const v = p[name];
+  if (v === undefined || v === null) return undefined;
+  return typeof v === 'string' ? v : String(v);
+}
+
+function notFound(): MiError {
+  return new MiError(MiErrorCode.Failure, 'Dialog not found');
+}
+
+/** `dialog_id`: the numeric ID of dlg_list, `h_entry:h_id`, or a Call-ID. */
+function findDialog(m: DialogModule, id: string): Dlg | undefined {
+  const t = m.engine.table;
+  if (/^\d+$/.test(id)) {
+    const n = Number(id);
+    const d = t.get(Math.floor(n / 0x1_0000_0000), n % 0x1_0000_0000);
+    if (d !== undefined) return d;
+  }
+  const colon = id.indexOf(':');
+  if (colon > 0 && /^\d+:\d+$/.test(id)) {
+    const d = t.get(Number(id.slice(0, colon)), Number(id.slice(colon + 1)));
+    if (d !== undefined) return d;
+  }
+  return t.byCallid(id)[0];
+}
+
+function listDialogs(m: DialogModule, p: MiParams, withCtx: boolean): unknown {
+  const callid = str(p, 'callid');
+  const fromTag = str(p, 'from_tag');
+  const list = callid === undefined ? [...m.engine.table.values()] : m.engine.table.byCallid(callid).filter((d) => fromTag === undefined || d.fromTag === fromTag);
+  return {
+    Dialogs: list.map((d) => {
+      const info = dlgInfo(d);
+      if (!withCtx) return info;
+      const context: Record<string, unknown> = {};
+      if (d.vals !== null) context['values'] = Object.fromEntries(d.vals);
+      if (d.profiles !== null) context['profiles'] = d.profiles.map((l) => ({ [l.profile.name]: l.value }));
+      m.engine.runMiContext(d, context);
+      info['context'] = context;
+      return info;
+    }),
+  };
+}
+
+export const dialogMi = {
+  dlg_list: {
+    help: 'Lists the dialogs in memory (all, or those of a Call-ID and From tag)',
+    params: ['callid?', 'from_tag?'],
+    handler: (m: DialogModule, p: MiParams) => listDialogs(m, p, false),
+  },
+  dlg_list_ctx: {
+    help: 'Lists the dialogs with their context: values, profiles and what other modules add (DLGCB_MI_CONTEXT)',
+    params: ['callid?', 'from_tag?'],
+    handler: (m: DialogModule, p: MiParams) => listDialogs(m, p, true),
+  },
+  dlg_end_dlg: {
+    help: 'Ends a dialog (BYE to both sides); dialog_id is the ID of dlg_list, h_entry:h_id or the Call-ID',
+    params: ['dialog_id', 'reason?'],
+    handler: (m: DialogModule, p: MiParams) => {
+      const id = str(p, 'dialog_id') ?? '';
+      const d = findDialog(m, id);
+      if (d === undefined || !d.alive) throw notFound();
+      m.engine.terminate(d, str(p, 'reason') ?? 'MI termination');
+      return 'OK';
+    },
+  },
+  profile_get_size: {
+    help: 'Number of dialogs in a profile (with one value, when given); shared profiles count every node',
+    params: ['profile', 'value?'],
+    handler: async (m: DialogModule, p: MiParams) => {
+      const name = str(p, 'profile') ?? '';
+      const prof = m.engine.profiles.search(name);
+      if (prof === undefined) throw new MiError(MiErrorCode.Failure, 'Profile not found');
+      const value = str(p, 'value');
+      return { Profile: { name, value: value ?? null, count: await m.engine.profiles.size(prof, value) } };
+    },
+  },
+  profile_list_dlgs: {
+    help: 'Dialogs of this node in a profile (with one value, when given)',
+    params: ['profile', 'value?'],
+    handler: (m: DialogModule, p: MiParams) => {
+      const name = str(p, 'profile') ?? '';
+      const prof = m.engine.profiles.search(name);
+      if (prof === undefined) throw new MiError(MiErrorCode.Failure, 'Profile not found');
+      const value = str(p, 'value');
+      const out: Record<string, unknown>[] = [];
+      for (const [v, set] of prof.members) {
+        if (value !== undefined && prof.hasValue && v !== value) continue;
+        for (const d of set) out.push({ ...dlgInfo(d), profiles: serializeProfiles(d.profiles) });
+      }
+      return { Dialogs: out };
+    },
+  },
+  dlg_db_sync: {
+    help: 'Reads the dialog table into memory: loads the dialogs missing from memory, refreshes the others',
+    params: [],
+    handler: async (m: DialogModule) => {
+      if (m.store === null) throw new MiError(MiErrorCode.Failure, 'db_mode is 0: no dialog DB');
+      const n = await m.loadFromDb(true);
+      return { loaded: n };
+    },
+  },
+  dlg_restore_db: {
+    help: 'Rewrites the dialog table from memory (emptied, then every confirmed dialog written)',
+    params: [],
+    handler: async (m: DialogModule) => {
+      const store = m.store;
+      if (store === null) throw new MiError(MiErrorCode.Failure, 'db_mode is 0: no dialog DB');
+      await store.clearTable();
+      for (const d of m.engine.table.values()) d.inDb = false;
+      const live = [...m.engine.table.values()].filter((d) => d.confirmed);
+      await store.syncAll(live);
+      return { written: live.length };
+    },
+  },
+} as const;

@@ -1,0 +1,150 @@
+/** The dialog module's state: the engine plus storage, built in init, started and stopped by the loader. */
+import { hostname } from 'node:os';
+import type { CacheDb, Db, ModuleContext, ParamsOf } from '@core/sip';
+import { DialogEngine } from './engine.js';
+import { DlgStore, dlgOfRow } from './db.js';
+import { dialogSchema } from './schema.js';
+import { dialogParams } from './params.js';
+import { parseProfileDefs, parseProfilesColumn } from './profiles.js';
+import { dlgErrors } from './errors.js';
+import type { Dlg } from './dialog.js';
+
+type Params = ParamsOf<typeof dialogParams>;
+
+export class DialogModule {
+  store: DlgStore | null = null;
+  #cache: CacheDb | null = null;
+  #db: Db | null = null;
+
+  constructor(
+    readonly engine: DialogEngine,
+    readonly params: Params,
+    private readonly ctx: ModuleContext<typeof dialogParams>,
+  ) {}
+
+  static async create(ctx: ModuleContext<typeof dialogParams>): Promise<DialogModule> {
+    const p = ctx.params;
+    const tm = ctx.api('tm');
+    const rr = ctx.api('rr');
+    const msgSlot = ctx.core.registerSlot();
+    const engine = new DialogEngine(
+      {
+        hashSize: p.hash_size,
+        defaultTimeout: p.default_timeout,
+        matchMode: p.dlg_match_mode,
+        pingInterval: p.options_ping_interval,
+        pingMaxFailures: p.options_ping_max_failures,
+      },
+      {
+        log: ctx.log,
+        tm,
+        rr,
+        events: ctx.events,
+        msgSlot,
+        dlgSlots: ctx.slots<Dlg>('dialog'),
+        isMyself: (h, port) => ctx.core.isMyself(h, port),
+        stats: {
+          active: ctx.stats.gauge('active_dialogs'),
+          early: ctx.stats.gauge('early_dialogs'),
+          processed: ctx.stats.counter('processed_dialogs'),
+          expired: ctx.stats.counter('expired_dialogs'),
+          failed: ctx.stats.counter('failed_dialogs'),
+        },
+      },
+    );
+    for (const [param, hasValue] of [
+      ['profiles_with_value', true],
+      ['profiles_no_value', false],
+    ] as const) {
+      try {
+        engine.profiles.add(parseProfileDefs(p[param], hasValue));
+      } catch (err) {
+        throw dlgErrors.profileParam(param, err);
+      }
+    }
+    tm.registerTmcb('TMCB_REQUEST_IN', (_type, params) => engine.onRequestIn(params));
+    rr.registerRrCallback((rc, params) => engine.onLooseRoute(rc, params));
+    const m = new DialogModule(engine, p, ctx);
+    if (p.db_mode !== 0) {
+      let db: Db;
+      try {
+        db = await ctx.db(p.db_url);
+        await db.ensureTable(dialogSchema(p.table_name));
+      } catch (err) {
+        throw dlgErrors.dbOpen(p.db_mode, p.db_url, err);
+      }
+      m.#db = db;
+      m.store = new DlgStore(db, p.table_name, p.db_mode, ctx.log, (d) => engine.saved(d));
+      engine.store = m.store;
+    }
+    if (engine.profiles.hasShared) {
+      try {
+        m.#cache = await ctx.cachedb(p.cachedb_url);
+      } catch (err) {
+        throw dlgErrors.cachedbOpen(p.cachedb_url, err);
+      }
+    }
+    return m;
+  }
+
+  async start(): Promise<void> {
+    const p = this.params;
+    if (this.store !== null) {
+      await this.loadFromDb(false);
+      // db_mode 3: memory is the truth until the next shutdown writes it back.
+      if (p.db_mode === 3) await this.store.clearTable();
+      this.store.startPeriodic(p.db_update_period);
+    }
+    this.engine.startPinging();
+    if (this.#cache !== null) {
+      const node = p.profile_node_id ?? `${hostname()}/${this.ctx.core.transport.sockets[0]?.name ?? 'none'}`;
+      this.engine.profiles.share(this.#cache, node, p.profile_refresh_interval);
+      await this.engine.profiles.flush();
+    }
+  }
+
+  /**
+   * Loads the dialogs of the DB table that are not in memory (DLGCB_LOADED for each); with `refresh`, the
+   * ones already in memory take the row's CSeqs, contacts, flags and values (dlg_db_sync). Returns how many
+   * were loaded.
+   */
+  async loadFromDb(refresh: boolean): Promise<number> {
+    const store = this.store;
+    if (store === null) return 0;
+    const rows = await store.load();
+    let n = 0;
+    for (const row of rows) {
+      const r = dlgOfRow(row, this.ctx.slots<Dlg>('dialog').create());
+      if (r === null) continue;
+      const have = this.engine.table.get(r.dlg.hEntry, r.dlg.hId);
+      if (have !== undefined) {
+        if (refresh) refreshFrom(have, r.dlg);
+        continue;
+      }
+      this.engine.linkLoaded(r.dlg, r.expiresSec, parseProfilesColumn(r.profiles));
+      n++;
+    }
+    if (n > 0) this.ctx.log.info({ dialogs: n }, 'dialogs loaded from the DB');
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    this.engine.stop();
+    if (this.store !== null) {
+      if (this.params.db_mode === 3) await this.store.syncAll([...this.engine.table.values()].filter((d) => d.confirmed));
+      await this.store.close();
+    }
+    await this.engine.profiles.close(this.store !== null);
+    await this.#db?.close();
+    await this.#cache?.close();
+  }
+}
+
+function refreshFrom(d: Dlg, row: Dlg): void {
+  d.callerCseq = Math.max(d.callerCseq, row.callerCseq);
+  d.calleeCseq = Math.max(d.calleeCseq, row.calleeCseq);
+  if (row.callerContact !== '') d.callerContact = row.callerContact;
+  if (row.calleeContact !== '') d.calleeContact = row.calleeContact;
+  d.scriptFlags = row.scriptFlags;
+  if (row.vals !== null) d.vals = row.vals;
+}

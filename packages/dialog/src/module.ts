@@ -1,0 +1,289 @@
+/**
+ * dialog: dialog tracking on top of tm and rr, as the OpenSIPS dialog module — states, callbacks, profiles,
+ * values and flags, timeouts, OPTIONS pinging, DB persistence, MI, statistics and E_DLG_STATE_CHANGED.
+ */
+import { defineModule, type RouteContext } from '@core/sip';
+import { dialogParams } from './params.js';
+import { DialogModule } from './module-state.js';
+import { dialogMi } from './mi.js';
+import { DLG_FLAG } from './dialog.js';
+import { DLG_DIR } from './callbacks.js';
+import { DlgState } from './state.js';
+import { parseProfileDefs } from './profiles.js';
+import { dlgErrors } from './errors.js';
+import { fixRouteDialog, validateDialog } from './validate.js';
+import type { DlgApi } from './api.js';
+
+/**
+ * Script functions return numbers (OpenSIPS return codes); the few pseudo-variables whose value is a string
+ * ($DLG_dir, $DLG_id, $dlg_val) return it as is, typed by the RouteContext augmentation in api.ts.
+ */
+function pv(v: string | undefined): number {
+  return v as unknown as number;
+}
+
+/** create_dialog flags string → DLG_FLAG bits. */
+export function parseCreateFlags(s: string): number {
+  let f = 0;
+  for (const c of s) {
+    if (c === 'B') f |= DLG_FLAG.BYEONTIMEOUT;
+    else if (c === 'P') f |= DLG_FLAG.PING_CALLER;
+    else if (c === 'p') f |= DLG_FLAG.PING_CALLEE;
+    else throw dlgErrors.createFlags(s);
+  }
+  return f;
+}
+
+function profileOf(m: DialogModule, fn: string, name: string) {
+  const p = m.engine.profiles.search(name);
+  if (p === undefined) throw dlgErrors.noProfile(fn, name);
+  return p;
+}
+
+function flagBit(flag: number): number {
+  if (!Number.isInteger(flag) || flag < 0 || flag > 31) throw new RangeError(`dialog flag ${flag} is not 0–31`);
+  return (1 << flag) >>> 0;
+}
+
+const cur = (m: DialogModule, ctx: RouteContext) => m.engine.current(ctx);
+
+export default defineModule({
+  name: 'dialog',
+  version: '0.1.0',
+  description: 'Dialog tracking, profiles, timeouts, pinging and persistence (the OpenSIPS dialog module)',
+  deps: [
+    { module: 'tm', onMissing: 'abort' },
+    { module: 'rr', onMissing: 'abort' },
+    {
+      module: 'db_mysql',
+      requiredWhen: (p) => (p.db_mode !== 0 && /^mysql:/i.test(p.db_url ?? '') ? `db_mode=${p.db_mode} with a mysql:// db_url` : false),
+    },
+    {
+      module: 'cachedb_redis',
+      requiredWhen: (p) => (/^redis:/i.test(p.cachedb_url ?? '') && /\/s/.test(`${p.profiles_with_value};${p.profiles_no_value}`) ? 'shared (/s) profiles with a redis:// cachedb_url' : false),
+    },
+  ],
+  params: dialogParams,
+  stats: {
+    active_dialogs: { kind: 'gauge', help: 'Confirmed dialogs (2xx sent, with or without its ACK)', noReset: true },
+    early_dialogs: { kind: 'gauge', help: 'Dialogs in early state (provisional reply sent)', noReset: true },
+    processed_dialogs: { kind: 'counter', help: 'Dialogs created since start' },
+    expired_dialogs: { kind: 'counter', help: 'Dialogs ended by their timeout' },
+    failed_dialogs: { kind: 'counter', help: 'Dialogs whose INVITE got a negative final reply' },
+  },
+  events: {
+    E_DLG_STATE_CHANGED: {
+      help: 'A dialog changed state · each transition',
+      params: ['id', 'db_id', 'callid', 'from_tag', 'to_tag', 'old_state', 'new_state'],
+    },
+  },
+  init: (ctx) => DialogModule.create(ctx),
+  start: (m) => m.start(),
+  stop: (m) => m.stop(),
+  api(m): DlgApi {
+    const e = m.engine;
+    return {
+      registerDlgcb: (dlg, types, cb, param, free) => e.register(dlg, types, cb, param, free),
+      createDlg: (ctx, flags) => (e.create(ctx, flags) > 0 ? 0 : -1),
+      getDlg: (ctx) => e.current(ctx),
+      addProfiles: (spec, hasValue) => {
+        try {
+          e.profiles.add(parseProfileDefs(spec, hasValue));
+          return 0;
+        } catch {
+          return -1;
+        }
+      },
+      searchProfile: (name) => e.profiles.search(name),
+      setProfile: (ctx, value, profile, replicated = false) => {
+        const d = e.current(ctx);
+        if (d === undefined || !d.alive) return -1;
+        e.profiles.set(d, profile, value ?? '', replicated);
+        e.changed(d);
+        return 0;
+      },
+      unsetProfile: (ctx, value, profile) => {
+        const d = e.current(ctx);
+        if (d === undefined || !e.profiles.unset(d, profile, value)) return -1;
+        e.changed(d);
+        return 0;
+      },
+      getProfileSize: (profile, value) => e.profiles.size(profile, value),
+      storeDlgValue: (dlg, name, val) => {
+        (dlg.vals ??= new Map()).set(name, val);
+        e.changed(dlg);
+        return 0;
+      },
+      fetchDlgValue: (dlg, name) => dlg.vals?.get(name),
+      terminateDlg: (hEntry, hId, reason) => {
+        const d = e.table.get(hEntry, hId);
+        return d === undefined ? -1 : e.terminate(d, reason);
+      },
+      matchDialog: (ctx) => e.match(ctx),
+      validateDialog: (ctx, dlg) => validateDialog(ctx, dlg, e.msgDlg(ctx), (h, p) => ctx.is_myself(h, p)),
+      fixRouteDialog: (ctx, dlg) => fixRouteDialog(ctx, dlg, e.msgDlg(ctx)),
+      lookupDlg: (hEntry, hId) => e.table.get(hEntry, hId),
+    };
+  },
+  functions: {
+    create_dialog: {
+      routes: ['request'],
+      help: 'Tracks the dialog of this initial INVITE; flags: B bye on timeout, P ping caller, p ping callee',
+      handler: (m, ctx, flags?: string) => m.engine.create(ctx, parseCreateFlags(flags ?? '')),
+    },
+    match_dialog: {
+      routes: ['request'],
+      help: 'Finds the dialog of an in-dialog request (did Route param, or Call-ID + tags)',
+      handler: (m, ctx) => m.engine.match(ctx),
+    },
+    validate_dialog: {
+      routes: ['request'],
+      help: 'Checks CSeq, R-URI and Route set of an in-dialog request against its dialog',
+      handler: (m, ctx) => {
+        const d = cur(m, ctx);
+        return d === undefined ? -1 : validateDialog(ctx, d, m.engine.msgDlg(ctx), (h, p) => ctx.is_myself(h, p));
+      },
+    },
+    fix_route_dialog: {
+      routes: ['request'],
+      help: 'Rewrites R-URI and Route set of an in-dialog request from its dialog',
+      handler: (m, ctx) => {
+        const d = cur(m, ctx);
+        return d === undefined ? -1 : fixRouteDialog(ctx, d, m.engine.msgDlg(ctx));
+      },
+    },
+    DLG_status: {
+      help: '$DLG_status: dialog state 1–5 (-1 without a dialog)',
+      handler: (m, ctx) => cur(m, ctx)?.state ?? -1,
+    },
+    DLG_lifetime: {
+      help: '$DLG_lifetime: seconds since the dialog was confirmed',
+      handler: (m, ctx) => {
+        const d = cur(m, ctx);
+        if (d === undefined) return -1;
+        return d.startTs === 0 ? 0 : Math.floor(Date.now() / 1000) - d.startTs;
+      },
+    },
+    DLG_timeout: {
+      help: '$DLG_timeout: get, or set with a number of seconds from now',
+      handler: (m, ctx, seconds?: number) => {
+        const d = cur(m, ctx);
+        if (d === undefined) return -1;
+        if (seconds === undefined) return d.timeout;
+        if (!Number.isInteger(seconds) || seconds <= 0) throw new RangeError(`$DLG_timeout = ${seconds}: must be a positive integer`);
+        m.engine.setTimeout(d, seconds);
+        return seconds;
+      },
+    },
+    DLG_dir: {
+      help: "$DLG_dir: 'downstream' or 'upstream' for in-dialog requests",
+      handler: (m, ctx) => {
+        const s = m.engine.msgDlg(ctx);
+        return pv(s === undefined || s.created ? '' : s.dir === DLG_DIR.DOWNSTREAM ? 'downstream' : 'upstream');
+      },
+    },
+    DLG_id: {
+      help: '$DLG_id: h_entry:h_id',
+      handler: (m, ctx) => pv(cur(m, ctx)?.id ?? ''),
+    },
+    DLG_flags: {
+      help: '$DLG_flags: the script dialog flags',
+      handler: (m, ctx) => cur(m, ctx)?.scriptFlags ?? -1,
+    },
+    DLG_end_reason: {
+      help: 'Why the dialog ended',
+      handler: (m, ctx) => pv(cur(m, ctx)?.termReason ?? ''),
+    },
+    set_dlg_flag: {
+      handler: (m, ctx, flag: number) => {
+        const d = cur(m, ctx);
+        if (d === undefined) return -1;
+        d.scriptFlags = (d.scriptFlags | flagBit(flag)) >>> 0;
+        m.engine.changed(d);
+        return 1;
+      },
+    },
+    reset_dlg_flag: {
+      handler: (m, ctx, flag: number) => {
+        const d = cur(m, ctx);
+        if (d === undefined) return -1;
+        d.scriptFlags = (d.scriptFlags & ~flagBit(flag)) >>> 0;
+        m.engine.changed(d);
+        return 1;
+      },
+    },
+    is_dlg_flag_set: {
+      handler: (m, ctx, flag: number) => {
+        const d = cur(m, ctx);
+        return d !== undefined && (d.scriptFlags & flagBit(flag)) !== 0 ? 1 : -1;
+      },
+    },
+    test_and_set_dlg_flag: {
+      help: 'Atomically: when the flag has `value`, flip it and return 1; else -1',
+      handler: (m, ctx, flag: number, value: 0 | 1) => {
+        const d = cur(m, ctx);
+        if (d === undefined) return -1;
+        const bit = flagBit(flag);
+        const isSet = (d.scriptFlags & bit) !== 0;
+        if (isSet !== (value === 1)) return -1;
+        d.scriptFlags = (isSet ? d.scriptFlags & ~bit : d.scriptFlags | bit) >>> 0;
+        m.engine.changed(d);
+        return 1;
+      },
+    },
+    store_dlg_value: {
+      handler: (m, ctx, name: string, value: string) => {
+        const d = cur(m, ctx);
+        if (d === undefined) return -1;
+        (d.vals ??= new Map()).set(name, value);
+        m.engine.changed(d);
+        return 1;
+      },
+    },
+    fetch_dlg_value: {
+      help: '$dlg_val(name): the stored value',
+      handler: (m, ctx, name: string) => pv(cur(m, ctx)?.vals?.get(name)),
+    },
+    set_dlg_profile: {
+      handler: (m, ctx, profile: string, value?: string) => {
+        const p = profileOf(m, 'set_dlg_profile', profile);
+        const d = cur(m, ctx);
+        if (d === undefined || !d.alive) return -1;
+        if (p.hasValue && value === undefined) throw new TypeError(`set_dlg_profile("${profile}"): this profile needs a value`);
+        m.engine.profiles.set(d, p, value ?? '');
+        m.engine.changed(d);
+        return 1;
+      },
+    },
+    unset_dlg_profile: {
+      handler: (m, ctx, profile: string, value?: string) => {
+        const p = profileOf(m, 'unset_dlg_profile', profile);
+        const d = cur(m, ctx);
+        if (d === undefined || !m.engine.profiles.unset(d, p, value)) return -1;
+        m.engine.changed(d);
+        return 1;
+      },
+    },
+    is_in_profile: {
+      handler: (m, ctx, profile: string, value?: string) => {
+        const p = profileOf(m, 'is_in_profile', profile);
+        const d = cur(m, ctx);
+        return d !== undefined && m.engine.profiles.isIn(d, p, value) ? 1 : -1;
+      },
+    },
+    get_profile_size: {
+      help: 'The number of dialogs in the profile (with the value, when given); shared profiles count every node',
+      handler: (m, _ctx, profile: string, value?: string) => m.engine.profiles.size(profileOf(m, 'get_profile_size', profile), value),
+    },
+    terminate_dialog: {
+      help: 'Ends the current dialog (BYE to both sides)',
+      handler: (m, ctx, reason?: string) => {
+        const d = cur(m, ctx);
+        return d === undefined ? -1 : m.engine.terminate(d, reason ?? 'script') === 0 ? 1 : -1;
+      },
+    },
+  },
+  mi: dialogMi,
+});
+
+export { DlgState };

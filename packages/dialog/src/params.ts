@@ -1,0 +1,35 @@
+import { z } from '@core/sip';
+
+/** dialog modparams, OpenSIPS names (plus the few tsips additions marked as such). */
+export const dialogParams = {
+  /** Hash buckets of the dialog table (h_entry is a hash of the Call-ID modulo this). */
+  hash_size: z.number().int().min(1).max(1 << 20).default(4096),
+  /** $DLG_timeout of new dialogs, in seconds (12 h as OpenSIPS). */
+  default_timeout: z.number().int().min(1).default(43200),
+  /**
+   * How in-dialog requests are matched: 0 by the `did` Route param only, 1 by `did` and else by Call-ID +
+   * tags, 2 by Call-ID + tags only.
+   */
+  dlg_match_mode: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+  /** Seconds between in-dialog OPTIONS pings of dialogs created with the P/p flags. */
+  options_ping_interval: z.number().positive().default(30),
+  /** tsips: consecutive unanswered (408) pings that end a dialog; 481 ends it at once. */
+  options_ping_max_failures: z.number().int().min(1).default(2),
+  /** `"name1; name2/s"`: profiles whose dialogs carry a value; `/s` shares counts through cachedb. */
+  profiles_with_value: z.string().default(''),
+  /** Same, for profiles without value. */
+  profiles_no_value: z.string().default(''),
+  /** cachedb for the `/s` profiles (in-memory when unset, which only shares within this process). */
+  cachedb_url: z.string().optional(),
+  /** tsips: this node's name in shared profile keys; keep it stable across restarts (default: host + first socket). */
+  profile_node_id: z.string().optional(),
+  /** tsips: seconds between rewrites of this node's shared profile counts (they expire after 3 periods). */
+  profile_refresh_interval: z.number().positive().default(10),
+  /** DB of the dialogs when db_mode is not 0. */
+  db_url: z.string().optional(),
+  /** 0 no DB, 1 write at each change, 2 write every db_update_period, 3 write on shutdown. */
+  db_mode: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).default(0),
+  /** Seconds between DB writes in db_mode 2 (and retries of failed writes in db_mode 1). */
+  db_update_period: z.number().positive().default(60),
+  table_name: z.string().default('dialog'),
+};
