@@ -4,8 +4,10 @@
  * Outages: ioredis reconnects with backoff; our own gate holds every operation issued while Redis is
  * unreachable and sends it after the reconnect, within `query_timeout`. ioredis's offline queue is off
  * so an operation that timed out is never sent later behind the caller's back, and in-flight commands
- * are not resent blindly: idempotent ones are retried here, a counter whose reply was lost is reported
- * as uncertain rather than counted twice.
+ * are not resent blindly: when the connection closes we fail them ourselves (ioredis would drop them
+ * silently until their timeout), idempotent ones are retried here, and a counter whose reply was lost is
+ * reported as uncertain rather than counted twice. In cluster mode ioredis resends a node's in-flight
+ * commands itself after a node reconnects (a counter there may count twice on a mid-flight node loss).
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { CacheDb } from '@core/sip';
@@ -36,7 +38,7 @@ function buildClient(u: RedisUrl, o: RedisCacheOptions): Client {
     commandTimeout: o.queryTimeoutMs,
     lazyConnect: true,
     enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
+    autoResendUnfulfilledCommands: u.cluster,
     maxRetriesPerRequest: null,
     retryStrategy,
   };
@@ -62,6 +64,8 @@ export class RedisCacheDb implements CacheDb {
   private errorLogged = false;
   private lastError: unknown;
   private readonly readyWaiters = new Set<() => void>();
+  /** Rejecters of the commands on the wire, failed by us when the connection closes. */
+  private readonly inflight = new Set<(err: Error) => void>();
 
   private constructor(
     private readonly client: Client,
@@ -226,7 +230,7 @@ export class RedisCacheDb implements CacheDb {
         if (!ready) throw errors.unavailable(this.url, what, Date.now() - started, lastErr ?? this.lastError);
       }
       try {
-        return await fn();
+        return await this.onWire(fn);
       } catch (err) {
         if (err instanceof RedisError) throw err;
         if (err instanceof Error && err.message === 'Command timed out') {
@@ -241,6 +245,27 @@ export class RedisCacheDb implements CacheDb {
         if (this.client.status === 'ready') await new Promise((r) => setTimeout(r, 10));
       }
     }
+  }
+
+  /** Sends one command; settles with it, or with "Connection is closed." if the connection drops first. */
+  private onWire<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const lost = (err: Error): void => {
+        this.inflight.delete(lost);
+        reject(err);
+      };
+      this.inflight.add(lost);
+      fn().then(
+        (v) => {
+          this.inflight.delete(lost);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.inflight.delete(lost);
+          reject(e);
+        },
+      );
+    });
   }
 
   private waitReady(maxMs: number): Promise<boolean> {
@@ -258,6 +283,9 @@ export class RedisCacheDb implements CacheDb {
   }
 
   private onReady(): void {
+    // Load the counter script before the held commands go out (same connection, so in order): a
+    // restarted Redis has an empty script cache, and the NOSCRIPT fallback would reorder counters.
+    if (this.client instanceof Redis) this.client.script('LOAD', COUNTER_LUA).catch(() => undefined);
     if (this.down) {
       this.log.info({ url: this.url, downMs: Date.now() - this.downSince }, 'cachedb_redis: reconnected to redis');
     }
@@ -269,6 +297,10 @@ export class RedisCacheDb implements CacheDb {
   }
 
   private onClose(): void {
+    if (this.inflight.size > 0) {
+      const lost = new Error('Connection is closed.');
+      for (const reject of [...this.inflight]) reject(lost);
+    }
     if (this.closed || this.down) return;
     this.down = true;
     this.downSince = Date.now();
