@@ -10,7 +10,7 @@ let server: SipServer;
 let route: (ctx: RouteContext) => void | Promise<void> = () => undefined;
 
 beforeAll(async () => {
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keySize: 2048, days: 1, algorithm: 'sha256' });
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keySize: 2048, algorithm: 'sha256' });
   server = new SipServer({
     listen: ['udp:127.0.0.1:0', 'tcp:127.0.0.1:0', 'tls:127.0.0.1:0'],
     tls: { cert: pems.cert, key: pems.private },
