@@ -35,9 +35,9 @@ export function dialogSchema(name = 'dialog'): TableSchema {
       { name: 'vars', type: 'text', nullable: true },
       // `name=value;…`, values percent-encoded.
       { name: 'profiles', type: 'text', nullable: true },
-      { name: 'script_flags', type: 'int', default: 0 },
-      { name: 'module_flags', type: 'int', default: 0 },
-      { name: 'flags', type: 'int', default: 0 },
+      { name: 'script_flags', type: 'bigint', default: 0 }, // unsigned 32 bits: INT would overflow
+      { name: 'module_flags', type: 'bigint', default: 0 },
+      { name: 'flags', type: 'bigint', default: 0 },
     ],
     primaryKey: ['dlg_id'],
     indexes: [{ name: 'callid_idx', columns: ['callid'] }],

@@ -1,0 +1,25 @@
+/** Shared helpers of the dialog tests. */
+import { createLogger } from '@core/sip';
+import { Dlg } from '../src/dialog.js';
+
+export const silentLog = createLogger({ level: (process.env['DLG_TEST_LOG'] as 'debug' | undefined) ?? 'silent' }).root;
+
+let n = 0;
+/** A bare dialog object (no server), for the parts that need none. */
+export function bareDlg(callid = `c${++n}`): Dlg {
+  return new Dlg({
+    hEntry: 1,
+    hId: ++n,
+    flags: 0,
+    callid,
+    fromUri: 'sip:alice@a.example',
+    fromTag: `f${n}`,
+    toUri: 'sip:bob@b.example',
+    callerCseq: 1,
+    callerContact: 'sip:alice@127.0.0.1:5070',
+    callerRouteSet: '',
+    callerSock: 'udp:127.0.0.1:5060',
+    timeout: 60,
+    slots: [],
+  });
+}
