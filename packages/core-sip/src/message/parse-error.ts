@@ -26,7 +26,8 @@ export class SipParseError extends Error {
   }
 }
 
-/** Error for a header value: "Via header at offset 123: missing sent-by host". */
+/** Error for a header value: "Via header at offset 123: missing sent-by host" (or "URI at offset 4: ..."). */
 export function headerError(code: string, header: string, offset: number, what: string): SipParseError {
-  return new SipParseError(code, `${header} header at offset ${offset}: ${what}`, offset, header);
+  const label = header === 'URI' ? 'URI' : `${header} header`;
+  return new SipParseError(code, `${label} at offset ${offset}: ${what}`, offset, header === 'URI' ? undefined : header);
 }

@@ -26,31 +26,27 @@ function isSipVersion(buf: Buffer, s: number, e: number): boolean {
   return e - s === 7 && buf[s] === 83 && buf[s + 1] === 73 && buf[s + 2] === 80 && buf[s + 3] === 47 && buf[s + 4] === 50 && buf[s + 5] === 46 && buf[s + 6] === 48;
 }
 
-/**
- * Parses one SIP message from a datagram or a framed stream chunk. Only the start line, the header index
- * (names, value positions, folding) and Content-Length are decoded here; everything else waits for first
- * access on the returned SipMessage. Bytes after Content-Length are ignored (RFC 4475 dblreq); without
- * Content-Length the body is the rest of the buffer. Throws SipParseError.
- */
-export function parseMessage(buf: Buffer, limits?: Partial<ParseLimits>): SipMessage {
-  const maxSize = limits?.maxMessageSize ?? DEFAULT_PARSE_LIMITS.maxMessageSize;
-  const maxHeaders = limits?.maxHeaders ?? DEFAULT_PARSE_LIMITS.maxHeaders;
-  const maxLine = limits?.maxLineLength ?? DEFAULT_PARSE_LIMITS.maxLineLength;
+/** The start line's parts and where the headers begin. */
+interface StartLine {
+  isRequest: boolean;
+  method: string;
+  ruri: string;
+  status: number;
+  reason: string;
+  version: string;
+  ruriStart: number;
+  ruriEnd: number;
+  next: number;
+}
+
+function parseStartLine(buf: Buffer, p: number, maxLine: number): StartLine {
   const len = buf.length;
-  if (len > maxSize) throw new SipParseError('E_PARSE_LIMIT', `message of ${len} bytes exceeds the limit of ${maxSize}`, maxSize);
-
-  // RFC 3261 7.5: CRLFs before the start line are ignored (stream keep-alives).
-  let p = 0;
-  while (p < len && (buf[p] === CR || buf[p] === LF)) p++;
-  if (p >= len) throw new SipParseError('E_PARSE_START_LINE', 'empty message', p);
-
-  // ---- start line ----
   const lineStart = p;
   while (p < len && buf[p] !== LF) p++;
   if (p >= len) throw new SipParseError('E_PARSE_START_LINE', 'start line is not terminated by CRLF', lineStart);
   let lineEnd = p > lineStart && buf[p - 1] === CR ? p - 1 : p;
   if (lineEnd - lineStart > maxLine) throw new SipParseError('E_PARSE_LIMIT', `start line longer than ${maxLine} bytes`, lineStart);
-  p++;
+  const next = p + 1;
   let isRequest: boolean;
   let method = '';
   let ruri = '';
@@ -106,6 +102,48 @@ export function parseMessage(buf: Buffer, limits?: Partial<ParseLimits>): SipMes
     ruri = latin1(buf, ruriStart, ruriEnd);
   }
 
+  return { isRequest, method, ruri, status, reason, version, ruriStart, ruriEnd, next };
+}
+
+/** An error carrying the message as far as it was indexed (kept out of parseMessage so no closure captures its loop state). */
+function failAt(
+  buf: Buffer,
+  sl: StartLine,
+  idx: number[],
+  count: number,
+  headersStart: number,
+  p: number,
+  code: string,
+  what: string,
+  at: number,
+  header?: string,
+): SipParseError {
+  const partial = new SipMessage(buf, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, count, sl.ruriStart, sl.ruriEnd, headersStart, p, p, p);
+  return new SipParseError(code, what, at, header, partial);
+}
+
+/**
+ * Parses one SIP message from a datagram or a framed stream chunk. Only the start line, the header index
+ * (names, value positions, folding) and Content-Length are decoded here; everything else waits for first
+ * access on the returned SipMessage. Bytes after Content-Length are ignored (RFC 4475 dblreq); without
+ * Content-Length the body is the rest of the buffer. Throws SipParseError.
+ */
+export function parseMessage(buf: Buffer, limits?: Partial<ParseLimits>): SipMessage {
+  const maxSize = limits?.maxMessageSize ?? DEFAULT_PARSE_LIMITS.maxMessageSize;
+  const maxHeaders = limits?.maxHeaders ?? DEFAULT_PARSE_LIMITS.maxHeaders;
+  const maxLine = limits?.maxLineLength ?? DEFAULT_PARSE_LIMITS.maxLineLength;
+  const len = buf.length;
+  if (len > maxSize) throw new SipParseError('E_PARSE_LIMIT', `message of ${len} bytes exceeds the limit of ${maxSize}`, maxSize);
+
+  // RFC 3261 7.5: CRLFs before the start line are ignored (stream keep-alives).
+  let p = 0;
+  while (p < len && (buf[p] === CR || buf[p] === LF)) p++;
+  if (p >= len) throw new SipParseError('E_PARSE_START_LINE', 'empty message', p);
+
+  // ---- start line ----
+  const sl = parseStartLine(buf, p, maxLine);
+  p = sl.next;
+
   // ---- header index ----
   const headersStart = p;
   const idx: number[] = [];
@@ -114,11 +152,6 @@ export function parseMessage(buf: Buffer, limits?: Partial<ParseLimits>): SipMes
   let clAt = -1;
   let headersEnd = -1;
   let bodyStart = -1;
-  const partial = (): SipMessage =>
-    new SipMessage(buf, isRequest, method, ruri, status, reason, version, idx, count, ruriStart, ruriEnd, headersStart, p, p, p);
-  const fail = (code: string, what: string, at: number, header?: string): SipParseError =>
-    new SipParseError(code, what, at, header, partial());
-
   while (p < len) {
     const c = buf[p];
     if (c === CR && buf[p + 1] === LF) {
@@ -131,8 +164,8 @@ export function parseMessage(buf: Buffer, limits?: Partial<ParseLimits>): SipMes
       bodyStart = p + 1;
       break;
     }
-    if (c === SP || c === HT) throw fail('E_PARSE_HEADER', `line at offset ${p} starts with whitespace but continues no header`, p);
-    if (count >= maxHeaders) throw fail('E_PARSE_LIMIT', `more than ${maxHeaders} header lines`, p);
+    if (c === SP || c === HT) throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_HEADER', `line at offset ${p} starts with whitespace but continues no header`, p);
+    if (count >= maxHeaders) throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_LIMIT', `more than ${maxHeaders} header lines`, p);
     // name *WSP ":"
     const nameStart = p;
     let physStart = p;
@@ -145,31 +178,38 @@ export function parseMessage(buf: Buffer, limits?: Partial<ParseLimits>): SipMes
     while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
     if (buf[p] !== 58) {
       if (p >= len) break;
-      throw fail('E_PARSE_HEADER', nameEnd === nameStart ? `header line at offset ${nameStart} has no name` : `header at offset ${nameStart}: expected ":" after the name, found byte ${buf[p] as number}`, p);
+      throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_HEADER', nameEnd === nameStart ? `header line at offset ${nameStart} has no name` : `header at offset ${nameStart}: expected ":" after the name, found byte ${buf[p] as number}`, p);
     }
-    if (nameEnd === nameStart) throw fail('E_PARSE_HEADER', `header line at offset ${nameStart} has no name`, nameStart);
+    if (nameEnd === nameStart) throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_HEADER', `header line at offset ${nameStart} has no name`, nameStart);
     p++;
     const afterColon = p;
-    // value: first and last non-whitespace byte across continuation lines
+    // value: first and last non-whitespace byte across continuation lines; line ends found with memchr.
     let valueStart = -1;
     let valueEnd = -1;
     let folded = 0;
     for (;;) {
-      while (p < len) {
-        const b = buf[p] as number;
-        if (b === LF) break;
-        if (b !== SP && b !== HT && b !== CR) {
-          if (valueStart < 0) valueStart = p;
-          valueEnd = p + 1;
-        }
-        p++;
+      while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
+      const lf = buf.indexOf(LF, p);
+      const eol = lf < 0 ? len : lf;
+      if (eol - physStart > maxLine) throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_LIMIT', `header line at offset ${physStart} longer than ${maxLine} bytes`, physStart);
+      let e = eol;
+      while (e > p) {
+        const b = buf[e - 1];
+        if (b !== SP && b !== HT && b !== CR) break;
+        e--;
       }
-      if (p - physStart > maxLine) throw fail('E_PARSE_LIMIT', `header line at offset ${physStart} longer than ${maxLine} bytes`, physStart);
-      if (p >= len) break;
-      p++; // past LF
+      if (e > p) {
+        if (valueStart < 0) valueStart = p;
+        else folded = 1;
+        valueEnd = e;
+      }
+      if (lf < 0) {
+        p = len;
+        break;
+      }
+      p = lf + 1;
       const n = buf[p];
       if (n !== SP && n !== HT) break;
-      if (valueStart >= 0) folded = 1;
       physStart = p;
     }
     if (valueStart < 0) valueStart = valueEnd = afterColon;
@@ -185,15 +225,15 @@ export function parseMessage(buf: Buffer, limits?: Partial<ParseLimits>): SipMes
         const d = (buf[i] as number) - 48;
         if (d < 0 || d > 9 || v > 1e9) {
           p = valueStart;
-          throw fail('E_PARSE_CONTENT_LENGTH', `Content-Length at offset ${valueStart} is not a non-negative number`, valueStart, 'Content-Length');
+          throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `Content-Length at offset ${valueStart} is not a non-negative number`, valueStart, 'Content-Length');
         }
         v = v * 10 + d;
       }
-      if (valueEnd === valueStart) throw fail('E_PARSE_CONTENT_LENGTH', `empty Content-Length at offset ${valueStart}`, valueStart, 'Content-Length');
+      if (valueEnd === valueStart) throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `empty Content-Length at offset ${valueStart}`, valueStart, 'Content-Length');
       contentLength = v;
     }
   }
-  if (headersEnd < 0) throw fail('E_PARSE_TRUNCATED', `no empty line after the headers (message ends at offset ${len})`, len);
+  if (headersEnd < 0) throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_TRUNCATED', `no empty line after the headers (message ends at offset ${len})`, len);
 
   let bodyEnd = len;
   if (contentLength >= 0) {
@@ -205,10 +245,10 @@ export function parseMessage(buf: Buffer, limits?: Partial<ParseLimits>): SipMes
         `Content-Length at offset ${clAt} says ${contentLength} bytes but only ${len - bodyStart} follow the headers`,
         clAt,
         'Content-Length',
-        new SipMessage(buf, isRequest, method, ruri, status, reason, version, idx, count, ruriStart, ruriEnd, headersStart, headersEnd, bodyStart, len),
+        new SipMessage(buf, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, count, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, len),
       );
     }
   }
-  return new SipMessage(buf, isRequest, method, ruri, status, reason, version, idx, count, ruriStart, ruriEnd, headersStart, headersEnd, bodyStart, bodyEnd);
+  return new SipMessage(buf, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, count, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, bodyEnd);
 }
 

@@ -18,11 +18,10 @@ interface NameAddrParts {
  * An addr-spec containing `?` or `,` must be enclosed in `<>`.
  */
 export function parseNameAddrParts(text: string, header = 'name-addr', base = 0): NameAddrParts {
-  const err = (what: string, pos: number): SipParseError => headerError('E_PARSE_HEADER', header, base + pos, what);
   const n = text.length;
   let i = 0;
   while (i < n && isWs(text.charCodeAt(i))) i++;
-  if (i >= n) throw err('empty value', i);
+  if (i >= n) throw headerError('E_PARSE_HEADER', header, base + i, 'empty value');
   let displayName: string | undefined;
   let uriText: string;
   let uriPos: number;
@@ -30,11 +29,11 @@ export function parseNameAddrParts(text: string, header = 'name-addr', base = 0)
   let lt = -1;
   if (text.charCodeAt(i) === 34) {
     const e = skipQuoted(text, i);
-    if (e < 0) throw err('unterminated quoted display name', i);
+    if (e < 0) throw headerError('E_PARSE_HEADER', header, base + i, 'unterminated quoted display name');
     displayName = unquote(text.slice(i, e));
     i = e;
     while (i < n && isWs(text.charCodeAt(i))) i++;
-    if (text.charCodeAt(i) !== 60) throw err('expected "<" after the quoted display name', i);
+    if (text.charCodeAt(i) !== 60) throw headerError('E_PARSE_HEADER', header, base + i, 'expected "<" after the quoted display name');
     lt = i;
   } else {
     lt = text.indexOf('<', i);
@@ -43,14 +42,14 @@ export function parseNameAddrParts(text: string, header = 'name-addr', base = 0)
       while (e > i && isWs(text.charCodeAt(e - 1))) e--;
       for (let k = i; k < e; k++) {
         const c = text.charCodeAt(k);
-        if (!isWs(c) && (c > 255 || TOKEN[c] !== 1)) throw err(`display name with "${text[k]}" must be quoted`, k);
+        if (!isWs(c) && (c > 255 || TOKEN[c] !== 1)) throw headerError('E_PARSE_HEADER', header, base + k, `display name with "${text[k]}" must be quoted`);
       }
       if (e > i) displayName = text.slice(i, e);
     }
   }
   if (lt >= 0) {
     const gt = text.indexOf('>', lt + 1);
-    if (gt < 0) throw err('missing ">"', lt);
+    if (gt < 0) throw headerError('E_PARSE_HEADER', header, base + lt, 'missing ">"');
     uriText = text.slice(lt + 1, gt);
     uriPos = lt + 1;
     after = gt + 1;
@@ -63,7 +62,7 @@ export function parseNameAddrParts(text: string, header = 'name-addr', base = 0)
     uriPos = i;
     for (let k = 0; k < uriText.length; k++) {
       const c = uriText.charCodeAt(k);
-      if (c === 63 || c === 44) throw err(`URI containing "${uriText[k]}" must be enclosed in "<>"`, i + k);
+      if (c === 63 || c === 44) throw headerError('E_PARSE_HEADER', header, base + i + k, `URI containing "${uriText[k]}" must be enclosed in "<>"`);
     }
   }
   let uri: SipUri;
@@ -73,7 +72,7 @@ export function parseNameAddrParts(text: string, header = 'name-addr', base = 0)
     if (e instanceof SipParseError) throw headerError('E_PARSE_URI', header, base + uriPos + Math.max(e.offset, 0), e.message);
     throw e;
   }
-  const params = parseParams(text, after, 59, err);
+  const params = parseParams(text, after, 59, 'E_PARSE_HEADER', header, base);
   return { displayName, uri, params, raw: text };
 }
 

@@ -150,7 +150,6 @@ export function parseUri(text: string): SipUri {
 
 function parseSip(text: string, scheme: string, i: number): SipUri {
   const n = text.length;
-  const err = (what: string, pos: number): SipParseError => uriError(text, what, pos);
   let user: string | undefined;
   let password: string | undefined;
   // '@' cannot appear unescaped in params or headers, so the first one ends the userinfo.
@@ -163,19 +162,19 @@ function parseSip(text: string, scheme: string, i: number): SipUri {
     } else {
       user = text.slice(i, at);
     }
-    if (user.length === 0) throw err('empty user part before "@"', i);
+    if (user.length === 0) throw uriError(text, 'empty user part before "@"', i);
     i = at + 1;
   }
   const hs = i;
   if (text.charCodeAt(i) === 91 /* [ */) {
     const close = text.indexOf(']', i);
-    if (close < 0) throw err('unterminated IPv6 reference', i);
+    if (close < 0) throw uriError(text, 'unterminated IPv6 reference', i);
     for (let k = i + 1; k < close; k++) {
       const c = text.charCodeAt(k);
       const l = c | 0x20;
-      if (!((c >= 48 && c <= 58) || (l >= 97 && l <= 102) || c === 46)) throw err('bad character in IPv6 reference', k);
+      if (!((c >= 48 && c <= 58) || (l >= 97 && l <= 102) || c === 46)) throw uriError(text, 'bad character in IPv6 reference', k);
     }
-    if (close === i + 1) throw err('empty IPv6 reference', i);
+    if (close === i + 1) throw uriError(text, 'empty IPv6 reference', i);
     i = close + 1;
   } else {
     for (; i < n; i++) {
@@ -183,10 +182,10 @@ function parseSip(text: string, scheme: string, i: number): SipUri {
       if (c === 58 || c === 59 || c === 63) break;
       const l = c | 0x20;
       if (!((l >= 97 && l <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 95)) {
-        throw err(`bad character "${text[i]}" in host`, i);
+        throw uriError(text, `bad character "${text[i]}" in host`, i);
       }
     }
-    if (i === hs) throw err('missing host', hs);
+    if (i === hs) throw uriError(text, 'missing host', hs);
   }
   const host = text.slice(hs, i);
   let port: number | undefined;
@@ -196,21 +195,20 @@ function parseSip(text: string, scheme: string, i: number): SipUri {
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c === 59 || c === 63) break;
-      if (c < 48 || c > 57) throw err('port is not a number', i);
+      if (c < 48 || c > 57) throw uriError(text, 'port is not a number', i);
       v = v * 10 + (c - 48);
     }
-    if (i === ps || i - ps > 5 || v > 65535) throw err('port out of range', ps);
+    if (i === ps || i - ps > 5 || v > 65535) throw uriError(text, 'port out of range', ps);
     port = v;
   } else if (i < n && text.charCodeAt(i) !== 59 && text.charCodeAt(i) !== 63) {
-    throw err(`unexpected "${text[i]}" after host`, i);
+    throw uriError(text, `unexpected "${text[i]}" after host`, i);
   }
   let params: Params | undefined;
   let headers: Params | undefined;
   const q = text.indexOf('?', i);
   if (i < n && text.charCodeAt(i) === 59) {
     const pe = q < 0 ? n : q;
-    const base = i;
-    params = parseParams(pe === n ? text.slice(i) : text.slice(i, pe), 0, 59, (what, pos) => err(what, base + pos));
+    params = parseParams(pe === n ? text : text.slice(0, pe), i, 59, 'E_PARSE_URI', 'URI', 0);
     i = pe;
   }
   if (i < n) {
@@ -221,7 +219,7 @@ function parseSip(text: string, scheme: string, i: number): SipUri {
       let e = text.indexOf('&', s);
       if (e < 0) e = n;
       const eq = text.indexOf('=', s);
-      if (eq < 0 || eq > e || eq === s) throw err('URI header must be name=value', s);
+      if (eq < 0 || eq > e || eq === s) throw uriError(text, 'URI header must be name=value', s);
       headers.append(text.slice(s, eq), text.slice(eq + 1, e));
       s = e + 1;
     }
@@ -235,8 +233,7 @@ function parseTel(text: string, i: number): SipUri {
   if (e < 0) e = n;
   if (e === i) throw uriError(text, 'missing telephone number', i);
   const number = text.slice(i, e);
-  const base = e;
-  const params = e < n ? parseParams(text.slice(e), 0, 59, (what, pos) => uriError(text, what, base + pos)) : undefined;
+  const params = e < n ? parseParams(text, e, 59, 'E_PARSE_URI', 'URI', 0) : undefined;
   return new SipUri('tel', number, undefined, '', undefined, params, undefined, undefined, text);
 }
 

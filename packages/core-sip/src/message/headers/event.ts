@@ -17,6 +17,6 @@ export function parseEvent(text: string, base = 0): EventHeader {
   while (i < n && TOKEN[text.charCodeAt(i)] === 1) i++;
   if (i === ts) throw headerError('E_PARSE_HEADER', 'Event', base + ts, 'missing event type');
   const type = text.slice(ts, i);
-  const params = parseParams(text, i, 59, (what, pos) => headerError('E_PARSE_HEADER', 'Event', base + pos, what));
+  const params = parseParams(text, i, 59, 'E_PARSE_HEADER', 'Event', base);
   return { type, params };
 }

@@ -1,4 +1,5 @@
 import { eqi, isWs } from '../chars.js';
+import { headerError } from '../parse-error.js';
 
 /**
  * Ordered parameters of a header value or URI (`;a=b;c`). Names keep their written case and compare
@@ -90,19 +91,16 @@ export class Params {
   }
 }
 
-/** Reports a syntax problem at a position of the text being parsed. */
-export type ErrorAt = (what: string, pos: number) => Error;
-
 /**
  * Parses `*( LWS sep LWS name [ LWS "=" LWS value ] )` from `s` starting at `i` (which must be at a separator
  * or at the end). Values are tokens, hosts or quoted strings (kept with their quotes).
  */
-export function parseParams(s: string, i: number, sep: number, err: ErrorAt, into = new Params()): Params {
+export function parseParams(s: string, i: number, sep: number, code = 'E_PARSE_HEADER', header = 'Parameter', base = 0, into = new Params()): Params {
   const n = s.length;
   for (;;) {
     while (i < n && isWs(s.charCodeAt(i))) i++;
     if (i >= n) return into;
-    if (s.charCodeAt(i) !== sep) throw err(`unexpected "${s[i]}" where "${String.fromCharCode(sep)}" or the end was expected`, i);
+    if (s.charCodeAt(i) !== sep) throw headerError(code, header, base + i, `unexpected "${s[i]}" where "${String.fromCharCode(sep)}" or the end was expected`);
     i++;
     while (i < n && isWs(s.charCodeAt(i))) i++;
     const ns = i;
@@ -111,7 +109,7 @@ export function parseParams(s: string, i: number, sep: number, err: ErrorAt, int
       if (c === 61 /* = */ || c === sep || isWs(c)) break;
       i++;
     }
-    if (i === ns) throw err('empty parameter', ns);
+    if (i === ns) throw headerError(code, header, base + ns, 'empty parameter');
     const name = s.slice(ns, i);
     while (i < n && isWs(s.charCodeAt(i))) i++;
     if (i < n && s.charCodeAt(i) === 61) {
@@ -120,7 +118,7 @@ export function parseParams(s: string, i: number, sep: number, err: ErrorAt, int
       const vs = i;
       if (i < n && s.charCodeAt(i) === 34 /* " */) {
         i = skipQuoted(s, i);
-        if (i < 0) throw err(`unterminated quoted value of parameter "${name}"`, vs);
+        if (i < 0) throw headerError(code, header, base + vs, `unterminated quoted value of parameter "${name}"`);
       } else {
         while (i < n) {
           const c = s.charCodeAt(i);
@@ -128,7 +126,7 @@ export function parseParams(s: string, i: number, sep: number, err: ErrorAt, int
           i++;
         }
       }
-      if (i === vs) throw err(`parameter "${name}" has "=" but no value`, vs);
+      if (i === vs) throw headerError(code, header, base + vs, `parameter "${name}" has "=" but no value`);
       into.append(name, s.slice(vs, i));
     } else {
       into.append(name, null);

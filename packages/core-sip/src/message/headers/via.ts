@@ -1,5 +1,5 @@
 import { TOKEN, isWs, parseUint } from '../chars.js';
-import { SipParseError, headerError } from '../parse-error.js';
+import { headerError } from '../parse-error.js';
 import { Params, parseParams } from './params.js';
 
 /** One Via value (RFC 3261 20.42): `SIP/2.0/UDP host:port;branch=...;received=...;rport`. */
@@ -56,29 +56,28 @@ function token(s: string, i: number): number {
 
 /** Parses one Via value. `base` is its offset in the message, for error positions. */
 export function parseVia(text: string, base = 0): Via {
-  const err = (what: string, pos: number): SipParseError => headerError('E_PARSE_VIA', 'Via', base + pos, what);
   let i = skipWs(text, 0);
-  if (i >= text.length) throw err('empty value', i);
+  if (i >= text.length) throw headerError('E_PARSE_VIA', 'Via', base + i, 'empty value');
   let e = token(text, i);
-  if (e === i) throw err('missing protocol name', i);
+  if (e === i) throw headerError('E_PARSE_VIA', 'Via', base + i, 'missing protocol name');
   const name = text.slice(i, e);
   i = skipWs(text, e);
-  if (text.charCodeAt(i) !== 47) throw err('expected "/" after protocol name', i);
+  if (text.charCodeAt(i) !== 47) throw headerError('E_PARSE_VIA', 'Via', base + i, 'expected "/" after protocol name');
   i = skipWs(text, i + 1);
   e = token(text, i);
-  if (e === i) throw err('missing protocol version', i);
+  if (e === i) throw headerError('E_PARSE_VIA', 'Via', base + i, 'missing protocol version');
   const version = text.slice(i, e);
   i = skipWs(text, e);
-  if (text.charCodeAt(i) !== 47) throw err('expected "/" after protocol version', i);
+  if (text.charCodeAt(i) !== 47) throw headerError('E_PARSE_VIA', 'Via', base + i, 'expected "/" after protocol version');
   i = skipWs(text, i + 1);
   e = token(text, i);
-  if (e === i) throw err('missing transport', i);
+  if (e === i) throw headerError('E_PARSE_VIA', 'Via', base + i, 'missing transport');
   const transport = text.slice(i, e).toUpperCase();
   i = skipWs(text, e);
   const hs = i;
   if (text.charCodeAt(i) === 91) {
     const close = text.indexOf(']', i);
-    if (close < 0) throw err('unterminated IPv6 reference in sent-by', i);
+    if (close < 0) throw headerError('E_PARSE_VIA', 'Via', base + i, 'unterminated IPv6 reference in sent-by');
     i = close + 1;
   } else {
     while (i < text.length) {
@@ -88,7 +87,7 @@ export function parseVia(text: string, base = 0): Via {
       i++;
     }
   }
-  if (i === hs) throw err('missing sent-by host', hs);
+  if (i === hs) throw headerError('E_PARSE_VIA', 'Via', base + hs, 'missing sent-by host');
   const host = text.slice(hs, i);
   let port: number | undefined;
   i = skipWs(text, i);
@@ -97,11 +96,11 @@ export function parseVia(text: string, base = 0): Via {
     const ps = i;
     while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
     const p = parseUint(text.slice(ps, i));
-    if (p < 0 || p > 65535) throw err('sent-by port is not a number in 0-65535', ps);
+    if (p < 0 || p > 65535) throw headerError('E_PARSE_VIA', 'Via', base + ps, 'sent-by port is not a number in 0-65535');
     port = p;
   }
-  const params = parseParams(text, i, 59, err);
+  const params = parseParams(text, i, 59, 'E_PARSE_VIA', 'Via', base);
   const via = new Via(`${name}/${version}`, transport, host, port, params, text);
-  if (via.rport !== null && via.rport !== undefined && (via.rport < 0 || via.rport > 65535)) throw err('bad rport value', i);
+  if (via.rport !== null && via.rport !== undefined && (via.rport < 0 || via.rport > 65535)) throw headerError('E_PARSE_VIA', 'Via', base + i, 'bad rport value');
   return via;
 }

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+
+/** The RFC 4475 torture corpus shared by the whole project (see /work/shared/rfc4475/README.md). */
+export const CORPUS_DIR = new URL('../../../../../shared/rfc4475/', import.meta.url);
+
+export interface CorpusEntry {
+  name: string;
+  expected: 'valid' | 'invalid';
+  section: string;
+  note: string;
+  bytes: Buffer;
+}
+
+export function loadCorpus(): CorpusEntry[] {
+  const tsv = readFileSync(new URL('index.tsv', CORPUS_DIR), 'utf8').trim().split('\n').slice(1);
+  return tsv.map((line) => {
+    const [name = '', expected = '', section = '', note = ''] = line.split('\t');
+    if (expected !== 'valid' && expected !== 'invalid') throw new Error(`bad index.tsv line: ${line}`);
+    return { name, expected, section, note, bytes: readFileSync(new URL(`${name}.dat`, CORPUS_DIR)) };
+  });
+}
+
+export function corpusMessage(name: string): Buffer {
+  return readFileSync(new URL(`${name}.dat`, CORPUS_DIR));
+}
