@@ -246,6 +246,7 @@ export class SipMessage {
         out.push(i === 0 && this.cTopVia !== undefined ? this.cTopVia : parseVia(e.text, e.at));
       }
       this.cVia = out;
+      if (this.cTopVia === undefined) this.cTopVia = out[0];
     }
     return this.cVia;
   }
@@ -253,6 +254,7 @@ export class SipMessage {
   /** The first Via value; parses only that one. Throws SipParseError when there is no Via. */
   get topVia(): Via {
     if (this.cTopVia === undefined) {
+      if (this.cVia !== undefined && this.cVia.length > 0) return (this.cTopVia = this.cVia[0] as Via);
       const k = this.findHeader(Hdr.Via, '', 0);
       if (k < 0) throw new SipParseError('E_PARSE_VIA', 'missing Via header', this.headersStart, 'Via');
       const v = this.valueAt(k);
