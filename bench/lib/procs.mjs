@@ -1,0 +1,159 @@
+/**
+ * Process plumbing shared by the proxy and soak benchmarks: starting the servers under test, waiting for
+ * their UDP port, reading CPU time and memory from /proc, installing missing Debian packages.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, BENCH_DIR } from './results.mjs';
+
+export const HOST = '127.0.0.1';
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const PAGE = Number(spawnSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).stdout.trim()) || 4096;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** utime+stime (µs), ppid and RSS (bytes) of one process from /proc/<pid>/stat, or undefined if gone. */
+export function procStat(pid) {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces: split after its closing parenthesis.
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]);
+  return { ppid: Number(f[1]), cpuUs: (ticks * 1e6) / CLK_TCK, rss: Number(f[21]) * PAGE };
+}
+
+/** The pid and every live descendant (Kamailio forks its workers). */
+export function processTree(pid) {
+  const children = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const s = procStat(d);
+    if (s === undefined) continue;
+    const list = children.get(s.ppid) ?? [];
+    list.push(Number(d));
+    children.set(s.ppid, list);
+  }
+  const out = [];
+  const todo = [pid];
+  while (todo.length > 0) {
+    const p = todo.pop();
+    out.push(p);
+    for (const c of children.get(p) ?? []) todo.push(c);
+  }
+  return out;
+}
+
+/** Summed CPU µs and RSS bytes over a process tree. */
+export function treeUsage(pid) {
+  let cpuUs = 0;
+  let rss = 0;
+  const pids = processTree(pid);
+  for (const p of pids) {
+    const s = procStat(p);
+    if (s === undefined) continue;
+    cpuUs += s.cpuUs;
+    rss += s.rss;
+  }
+  return { cpuUs, rss, processes: pids.length };
+}
+
+/** Is something bound to udp 127.0.0.1:port (from /proc/net/udp, no packet sent)? */
+export function udpBound(port) {
+  const want = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === want);
+}
+
+export async function waitUdp(port, child, ms = 20_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (udpBound(port)) return;
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) before binding udp ${port}`);
+    await sleep(100);
+  }
+  throw new Error(`nothing bound udp ${HOST}:${port} after ${ms} ms`);
+}
+
+/** Spawns a process whose stderr/stdout are kept (last 64 KB) for error reports. */
+export function start(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  child.log = '';
+  const keep = (d) => {
+    child.log = (child.log + d.toString()).slice(-65536);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.exited = new Promise((r) => child.once('exit', (code, sig) => r({ code, sig })));
+  return child;
+}
+
+export async function stop(child, ms = 5000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), ms);
+  await child.exited;
+  clearTimeout(t);
+}
+
+/** The servers the proxy and soak benchmarks compare; each listens on its own loopback port. */
+export const SERVERS = {
+  tsips: { port: 15080, miPort: 18888 },
+  kamailio: { port: 15090 },
+  floor: { port: 15100 },
+};
+
+export function tsipsBuilt() {
+  return existsSync(join(ROOT, 'apps/server/dist/bin.js')) && existsSync(join(ROOT, 'packages/core-sip/dist/index.js')) && existsSync(join(ROOT, 'packages/rr/dist/index.js'));
+}
+
+/** Starts one server under test; returns { child, pid, note }. */
+export async function startServer(name, { uacPort, uasPort }) {
+  const s = SERVERS[name];
+  let child;
+  let note = '';
+  if (name === 'tsips') {
+    if (!tsipsBuilt()) throw new Error('tsips is not built: run `pnpm build` first');
+    child = start(process.execPath, ['apps/server/dist/bin.js', '--config', join(BENCH_DIR, 'configs/tsips-proxy.mjs'), '--listen', `udp:${HOST}:${s.port}`, '--mi-port', String(s.miPort), '--log-level', 'warn']);
+  } else if (name === 'kamailio') {
+    const modules = ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules', '/usr/lib64/kamailio/modules'].find((d) => existsSync(join(d, 'tm.so')));
+    if (modules === undefined) throw new Error('kamailio modules directory not found');
+    const run = join(BENCH_DIR, 'results', '.run');
+    mkdirSync(run, { recursive: true });
+    child = start('kamailio', ['-f', join(BENCH_DIR, 'configs/kamailio.cfg'), '-DD', '-E', '-x', 'tlsf', '-m', '256', '-M', '32', '-L', modules, '-Y', run]);
+    note = 'children=1, tm+rr+sl+maxfwd, tlsf, -m 256 -M 32';
+  } else if (name === 'floor') {
+    child = start(process.execPath, [join(BENCH_DIR, 'floor-relay.mjs'), '--port', String(s.port), '--uac', String(uacPort), '--uas', String(uasPort)]);
+    note = 'UDP relay by source port, parses nothing';
+  } else {
+    throw new Error(`unknown server ${name}`);
+  }
+  await waitUdp(s.port, child);
+  await sleep(300); // let workers finish forking / the event loop settle
+  if (name === 'tsips') {
+    const m = /tsips bench config: ([^\n]*)/.exec(child.log);
+    note = m ? m[1] : 'config banner not seen';
+  }
+  return { child, pid: child.pid, note, port: s.port };
+}
+
+/** Installs a Debian package when the command is missing and we are root; returns whether it is there. */
+export function ensureCommand(cmd, pkg) {
+  const has = () => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+  if (has()) return true;
+  if (process.getuid?.() !== 0) {
+    process.stderr.write(`${cmd} missing and not root: install the Debian package ${pkg}\n`);
+    return false;
+  }
+  process.stderr.write(`installing ${pkg} with apt-get…\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let r = spawnSync('apt-get', ['install', '-y', pkg], { stdio: 'inherit', env });
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+    r = spawnSync('apt-get', ['install', '-y', pkg], { stdio: 'inherit', env });
+  }
+  return has();
+}

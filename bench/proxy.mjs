@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+/**
+ * Stateful proxy benchmark: sipp UAC → server → sipp UAS on loopback at fixed call rates
+ * (INVITE/100/180/200/ACK/BYE/200, calls held --hold-ms), for tsips (bench/configs/tsips-proxy.mjs:
+ * tm t_relay + rr when @mod/tm is built, else stateless), Kamailio (bench/configs/kamailio.cfg: tm + rr) and
+ * Node's floor (bench/floor-relay.mjs). Per run: CPU µs per call of the server's processes (utime+stime
+ * from /proc, all of Kamailio's processes summed), failed calls, retransmissions (both sipp sides), and the
+ * highest rate each server held with < 0.1 % failed calls.
+ *
+ *   node bench/proxy.mjs [--rates 500,1000,2000] [--seconds 10] [--servers tsips,kamailio,floor] [--hold-ms 100]
+ */
+import { arg, fmt, mdTable, writeResult } from './lib/results.mjs';
+import { ensureCommand, sleep, startServer, stop, treeUsage, udpBound, waitUdp } from './lib/procs.mjs';
+import { UAC_PORT, UAS_PORT, readStats, startUac, startUas } from './lib/sipp.mjs';
+
+const RATES = String(arg('rates', '500,1000,2000')).split(',').map(Number);
+const SECONDS = Number(arg('seconds', 10));
+const HOLD_MS = Number(arg('hold-ms', 100));
+const SERVERS = String(arg('servers', 'tsips,kamailio,floor')).split(',');
+const MAX_FAIL = 0.001;
+
+if (!ensureCommand('sipp', 'sip-tester')) {
+  process.stderr.write('proxy: sipp is required\n');
+  process.exit(1);
+}
+const skipped = {};
+if (SERVERS.includes('kamailio') && !ensureCommand('kamailio', 'kamailio')) skipped.kamailio = 'kamailio not installed';
+
+/** One bounded run at one rate against a running server. */
+async function runRate(server, rate) {
+  if (udpBound(UAC_PORT) || udpBound(UAS_PORT)) throw new Error(`udp ${UAC_PORT}/${UAS_PORT} busy: is a previous sipp still running?`);
+  const uas = startUas();
+  await waitUdp(UAS_PORT, uas.child);
+  const calls = rate * SECONDS;
+  const before = treeUsage(server.pid);
+  const t0 = performance.now();
+  const uac = startUac({ serverPort: server.port, rate, calls, holdMs: HOLD_MS, timeoutS: SECONDS * 3 + 30 });
+  const exit = await uac.child.exited;
+  const wallS = (performance.now() - t0) / 1000;
+  const after = treeUsage(server.pid);
+  await sleep(1200); // the UAS writes its last statistics row once a second
+  await stop(uas.child);
+  const a = readStats(uac.stf);
+  const b = readStats(uas.stf);
+  if (a === undefined) throw new Error(`no sipp UAC statistics (exit ${JSON.stringify(exit)}):\n${uac.child.log.slice(-2000)}`);
+  const done = a.successful + a.failed;
+  const failRatio = done > 0 ? a.failed / done : 1;
+  const cpuUs = after.cpuUs - before.cpuUs;
+  return {
+    rate,
+    calls,
+    successful: a.successful,
+    failed: a.failed,
+    failRatio,
+    achievedCps: a.successful / wallS,
+    wallS: Math.round(wallS * 10) / 10,
+    retransUac: a.retransmissions,
+    retransUas: b?.retransmissions ?? null,
+    cpuMs: Math.round(cpuUs / 1000),
+    cpuUsPerCall: done > 0 ? cpuUs / a.successful : null,
+    cpuLoad: cpuUs / 1e6 / wallS,
+    rssMB: Math.round(after.rss / 1048576),
+    processes: after.processes,
+    held: failRatio < MAX_FAIL && a.successful >= calls * (1 - MAX_FAIL),
+  };
+}
+
+const runs = {};
+const notes = {};
+for (const name of SERVERS) {
+  if (skipped[name]) {
+    process.stdout.write(`${name}: skipped (${skipped[name]})\n`);
+    continue;
+  }
+  let server;
+  try {
+    server = await startServer(name, { uacPort: UAC_PORT, uasPort: UAS_PORT });
+  } catch (err) {
+    skipped[name] = err instanceof Error ? err.message : String(err);
+    process.stdout.write(`${name}: skipped (${skipped[name]})\n`);
+    continue;
+  }
+  notes[name] = server.note;
+  process.stdout.write(`${name}: ${server.note}\n`);
+  runs[name] = [];
+  try {
+    for (const rate of RATES) {
+      const r = await runRate(server, rate);
+      runs[name].push(r);
+      process.stdout.write(
+        `  ${String(rate).padStart(5)} cps × ${SECONDS}s: ok ${r.successful}/${r.calls}, failed ${r.failed}, retrans uac/uas ${r.retransUac}/${r.retransUas}, ` +
+          `${fmt(r.cpuUsPerCall, 1)} µs CPU/call, load ${fmt(r.cpuLoad * 100)}% of a core, achieved ${fmt(r.achievedCps)} cps → ${r.held ? 'held' : 'NOT held'}\n`,
+      );
+      await sleep(1000); // let transactions of the previous rate expire before the next
+    }
+  } catch (err) {
+    skipped[name] = `failed mid-run: ${err instanceof Error ? err.message : String(err)}`;
+    process.stdout.write(`${name}: ${skipped[name]}\n${server.child.log.slice(-2000)}\n`);
+  } finally {
+    await stop(server.child);
+  }
+}
+
+const best = {};
+for (const [name, list] of Object.entries(runs)) best[name] = list.filter((r) => r.held).reduce((m, r) => Math.max(m, r.rate), 0) || null;
+
+// Target: tsips uses no more CPU per call than Kamailio and holds at least the same rate.
+let target = { met: null, reason: 'tsips or kamailio did not run' };
+if (runs.tsips?.length && runs.kamailio?.length) {
+  const pairs = runs.tsips.map((t) => ({ rate: t.rate, t: t.cpuUsPerCall, k: runs.kamailio.find((k) => k.rate === t.rate)?.cpuUsPerCall })).filter((p) => p.t && p.k);
+  const ratio = pairs.length ? pairs.reduce((s, p) => s + p.t / p.k, 0) / pairs.length : null;
+  const rateOk = (best.tsips ?? 0) >= (best.kamailio ?? 0);
+  target = { met: ratio !== null && ratio <= 1 && rateOk, cpuRatioTsipsOverKamailio: ratio, bestRate: best, reason: 'mean over rates of tsips/kamailio CPU per call; best rate held' };
+}
+
+const rows = [];
+for (const [name, list] of Object.entries(runs)) for (const r of list) {
+  rows.push([name, fmt(r.rate), `${r.successful}/${r.calls}`, String(r.failed), `${r.retransUac}/${r.retransUas ?? '–'}`, fmt(r.cpuUsPerCall, 1), `${fmt(r.cpuLoad * 100)}%`, fmt(r.achievedCps), r.held ? 'yes' : 'no']);
+}
+const table = [
+  `## Proxy (sipp UAC → server → sipp UAS, loopback, ${SECONDS}s per rate, hold ${HOLD_MS} ms)`,
+  '',
+  mdTable(['server', 'cps', 'ok/calls', 'failed', 'retrans uac/uas', 'CPU µs/call', 'CPU load', 'achieved cps', 'held <0.1% fail'], rows),
+  '',
+  ...Object.entries(notes).map(([n, s]) => `- ${n}: ${s}; best rate held: ${best[n] ? fmt(best[n]) : 'none'}`),
+  ...Object.entries(skipped).map(([n, s]) => `- ${n}: skipped: ${s}`),
+  '',
+  target.met === null
+    ? `Target (tsips ≤ Kamailio CPU/call, ≥ its rate): not measured (${target.reason}).`
+    : `Target (tsips ≤ Kamailio CPU/call, ≥ its rate): **${target.met ? 'met' : 'not met'}**: tsips/Kamailio CPU per call ${fmt(target.cpuRatioTsipsOverKamailio, 2)}×, best rate tsips ${fmt(best.tsips)} vs Kamailio ${fmt(best.kamailio)}.`,
+  'Load generator and servers share the machine: "achieved cps" below the rate means sipp or the box ran out of CPU, not only the server.',
+].join('\n');
+writeResult('proxy', { seconds: SECONDS, holdMs: HOLD_MS, rates: RATES, notes, skipped, runs, best, target }, table);
+process.stdout.write(`\n${table}\n`);
