@@ -1,0 +1,112 @@
+/**
+ * The server side of a transaction, RFC 3261 17.2 (with RFC 6026 "accepted"): what sending a reply does to
+ * its state, request retransmissions, the ACK of a negative INVITE reply, timers G and H.
+ */
+import type { SipMessage } from '@core/sip';
+import type { Tm } from '../tm.js';
+import type { Cell } from './cell.js';
+import { buildLocalReply, requestForReply, type LocalReplyOptions } from './local-reply.js';
+
+/** Sends a reply upstream and moves the server transaction on (17.2.1 / 17.2.2). */
+export function sendUpstream(tm: Tm, cell: Cell, buf: Buffer, code: number, local: boolean, rpl: SipMessage | undefined, branch: number): void {
+  const target = cell.replyTarget;
+  if (target === null) return;
+  cell.lastReply = buf;
+  cell.lastReplyCode = code;
+  cell.repliedLocal.push(local);
+  void tm.send(target, buf, 'reply');
+  if (local) tm.stats.local.inc();
+  else tm.stats.relayed.inc();
+  if (!local) tm.fire(cell, 'TMCB_RESPONSE_FWDED', { rpl, code, branch, ctx: undefined });
+  tm.fire(cell, 'TMCB_RESPONSE_OUT', { rpl, code, branch, ctx: undefined });
+  if (code < 200) {
+    if (cell.state === 'trying') cell.state = 'proceeding';
+    return;
+  }
+  if (cell.status === 0) {
+    cell.status = code;
+    tm.stats.completed(code);
+  }
+  if (cell.isInvite) {
+    if (code < 300) {
+      // RFC 6026 7.1: Accepted; INVITE retransmissions are absorbed, 2xx retransmissions come from the UAS.
+      cell.state = 'accepted';
+    } else {
+      // 17.2.1: Completed; timer G retransmits the reply over UDP until the ACK, timer H gives up.
+      cell.state = 'completed';
+      if (target.proto === 'udp') {
+        cell.retrMs = tm.cfg.T1;
+        armG(tm, cell);
+      }
+      cell.waitTimer = tm.wheel.cancel(cell.waitTimer);
+      cell.waitTimer = tm.wheel.schedule('timer_H', tm.cfg.frMs, () => {
+        cell.waitTimer = null;
+        cell.retrTimer = tm.wheel.cancel(cell.retrTimer);
+        cell.state = 'terminated';
+        tm.checkDone(cell);
+      });
+    }
+  } else {
+    cell.state = 'completed';
+  }
+  tm.checkDone(cell);
+}
+
+function armG(tm: Tm, cell: Cell): void {
+  cell.retrTimer = tm.wheel.schedule('timer_G', cell.retrMs, () => {
+    cell.retrTimer = null;
+    if (cell.state !== 'completed' || cell.lastReply === null || cell.replyTarget === null) return;
+    void tm.send(cell.replyTarget, cell.lastReply, 'reply retransmission');
+    cell.retrMs = Math.min(cell.retrMs * 2, tm.cfg.T2);
+    armG(tm, cell);
+  });
+}
+
+/** The request with the received top Via, built once per transaction that replies locally. */
+const reqCache = new WeakMap<Cell, SipMessage>();
+
+/** Builds and sends a reply of our own (t_reply, 100 Trying, 408, 487…). */
+export function replyLocal(tm: Tm, cell: Cell, code: number, reason: string | undefined, o: LocalReplyOptions = {}): boolean {
+  if (cell.replyTarget === null) return false;
+  if (cell.status >= 200) return false; // one final reply per transaction (17.2)
+  let req = reqCache.get(cell);
+  if (req === undefined) {
+    req = requestForReply(cell.request, cell.topVia);
+    reqCache.set(cell, req);
+  }
+  const headers: [string, string][] = o.headers ? [...o.headers] : [];
+  const sh = tm.core.serverHeader;
+  if (sh !== false && code > 100) headers.push(['Server', sh]);
+  const buf = buildLocalReply(req, code, reason, { ...o, toTag: o.toTag ?? cell.toTag, headers });
+  sendUpstream(tm, cell, buf, code, true, undefined, -1);
+  return true;
+}
+
+/** A retransmission of the request (17.2.1 / 17.2.2): the last reply is sent again, or it is absorbed. */
+export function onRequestRetransmission(tm: Tm, cell: Cell): void {
+  switch (cell.state) {
+    case 'trying':
+      return; // nothing sent yet: absorbed
+    case 'proceeding':
+    case 'completed':
+      if (cell.lastReply !== null && cell.replyTarget !== null) void tm.send(cell.replyTarget, cell.lastReply, 'reply to retransmission');
+      return;
+    case 'confirmed':
+    case 'accepted':
+    case 'terminated':
+      return;
+    default: {
+      const never: never = cell.state;
+      return never;
+    }
+  }
+}
+
+/** The ACK of a negative INVITE reply (17.2.1): Confirmed, then freed after T4 over UDP (timer I). */
+export function onAck(tm: Tm, cell: Cell): void {
+  if (cell.state !== 'completed') return;
+  cell.state = 'confirmed';
+  cell.retrTimer = tm.wheel.cancel(cell.retrTimer);
+  cell.waitTimer = tm.wheel.cancel(cell.waitTimer);
+  tm.checkDone(cell);
+}

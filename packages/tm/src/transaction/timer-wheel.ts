@@ -1,0 +1,152 @@
+/**
+ * One timer facility for every transaction timer (retransmissions A/E/G, fr, wait, delete): a min-heap of
+ * deadlines driven by a single unref'd setTimeout, re-armed only when the earliest deadline changes. A
+ * callback that throws is logged with the timer's name and the others still run.
+ */
+import type { CoreServices } from '@core/sip';
+
+type Logger = CoreServices['log'];
+
+export class Timer {
+  at: number;
+  /** Position in the heap, -1 when not scheduled. */
+  pos = -1;
+  constructor(
+    readonly name: string,
+    at: number,
+    readonly fn: () => void,
+  ) {
+    this.at = at;
+  }
+  get active(): boolean {
+    return this.pos >= 0;
+  }
+}
+
+/** Callbacks slower than this are logged (they hold every other timer back). */
+const SLOW_MS = 50;
+
+export class TimerWheel {
+  readonly #heap: Timer[] = [];
+  #handle: NodeJS.Timeout | null = null;
+  #armedAt = Infinity;
+  #stopped = false;
+
+  constructor(readonly log: Logger) {}
+
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  /** Runs `fn` once after `ms`. */
+  schedule(name: string, ms: number, fn: () => void): Timer {
+    const t = new Timer(name, performance.now() + ms, fn);
+    this.#push(t);
+    return t;
+  }
+
+  cancel(t: Timer | null): null {
+    if (t !== null && t.pos >= 0) this.#remove(t.pos);
+    return null;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#handle) clearTimeout(this.#handle);
+    this.#handle = null;
+    for (const t of this.#heap) t.pos = -1;
+    this.#heap.length = 0;
+  }
+
+  #push(t: Timer): void {
+    const h = this.#heap;
+    t.pos = h.length;
+    h.push(t);
+    this.#up(t.pos);
+    this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#stopped) return;
+    const first = this.#heap[0];
+    if (first === undefined) {
+      if (this.#handle) clearTimeout(this.#handle);
+      this.#handle = null;
+      this.#armedAt = Infinity;
+      return;
+    }
+    if (this.#handle !== null && this.#armedAt <= first.at) return;
+    if (this.#handle) clearTimeout(this.#handle);
+    this.#armedAt = first.at;
+    this.#handle = setTimeout(() => this.#run(), Math.max(0, first.at - performance.now()));
+    this.#handle.unref();
+  }
+
+  #run(): void {
+    this.#handle = null;
+    this.#armedAt = Infinity;
+    const now = performance.now();
+    const h = this.#heap;
+    // Only timers due now: a callback that schedules a 0 ms timer waits for the next turn.
+    while (h.length > 0 && (h[0] as Timer).at <= now + 1) {
+      const t = h[0] as Timer;
+      this.#remove(0);
+      const t0 = performance.now();
+      try {
+        t.fn();
+      } catch (err) {
+        this.log.error({ err, timer: t.name }, 'timer callback failed');
+      }
+      const took = performance.now() - t0;
+      if (took > SLOW_MS) this.log.warn({ timer: t.name, ms: Math.round(took) }, 'slow timer callback');
+    }
+    this.#arm();
+  }
+
+  #remove(i: number): void {
+    const h = this.#heap;
+    const t = h[i] as Timer;
+    const last = h.pop() as Timer;
+    t.pos = -1;
+    if (i < h.length) {
+      h[i] = last;
+      last.pos = i;
+      this.#down(i);
+      this.#up(last.pos);
+    }
+  }
+
+  #up(i: number): void {
+    const h = this.#heap;
+    const t = h[i] as Timer;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pt = h[p] as Timer;
+      if (pt.at <= t.at) break;
+      h[i] = pt;
+      pt.pos = i;
+      i = p;
+    }
+    h[i] = t;
+    t.pos = i;
+  }
+
+  #down(i: number): void {
+    const h = this.#heap;
+    const n = h.length;
+    const t = h[i] as Timer;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && (h[r] as Timer).at < (h[l] as Timer).at ? r : l;
+      const ct = h[c] as Timer;
+      if (ct.at >= t.at) break;
+      h[i] = ct;
+      ct.pos = i;
+      i = c;
+    }
+    h[i] = t;
+    t.pos = i;
+  }
+}

@@ -1,0 +1,57 @@
+/** A tsips proxy with rr and tm on a free UDP port, routes swappable per test. */
+import { SipServer, type RouteContext, type RouteTable } from '@core/sip';
+import rr from '@mod/rr';
+import tm from '../../src/index.js';
+
+type Route = (ctx: RouteContext) => unknown;
+
+export interface Proxy {
+  server: SipServer;
+  port: number;
+  routes: {
+    request: Route;
+    failure: Record<string, Route>;
+    onreply: Record<string, Route>;
+    branch: Record<string, Route>;
+  };
+  stat(name: string): number;
+  stop(): Promise<void>;
+}
+
+export async function startProxy(modparams: Record<string, unknown> = {}, listen: string[] = ['udp:127.0.0.1:0']): Promise<Proxy> {
+  const routes: Proxy['routes'] = { request: () => undefined, failure: {}, onreply: {}, branch: {} };
+  const proxyRoute = (table: Record<string, Route>) =>
+    new Proxy(
+      {},
+      {
+        get: (_t, name: string) => {
+          const r = table[name];
+          return r === undefined ? undefined : async (ctx: RouteContext) => void (await r(ctx));
+        },
+        has: (_t, name: string) => name in table,
+      },
+    ) as Record<string, (ctx: RouteContext) => Promise<void>>;
+  const table: RouteTable = {
+    request: async (ctx) => void (await routes.request(ctx)),
+    failure_route: proxyRoute(routes.failure),
+    onreply_route: proxyRoute(routes.onreply),
+    branch_route: proxyRoute(routes.branch),
+  };
+  const server = new SipServer({
+    listen,
+    mi: false,
+    log: { level: 'silent' },
+    flags: ['F_A', 'F_B', 'MINOR'],
+    modules: [rr, tm],
+    modparams: { tm: { fr_timer: 1, fr_inv_timer: 2, wt_timer: 0.2, T1_timer: 100, T2_timer: 400, ...modparams } },
+    routes: table,
+  });
+  await server.start();
+  return {
+    server,
+    port: server.sockets[0]!.port,
+    routes,
+    stat: (name) => server.stats.query([`tm:${name}`])[0]?.value ?? 0,
+    stop: () => server.stop(),
+  };
+}
