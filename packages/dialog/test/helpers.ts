@@ -1,8 +1,8 @@
 /** Shared helpers of the dialog tests. */
-import { createLogger } from '@core/sip';
+import { createLogger, type ModuleContext } from '@core/sip';
 import { Dlg } from '../src/dialog.js';
 
-export const silentLog = createLogger({ level: (process.env['DLG_TEST_LOG'] as 'debug' | undefined) ?? 'silent' }).root;
+export const silentLog: ModuleContext['log'] = createLogger({ level: (process.env['DLG_TEST_LOG'] as 'debug' | undefined) ?? 'silent' }).root;
 
 let n = 0;
 /** A bare dialog object (no server), for the parts that need none. */
