@@ -11,7 +11,7 @@
  */
 import { arg, fmt, mdTable, writeResult } from './lib/results.mjs';
 import { ensureCommand, sleep, startServer, stop, treeUsage, udpBound, waitUdp } from './lib/procs.mjs';
-import { UAC_PORT, UAS_PORT, readStats, startUac, startUas } from './lib/sipp.mjs';
+import { UAC_PORT, UAS_PORT, readStats, startUac, startUas, uacErrors } from './lib/sipp.mjs';
 
 const RATES = String(arg('rates', '500,1000,2000')).split(',').map(Number);
 const SECONDS = Number(arg('seconds', 10));
@@ -61,6 +61,7 @@ async function runRate(server, rate) {
     cpuLoad: cpuUs / 1e6 / wallS,
     rssMB: Math.round(after.rss / 1048576),
     processes: after.processes,
+    errors: a.failed > 0 ? uacErrors() : [],
     held: failRatio < MAX_FAIL && a.successful >= calls * (1 - MAX_FAIL),
   };
 }

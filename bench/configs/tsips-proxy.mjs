@@ -8,7 +8,7 @@
  * (an ACK without one is relayed if it matches a transaction); initial INVITEs are record-routed and
  * relayed to their Request-URI. Logging is at "warn" so the hot path pays nothing for it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = new URL('../../', import.meta.url);
@@ -28,12 +28,43 @@ export async function loadTm() {
   }
 }
 
+/** The dialog module when its build exports one declaring create_dialog; otherwise undefined. */
+export async function loadDialog() {
+  const dist = at('packages/dialog/dist/index.js');
+  if (!existsSync(dist)) return { dialog: undefined, why: 'packages/dialog/dist/index.js not built' };
+  try {
+    const mod = await import(pathToFileURL(dist).href);
+    const dialog = mod.default ?? mod.dialog;
+    if (dialog && typeof dialog.functions?.create_dialog?.handler === 'function') return { dialog, why: 'packages/dialog/dist exports create_dialog' };
+    return { dialog: undefined, why: 'packages/dialog/dist has no module with a create_dialog function' };
+  } catch (err) {
+    return { dialog: undefined, why: `packages/dialog/dist failed to load: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/**
+ * Memory probe for the soak and dialog-memory benchmarks: on SIGUSR2 run a full GC (node --expose-gc) and
+ * write process.memoryUsage() to $TSIPS_BENCH_MEM_FILE, so heap figures are live data, not garbage.
+ */
+function installMemoryProbe() {
+  const file = process.env.TSIPS_BENCH_MEM_FILE;
+  if (!file) return;
+  process.on('SIGUSR2', () => {
+    const gc = globalThis.gc;
+    if (typeof gc === 'function') gc();
+    writeFileSync(file, JSON.stringify({ at: Date.now(), gc: typeof gc === 'function', ...process.memoryUsage() }));
+  });
+}
+
 export default async function config() {
+  installMemoryProbe();
   const { defineConfig } = await import(pathToFileURL(at('packages/core-sip/dist/index.js')).href);
   const rr = (await import(pathToFileURL(at('packages/rr/dist/index.js')).href)).default;
   const { tm, why } = await loadTm();
   const stateful = tm !== undefined && process.env.TSIPS_BENCH_STATELESS !== '1';
-  process.stderr.write(`tsips bench config: ${stateful ? 'STATEFUL (tm t_relay + rr)' : 'STATELESS (forward + rr)'}: ${why}\n`);
+  // TSIPS_BENCH_DIALOG=1 (dialog-memory benchmark): create a dialog for every initial INVITE.
+  const { dialog, why: dlgWhy } = stateful && process.env.TSIPS_BENCH_DIALOG === '1' ? await loadDialog() : { dialog: undefined, why: 'not asked' };
+  process.stderr.write(`tsips bench config: ${stateful ? 'STATEFUL (tm t_relay + rr)' : 'STATELESS (forward + rr)'}: ${why}; dialog: ${dialog ? 'yes' : 'no'} (${dlgWhy})\n`);
 
   const relay = stateful
     ? async (ctx) => {
@@ -46,7 +77,7 @@ export default async function config() {
 
   return defineConfig({
     listen: ['udp:127.0.0.1:15080'],
-    modules: stateful ? [tm, rr] : [rr],
+    modules: stateful ? (dialog ? [tm, rr, dialog] : [tm, rr]) : [rr],
     mi: { host: '127.0.0.1', port: 18888 },
     log: { level: 'warn' },
     routes: {
@@ -67,7 +98,10 @@ export default async function config() {
           ctx.sl_send_reply(404, 'Not here');
           return;
         }
-        if (ctx.$rm === 'INVITE') ctx.record_route();
+        if (ctx.$rm === 'INVITE') {
+          ctx.record_route();
+          if (dialog) ctx.create_dialog();
+        }
         await relay(ctx);
       },
     },

@@ -111,13 +111,13 @@ export function tsipsBuilt() {
 }
 
 /** Starts one server under test; returns { child, pid, note }. */
-export async function startServer(name, { uacPort, uasPort }) {
+export async function startServer(name, { uacPort, uasPort, env = {} }) {
   const s = SERVERS[name];
   let child;
   let note = '';
   if (name === 'tsips') {
     if (!tsipsBuilt()) throw new Error('tsips is not built: run `pnpm build` first');
-    child = start(process.execPath, ['apps/server/dist/bin.js', '--config', join(BENCH_DIR, 'configs/tsips-proxy.mjs'), '--listen', `udp:${HOST}:${s.port}`, '--mi-port', String(s.miPort), '--log-level', 'warn']);
+    child = start(process.execPath, ['--expose-gc', 'apps/server/dist/bin.js', '--config', join(BENCH_DIR, 'configs/tsips-proxy.mjs'), '--listen', `udp:${HOST}:${s.port}`, '--mi-port', String(s.miPort), '--log-level', 'warn'], { env: { ...process.env, ...env } });
   } else if (name === 'kamailio') {
     const modules = ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules', '/usr/lib64/kamailio/modules'].find((d) => existsSync(join(d, 'tm.so')));
     if (modules === undefined) throw new Error('kamailio modules directory not found');
@@ -138,6 +138,26 @@ export async function startServer(name, { uacPort, uasPort }) {
     note = m ? m[1] : 'config banner not seen';
   }
   return { child, pid: child.pid, note, port: s.port };
+}
+
+/**
+ * Heap and RSS of the tsips server after a full GC, through the memory probe of bench/configs/tsips-proxy.mjs
+ * (SIGUSR2 → $TSIPS_BENCH_MEM_FILE). Undefined if the probe did not answer within 3 s.
+ */
+export async function tsipsMemory(pid, file) {
+  const { rmSync } = await import('node:fs');
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  const end = Date.now() + 3000;
+  while (Date.now() < end) {
+    await sleep(50);
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      // not written yet (or half written): try again
+    }
+  }
+  return undefined;
 }
 
 /** Installs a Debian package when the command is missing and we are root; returns whether it is there. */

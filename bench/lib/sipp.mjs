@@ -31,9 +31,23 @@ export function startUac({ serverPort, rate, calls, holdMs = 100, timeoutS }) {
     '-sf', join(BENCH_DIR, 'sipp/uac.xml'), `${HOST}:${UAS_PORT}`, '-rsa', `${HOST}:${serverPort}`,
     '-i', HOST, '-p', String(UAC_PORT), '-s', 'bench', '-r', String(rate), '-rp', '1000', '-m', String(calls),
     '-d', String(holdMs), '-nostdin', '-buff_size', '4194304', '-trace_stat', '-stf', stf, '-fd', '1',
-    '-timeout', `${timeoutS}s`, '-timeout_error',
+    '-timeout', `${timeoutS}s`, '-timeout_error', '-trace_err', '-error_file', join(RUN, 'uac-errors.log'),
   ];
+  rmSync(join(RUN, 'uac-errors.log'), { force: true });
   return { child: start('sipp', args), stf };
+}
+
+/** The first lines of the UAC's error log (why calls failed), for the results file. */
+export function uacErrors(max = 8) {
+  const f = join(RUN, 'uac-errors.log');
+  if (!existsSync(f)) return [];
+  const out = [];
+  for (const l of readFileSync(f, 'latin1').split('\n')) {
+    const t = l.trim();
+    if (t !== '' && !out.includes(t)) out.push(t);
+    if (out.length >= max) break;
+  }
+  return out;
 }
 
 /** Last row of a sipp -trace_stat CSV as numbers: calls, failures, retransmissions, elapsed seconds. */
