@@ -1,0 +1,97 @@
+/** In-dialog OPTIONS pinging (create_dialog P/p): healthy peers keep the call, silent or 481 peers end it. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Proxy, answerNext, call } from './proxy.js';
+import { cseqOf, headerOf, methodOf, tagOf } from './sip-ua.js';
+
+let p: Proxy;
+beforeAll(async () => {
+  // Pings every 0.3 s; an unanswered ping times out after fr_timer (0.4 s); two in a row end the call.
+  p = await Proxy.start({ dialog: { options_ping_interval: 0.3, options_ping_max_failures: 2 }, tm: { fr_timer: 0.4 } });
+});
+afterAll(async () => {
+  await p.stop();
+});
+beforeEach(() => {
+  p.hooks = { flags: 'p', recordRoute: true };
+});
+
+const alive = async (callid: string) => ((await p.mi('dlg_list', { callid })) as { Dialogs: unknown[] }).Dialogs.length === 1;
+
+describe('pinging', () => {
+  it('pings the callee in the dialog while it answers, and the call stays', async () => {
+    const c = await call(p);
+    const pings: string[] = [];
+    for (let i = 0; i < 3; i++) pings.push(await answerNext(c.callee, 200, 2000));
+    for (const o of pings) {
+      expect(methodOf(o)).toBe('OPTIONS');
+      expect(o.split('\r\n')[0]).toBe(`OPTIONS ${c.callee.contact} SIP/2.0`);
+      expect(tagOf(headerOf(o, 'From'))).toBe(c.caller.localTag);
+      expect(tagOf(headerOf(o, 'To'))).toBe(c.callee.localTag);
+    }
+    // Each ping has its own, growing CSeq above the caller's.
+    expect(pings.map(cseqOf)).toEqual([2, 3, 4]);
+    expect(await alive(c.caller.callId)).toBe(true);
+    expect(await c.caller.silent(200)).toBe(true); // P not set: the caller is not pinged
+    await c.caller.sendInDialog('BYE');
+    // Answer whatever comes (a late ping, then the BYE).
+    for (;;) if (methodOf(await answerNext(c.callee)) === 'BYE') break;
+    c.caller.close();
+    c.callee.close();
+  });
+
+  it('tolerates one lost ping, and ends the call with BYE both sides after two', async () => {
+    p.hooks.flags = 'Pp';
+    const c = await call(p);
+    // The caller answers its pings throughout; the callee misses one, answers the next, then goes silent.
+    let callerDone = false;
+    const callerLoop = (async () => {
+      while (!callerDone) {
+        const r = await c.caller.nextNon100(5000).catch(() => null);
+        if (r === null) break;
+        await c.caller.reply(r.text, 200, 'OK');
+        if (methodOf(r.text) === 'BYE') return r.text;
+      }
+      return null;
+    })();
+    const first = await c.callee.nextNon100(2000); // lost: no answer (tm retransmits it until fr_timer)
+    expect(methodOf(first.text)).toBe('OPTIONS');
+    let answered = false;
+    for (;;) {
+      const r = await c.callee.nextNon100(3000);
+      if (cseqOf(r.text) === cseqOf(first.text)) continue; // retransmission of the lost ping
+      await c.callee.reply(r.text, 200, 'OK');
+      answered = true;
+      break;
+    }
+    expect(answered).toBe(true);
+    expect(await alive(c.caller.callId)).toBe(true);
+    // Now silent: two unanswered pings later, BYE to both sides.
+    let bye: string | null = null;
+    const t0 = Date.now();
+    while (bye === null && Date.now() - t0 < 5000) {
+      const r = await c.callee.nextNon100(3000);
+      if (methodOf(r.text) === 'BYE') {
+        bye = r.text;
+        await c.callee.reply(r.text, 200, 'OK');
+      }
+    }
+    expect(bye).not.toBeNull();
+    expect(headerOf(bye!, 'Reason')).toContain('ping timeout');
+    expect(methodOf((await callerLoop) ?? '')).toBe('BYE');
+    callerDone = true;
+    expect(await alive(c.caller.callId)).toBe(false);
+    expect(p.cbs.find((x) => x.callid === c.caller.callId && x.type === 'DLGCB_TERMINATED')?.dlgData).toBe('ping timeout');
+    c.caller.close();
+    c.callee.close();
+  });
+
+  it('ends the call at once when the peer answers 481', async () => {
+    const c = await call(p);
+    expect(methodOf(await answerNext(c.callee, 481, 2000))).toBe('OPTIONS');
+    expect(methodOf(await answerNext(c.callee, 200, 2000))).toBe('BYE');
+    expect(methodOf(await answerNext(c.caller, 200, 2000))).toBe('BYE');
+    expect(await alive(c.caller.callId)).toBe(false);
+    c.caller.close();
+    c.callee.close();
+  });
+});
