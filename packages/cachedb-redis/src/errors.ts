@@ -3,9 +3,8 @@
  * masked, the operation and key, and Redis's own reason.
  */
 
+// A malformed cachedb_url is the core's E_DB_URL (TsipsError), raised by the shared URL grammar.
 export type RedisErrorCode =
-  /** cachedb_url cannot be parsed. */
-  | 'E_CACHEDB_URL'
   /** The first connection failed (wrong credentials always; unreachable when shutdown_on_error is set). */
   | 'E_CACHEDB_CONNECT'
   /** Redis stayed unreachable for the operation's whole query_timeout, or the reply never came. */
@@ -33,8 +32,6 @@ export function reason(err: unknown): string {
 }
 
 export const errors = {
-  url: (maskedUrl: string, problem: string) => new RedisError('E_CACHEDB_URL', `invalid cachedb_url "${maskedUrl}": ${problem}`),
-
   connect: (maskedUrl: string, cause: unknown) =>
     new RedisError('E_CACHEDB_CONNECT', `cannot open cachedb_url "${maskedUrl}": ${reason(cause)}`, { cause }),
 

@@ -1,5 +1,5 @@
 /** cachedb_redis modparams, by their OpenSIPS names. */
-import { z } from 'zod';
+import { z } from '@core/sip';
 
 export const cachedbRedisParams = {
   /** Connect timeout (ms). */

@@ -3,9 +3,8 @@
  * URL with its password masked, the table, and the server's own words when it gave a reason.
  */
 
+// A malformed db_url is the core's E_DB_URL (TsipsError), raised by the shared URL grammar.
 export type MysqlErrorCode =
-  /** db_url cannot be parsed. */
-  | 'E_DB_URL'
   /** The first connection at open failed: wrong credentials, unknown database, server unreachable. */
   | 'E_DB_CONNECT'
   /** The server stayed unreachable longer than the retry budget of the operation. */
@@ -47,8 +46,6 @@ function aggregateMessage(err: Error): string {
 }
 
 export const errors = {
-  url: (maskedUrl: string, problem: string) => new MysqlError('E_DB_URL', `invalid db_url "${maskedUrl}": ${problem}`),
-
   connect: (maskedUrl: string, cause: unknown) =>
     new MysqlError('E_DB_CONNECT', `cannot open db_url "${maskedUrl}": ${reason(cause)}`, { cause }),
 

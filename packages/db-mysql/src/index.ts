@@ -4,7 +4,7 @@ export { MysqlDb } from './db.js';
 export { MysqlDriver, createTables, type CreateTablesResult } from './driver.js';
 export { DEFAULT_MYSQL_OPTIONS, type MysqlOptions } from './options.js';
 export { dbMysqlParams, type DbMysqlParams } from './params.js';
-export { parseMysqlUrl, maskUrl, type MysqlUrl } from './url.js';
+export { parseMysqlUrl, type MysqlUrl } from './url.js';
 export { createTableSql, VERSION_TABLE_SQL } from './schema.js';
 export { MysqlError, type MysqlErrorCode } from './errors.js';
 export type { DriverLog } from './log.js';

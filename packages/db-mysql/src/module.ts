@@ -1,5 +1,4 @@
-import type { z } from 'zod';
-import { defineModule } from '@core/sip';
+import { defineModule, type z } from '@core/sip';
 import { MysqlDriver } from './driver.js';
 import type { DriverLog } from './log.js';
 import type { MysqlOptions } from './options.js';

@@ -1,5 +1,5 @@
 /** db_mysql modparams, by their OpenSIPS names where OpenSIPS has one. */
-import { z } from 'zod';
+import { z } from '@core/sip';
 
 export const dbMysqlParams = {
   /** Connections per db_url pool. */

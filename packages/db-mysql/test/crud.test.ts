@@ -82,7 +82,7 @@ describe('opening a db_url', () => {
 
   it('rejects a malformed URL before connecting', async () => {
     expect(await failure(MysqlDb.open('mysql://tsips:tsips@127.0.0.1:3306'))).toMatchInlineSnapshot(
-      `"E_DB_URL: invalid db_url "mysql://tsips:***@127.0.0.1:3306": no database name (expected …@host:port/database)"`,
+      `"E_DB_URL: malformed storage URL "mysql://tsips:***@127.0.0.1:3306": no database name (expected …@host:port/database)"`,
     );
   });
 
