@@ -6,7 +6,10 @@
  * Two depths: "parse" (what the parser does by itself) and "proxy" (parse + read every header a proxy
  * needs: all Vias, From/To tags, CSeq, Call-ID, Routes, Max-Forwards).
  *
- *   node bench/parser.mjs [--round-ms 1000] [--rounds 5] [--warmup-ms 1000] [--source] [--only tsips]
+ *   node bench/parser.mjs [--round-ms 1000] [--rounds 5] [--warmup-ms 1000] [--source] [--only tsips] [--no-write]
+ *
+ * Profile: node --cpu-prof --cpu-prof-dir=bench/results/.run/prof bench/parser.mjs --only 'tsips parse+proxy' --no-write
+ *          node bench/profile-top.mjs bench/results/.run/prof
  *
  * Inputs are what each library accepts: tsips gets the datagram Buffer; `sip` and JsSIP get a string
  * already decoded outside the timed loop (their transports decode first, so this favours them).
@@ -115,6 +118,7 @@ for (const w of Object.keys(workloads)) for (const depth of ['parse', 'parse+pro
   ratios[`${w} ${depth}`] = { vsSip: t && get(w, `sip ${depth}`) ? t / get(w, `sip ${depth}`) : null, vsJssip: t && get(w, `jssip ${depth}`) ? t / get(w, `jssip ${depth}`) : null };
 }
 const inviteProxy = get('invite', 'tsips parse+proxy');
+const sipInviteProxy = get('invite', 'sip parse+proxy');
 const targets = {
   inviteProxyPerSec: { target: 1_000_000, measured: inviteProxy ?? null, met: inviteProxy !== undefined && inviteProxy >= 1_000_000 },
   vsSip: { target: 7, measured: ratios['invite parse+proxy'].vsSip, met: (ratios['invite parse+proxy'].vsSip ?? 0) >= 7 },
@@ -134,4 +138,4 @@ const table = [
   '',
   `Targets: INVITE parse+proxy ≥ 1,000,000/s → **${targets.inviteProxyPerSec.met ? 'met' : 'not met'}** (${fmt(inviteProxy)}); ≥ 7× sip → **${targets.vsSip.met ? 'met' : 'not met'}** (${fmt(targets.vsSip.measured, 2)}×). tsips from ${coreFrom}.`,
 ].join('\n');
-writeResult('parser', { coreFrom, roundMs: ROUND_MS, rounds: ROUNDS, warmupMs: WARMUP_MS, corpus: corpus.map((c) => ({ name: c.name, bytes: c.buf.length })), results, ratios, targets, sink: sink % 7 }, table);
+if (arg('no-write', false) !== true) writeResult('parser', { coreFrom, roundMs: ROUND_MS, rounds: ROUNDS, warmupMs: WARMUP_MS, corpus: corpus.map((c) => ({ name: c.name, bytes: c.buf.length })), results, ratios, targets, sink: sink % 7 }, table);

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * Prints the top self-time and inclusive-time functions of the newest .cpuprofile in a directory (from
+ * `node --cpu-prof`), so a profile can be read without a browser.
+ *
+ *   node bench/profile-top.mjs <dir or file> [--top 25] [--filter core-sip]
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import { arg } from './lib/results.mjs';
+
+const target = process.argv[2] ?? 'bench/results/.run/prof';
+const TOP = Number(arg('top', 25));
+const filter = arg('filter', '');
+let file = target;
+if (statSync(target).isDirectory()) {
+  const list = readdirSync(target).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(target, f));
+  list.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (list.length === 0) throw new Error(`no .cpuprofile in ${target}`);
+  file = list[0];
+}
+const prof = JSON.parse(readFileSync(file, 'utf8'));
+const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+const parent = new Map();
+for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const label = (n) => `${n.callFrame.functionName || '(anonymous)'} ${basename(n.callFrame.url || '')}:${n.callFrame.lineNumber + 1}`;
+
+const self = new Map();
+const total = new Map();
+let all = 0;
+for (let i = 0; i < prof.samples.length; i++) {
+  const dt = prof.timeDeltas[i] ?? 0;
+  all += dt;
+  const n = byId.get(prof.samples[i]);
+  self.set(label(n), (self.get(label(n)) ?? 0) + dt);
+  // Inclusive: count each function once per sample along its stack.
+  const seen = new Set();
+  for (let id = n.id; id !== undefined; id = parent.get(id)) {
+    const l = label(byId.get(id));
+    if (seen.has(l)) continue;
+    seen.add(l);
+    total.set(l, (total.get(l) ?? 0) + dt);
+  }
+}
+const show = (title, m) => {
+  process.stdout.write(`\n${title} (${file})\n`);
+  const rows = [...m].filter(([l]) => !filter || l.includes(filter)).sort((a, b) => b[1] - a[1]).slice(0, TOP);
+  for (const [l, t] of rows) process.stdout.write(`${((t / all) * 100).toFixed(1).padStart(6)}%  ${l}\n`);
+};
+show('self time', self);
+show('inclusive time', total);
