@@ -150,8 +150,13 @@ export class Shtags {
       clearTimeout(t.stepDownTimer);
       if (t.state !== 'active') continue;
       t.state = 'backup';
-      await this.link.cmd.eval(RELEASE, 1, shtagKey(t.cluster, t.tag), this.link.me);
-      await this.link.publish(eventChannel(t.cluster), { s: this.link.me, k: 'sh', t: t.tag, i: null });
+      try {
+        await this.link.cmd.eval(RELEASE, 1, shtagKey(t.cluster, t.tag), this.link.me);
+        await this.link.publish(eventChannel(t.cluster), { s: this.link.me, k: 'sh', t: t.tag, i: null });
+      } catch (err) {
+        // Redis away: the lease expires by itself within node_timeout.
+        this.link.log.warn({ err, tag: t.tag }, `clusterer: could not release sharing tag ${t.tag}/${t.cluster}`);
+      }
     }
   }
 
