@@ -141,9 +141,40 @@ export function parseMessage(buf: Buffer, limits?: Partial<ParseLimits>): SipMes
   if (p >= len) throw new SipParseError('E_PARSE_START_LINE', 'empty message', p);
 
   // ---- start line ----
-  const sl = parseStartLine(buf, p, maxLine);
-  p = sl.next;
+  let sl: StartLine;
+  try {
+    sl = parseStartLine(buf, p, maxLine);
+  } catch (err) {
+    throw withLooseRequestLine(err, buf, p, maxHeaders, maxLine);
+  }
+  return parseHeaders(buf, sl, maxHeaders, maxLine);
+}
 
+/**
+ * A request line we refuse (extra spaces, <> around the URI, RFC 4475 3.1.2.7-10) still deserves a 400:
+ * read it loosely (method, first and last words) only to index the headers, and attach that as `partial`.
+ */
+function withLooseRequestLine(err: unknown, buf: Buffer, p: number, maxHeaders: number, maxLine: number): unknown {
+  if (!(err instanceof SipParseError) || err.code !== 'E_PARSE_START_LINE') return err;
+  const lf = buf.indexOf(LF, p);
+  if (lf < 0 || lf - p > maxLine) return err;
+  const words = latin1(buf, p, lf).trim().split(/[ \t]+/);
+  const method = words[0] ?? '';
+  const version = words[words.length - 1] ?? '';
+  if (words.length < 3 || !version.startsWith('SIP/') || !/^[A-Za-z0-9.!%*_+`'~-]+$/.test(method)) return err;
+  const loose: StartLine = { isRequest: true, method, ruri: words.slice(1, -1).join(' '), status: 0, reason: '', version, ruriStart: p, ruriEnd: p, next: lf + 1 };
+  try {
+    const partial = parseHeaders(buf, loose, maxHeaders, maxLine);
+    return new SipParseError(err.code, err.message, err.offset, err.header, partial);
+  } catch (inner) {
+    return inner instanceof SipParseError && inner.partial ? new SipParseError(err.code, err.message, err.offset, err.header, inner.partial) : err;
+  }
+}
+
+/** Indexes the headers after the start line and frames the body. */
+function parseHeaders(buf: Buffer, sl: StartLine, maxHeaders: number, maxLine: number): SipMessage {
+  const len = buf.length;
+  let p = sl.next;
   // ---- header index ----
   const headersStart = p;
   const idx: number[] = [];

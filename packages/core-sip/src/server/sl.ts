@@ -34,7 +34,8 @@ export class StatelessReplier {
 
   /** The To-tag of our stateless replies: the same for a request and its retransmissions. */
   tagFor(msg: SipMessage): string {
-    return this.tagPrefix + hex8(fnv1a(msg.callId + '|' + (msg.from.tag ?? '') + '|' + msg.topVia.branch));
+    // Raw header text, not the parsed headers: this also serves the 400 for a message whose From is broken.
+    return this.tagPrefix + hex8(fnv1a(`${msg.header('call-id') ?? ''}|${msg.header('from') ?? ''}|${msg.header('via') ?? ''}`));
   }
 
   /** True when `msg` is the ACK for a negative reply we sent statelessly. */
@@ -59,7 +60,8 @@ export class StatelessReplier {
   send(msg: SipMessage, rinfo: ReceiveInfo, code: number, reason?: string, headers?: readonly [string, string][]): boolean {
     const server = this.#server;
     try {
-      const toTag = code > 100 && msg.to.tag === undefined ? this.tagFor(msg) : undefined;
+      // buildResponse adds it only when the To has no tag yet.
+      const toTag = code > 100 ? this.tagFor(msg) : undefined;
       const extra: [string, string][] = headers ? [...headers] : [];
       const sh = server.core.serverHeader;
       if (sh !== false) extra.push(['Server', sh]);
