@@ -193,7 +193,7 @@ describe('forking', () => {
     expect(late).toBe(undefined); // the 487 of a cancelled fork is not relayed
   });
 
-  it('forks serially from failure_route (t_relay again), and 6xx blocks it', async () => {
+  it('forks serially from failure_route (t_relay again on the same transaction)', async () => {
     p.routes.failure.next = async (ctx) => {
       if (ctx.t_check_status('486') > 0) {
         ctx.$ru = `sip:voicemail@127.0.0.1:${uas2.port}`;
