@@ -14,14 +14,6 @@ import { dlgErrors } from './errors.js';
 import { fixRouteDialog, validateDialog } from './validate.js';
 import type { DlgApi } from './api.js';
 
-/**
- * Script functions return numbers (OpenSIPS return codes); the few pseudo-variables whose value is a string
- * ($DLG_dir, $DLG_id, $dlg_val) return it as is, typed by the RouteContext augmentation in api.ts.
- */
-function pv(v: string | undefined): number {
-  return v as unknown as number;
-}
-
 /** create_dialog flags string → DLG_FLAG bits. */
 export function parseCreateFlags(s: string): number {
   let f = 0;
@@ -179,12 +171,12 @@ export default defineModule({
       help: "$DLG_dir: 'downstream' or 'upstream' for in-dialog requests",
       handler: (m, ctx) => {
         const s = m.engine.msgDlg(ctx);
-        return pv(s === undefined || s.created ? '' : s.dir === DLG_DIR.DOWNSTREAM ? 'downstream' : 'upstream');
+        return (s === undefined || s.created ? '' : s.dir === DLG_DIR.DOWNSTREAM ? 'downstream' : 'upstream');
       },
     },
     DLG_id: {
       help: '$DLG_id: h_entry:h_id',
-      handler: (m, ctx) => pv(cur(m, ctx)?.id ?? ''),
+      handler: (m, ctx) => (cur(m, ctx)?.id ?? ''),
     },
     DLG_flags: {
       help: '$DLG_flags: the script dialog flags',
@@ -192,7 +184,7 @@ export default defineModule({
     },
     DLG_end_reason: {
       help: 'Why the dialog ended',
-      handler: (m, ctx) => pv(cur(m, ctx)?.termReason ?? ''),
+      handler: (m, ctx) => (cur(m, ctx)?.termReason ?? ''),
     },
     set_dlg_flag: {
       handler: (m, ctx, flag: number) => {
@@ -242,7 +234,7 @@ export default defineModule({
     },
     fetch_dlg_value: {
       help: '$dlg_val(name): the stored value',
-      handler: (m, ctx, name: string) => pv(cur(m, ctx)?.vals?.get(name)),
+      handler: (m, ctx, name: string) => (cur(m, ctx)?.vals?.get(name)),
     },
     set_dlg_profile: {
       handler: (m, ctx, profile: string, value?: string) => {

@@ -120,6 +120,12 @@ export interface ModuleStats {
   readonly registry: StatsRegistry;
 }
 
+/**
+ * What a script function returns: an OpenSIPS code (> 0 true, < 0 false, 0 stops the script), or, for the
+ * functions that stand for pseudo-variables (`DLG_id()`, `T_reply_code()`…), the variable's value.
+ */
+export type ScriptResult = number | string | undefined;
+
 export interface ScriptFunctionSpec<S> {
   /** Route types the function may be used in; all when omitted. */
   routes?: readonly RouteType[];
@@ -127,7 +133,7 @@ export interface ScriptFunctionSpec<S> {
    * OpenSIPS return convention: > 0 true, < 0 false (the value says why), 0 stops the script.
    * `ctx` is the route context of the message being processed.
    */
-  handler(state: S, ctx: import('../script/context.js').RouteContext, ...args: never[]): number | Promise<number>;
+  handler(state: S, ctx: import('../script/context.js').RouteContext, ...args: never[]): ScriptResult | Promise<ScriptResult>;
   help?: string;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ReceiveInfo } from '../transport/types.js';
 import type { SipMessage } from '../message/message.js';
-import type { RouteType, ScriptFunctionSpec } from '../module/types.js';
+import type { RouteType, ScriptFunctionSpec, ScriptResult } from '../module/types.js';
 import { RouteContext } from '../script/context.js';
 import type { ScriptHost } from '../script/host.js';
 import { TsipsError } from '../errors.js';
@@ -25,7 +25,7 @@ export function bindScriptFunctions(
     if (f.name in RouteContext.prototype) {
       throw new TsipsError('E_FUNCTION_DUPLICATE', `module "${f.module}" exports script function "${f.name}", which the core already has`);
     }
-    const handler = f.spec.handler as (state: unknown, ctx: RouteContext, ...args: unknown[]) => number | Promise<number>;
+    const handler = f.spec.handler as (state: unknown, ctx: RouteContext, ...args: unknown[]) => ScriptResult | Promise<ScriptResult>;
     const routes = f.spec.routes;
     const { state, name, module } = f;
     proto[name] = function (this: RouteContext, ...args: unknown[]) {
