@@ -15,7 +15,7 @@ import { COUNTER_LUA, COUNTER_SHA, isNoScript } from './counter.js';
 import { errors, RedisError } from './errors.js';
 import { connectionLoss, isAuthError } from './failures.js';
 import { escapeGlob } from './glob.js';
-import { stderrLog, type DriverLog } from './log.js';
+import { defaultLog, type DriverLog } from './log.js';
 import { DEFAULT_REDIS_OPTIONS, type RedisCacheOptions } from './options.js';
 import { parseRedisUrl, type RedisUrl } from './url.js';
 
@@ -73,7 +73,7 @@ export class RedisCacheDb implements CacheDb {
     private readonly opts: RedisCacheOptions,
   ) {
     this.url = maskedUrl;
-    this.log = opts.log ?? stderrLog('cachedb_redis');
+    this.log = opts.log ?? defaultLog('cachedb_redis');
     client.on('error', (err: unknown) => this.onError(err));
     client.on('close', () => this.onClose());
     client.on('ready', () => this.onReady());

@@ -9,7 +9,7 @@ import { createPool, type Pool, type ResultSetHeader, type RowDataPacket } from 
 import type { Db, DbRow, DbSelectOptions, DbValue, DbWhere, TableSchema } from '@core/sip';
 import { errors } from './errors.js';
 import { connectionFailure } from './failures.js';
-import { stderrLog, type DriverLog } from './log.js';
+import { defaultLog, type DriverLog } from './log.js';
 import { DEFAULT_MYSQL_OPTIONS, type MysqlOptions } from './options.js';
 import { OutageGate } from './outage.js';
 import { createTableSql, VERSION_TABLE_SQL } from './schema.js';
@@ -34,7 +34,7 @@ export class MysqlDb implements Db {
     private readonly opts: MysqlOptions,
   ) {
     this.url = maskedUrl;
-    this.log = opts.log ?? stderrLog('db_mysql');
+    this.log = opts.log ?? defaultLog('db_mysql');
     this.gate = new OutageGate({
       backoffMs: opts.reconnectBackoffMs,
       backoffMaxMs: opts.reconnectBackoffMaxMs,

@@ -20,6 +20,9 @@ export interface MariaDbServer extends ServerHandle {
 
 // Small InnoDB and no binlog: the server starts in about a second and uses a few tens of MB.
 // flush_log_at_trx_commit=2 keeps every commit across a mariadbd crash (it only risks an OS crash).
+// mariadbd refuses to run as root without --user=root; as another user the option must be left out.
+const AS_USER = process.getuid?.() === 0 ? ['--user=root'] : [];
+
 const SERVER_TUNING = [
   '--skip-log-bin',
   '--innodb-buffer-pool-size=16M',
@@ -37,15 +40,20 @@ export async function startMariaDb(database = 'tsips_test'): Promise<MariaDbServ
   const dir = await mkdtemp(join(tmpdir(), 'tsips-mariadb-'));
   const dataDir = join(dir, 'data');
   const errLog = join(dir, 'error.log');
-  // --no-defaults: the host's /etc/mysql config must not leak into the test server.
+  // --no-defaults: the host's /etc/mysql config must not leak into the test server. --tmpdir: the
+  // bootstrap's temporary tables must not collide in /tmp with another bootstrap running in parallel.
   await run(INSTALL_DB, [
     '--no-defaults',
     `--datadir=${dataDir}`,
+    `--tmpdir=${dir}`,
     '--auth-root-authentication-method=normal',
     '--skip-test-db',
-    '--user=root',
+    ...AS_USER,
     ...SERVER_TUNING,
-  ]);
+  ]).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
 
   let port = 0;
   let child: ChildProcess | undefined;
@@ -60,7 +68,7 @@ export async function startMariaDb(database = 'tsips_test'): Promise<MariaDbServ
     `--log-error=${errLog}`,
     `--tmpdir=${dir}`,
     '--skip-networking=0',
-    '--user=root',
+    ...AS_USER,
     ...SERVER_TUNING,
   ];
 
