@@ -138,3 +138,8 @@ export async function nextMatching(peer: UdpPeer, pred: (text: string) => boolea
     if (pred(r.text)) return r;
   }
 }
+
+/** The next final reply (>= 200) of the call `callId`, skipping other calls' retransmissions. */
+export function finalOf(peer: UdpPeer, callId: string, ms = 3000): Promise<Received> {
+  return nextMatching(peer, (t) => statusOf(t) >= 200 && headerOf(t, 'Call-ID') === callId, ms);
+}
