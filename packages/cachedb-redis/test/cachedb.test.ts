@@ -1,3 +1,4 @@
+import { createLogger } from '@core/sip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLog, freePort, sleep, startRedis, type RedisServer } from '@tsips/testkit';
 import cachedbRedis, { RedisCacheDb, RedisDriver, type RedisError } from '../src/index.js';
@@ -178,7 +179,7 @@ describe('opening a cachedb_url', () => {
 
   it('is served through the cachedb_redis module declaration', async () => {
     expect(cachedbRedis.name).toBe('cachedb_redis');
-    const drivers = cachedbRedis.drivers?.({ connect_timeout: 1000, query_timeout: 1000, shutdown_on_error: 1 });
+    const drivers = cachedbRedis.drivers?.({ connect_timeout: 1000, query_timeout: 1000, shutdown_on_error: 1 }, createLogger({ level: 'silent' }).root);
     expect(drivers?.cachedb?.schemes).toEqual(['redis', 'rediss']);
     const h = await drivers!.cachedb!.open(server.url);
     expect(h.url).toBe(server.url);

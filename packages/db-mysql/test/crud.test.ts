@@ -1,3 +1,4 @@
+import { createLogger } from '@core/sip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TableSchema } from '@core/sip';
 import { startMariaDb, type MariaDbServer } from '@tsips/testkit';
@@ -96,7 +97,7 @@ describe('opening a db_url', () => {
       reconnect_backoff_ms: 50,
       reconnect_backoff_max_ms: 1000,
       write_retry_timeout: 5000,
-    });
+    }, createLogger({ level: 'silent' }).root);
     expect(drivers?.db?.schemes).toEqual(['mysql']);
     const h = await drivers!.db!.open(server.userUrl);
     expect(h.url).toBe(`mysql://tsips:***@127.0.0.1:${server.port}/tsips_test`);

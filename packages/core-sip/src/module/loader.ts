@@ -305,7 +305,8 @@ export class ModuleLoader implements ContextHost {
 
   private registerDrivers(r: Rec): void {
     if (!r.def.drivers) return;
-    const d = r.def.drivers(r.params);
+    const name = r.def.name;
+    const d = r.def.drivers(r.params, this.opts.logControl?.child(name) ?? this.log.child({ module: name }));
     if (d.db) this.storage.registerDbDriver(d.db);
     if (d.cachedb) this.storage.registerCacheDbDriver(d.cachedb);
   }

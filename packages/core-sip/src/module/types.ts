@@ -156,7 +156,7 @@ export interface ModuleDefinition<Name extends string = string, S = unknown, P e
    * Storage drivers this module provides (db_mysql, cachedb_redis), built from its validated params and
    * registered before any module's `init`, so every module can open its `db_url` / `cachedb_url` in init.
    */
-  drivers?(params: ParamsOf<P>): { db?: DbDriver; cachedb?: CacheDbDriver };
+  drivers?(params: ParamsOf<P>, log: Logger): { db?: DbDriver; cachedb?: CacheDbDriver };
   /** mod_init: build the module's state. Deps are initialised before; their APIs are bound through `ctx.api`. */
   init(ctx: ModuleContext<P>): S | Promise<S>;
   /** The API other modules bind (ModuleApis[Name]). */

@@ -1,7 +1,7 @@
 /**
- * The real `tsips` binary with its default config (a stateless proxy), driven by sipp on both sides:
- * OPTIONS to the server itself, OPTIONS and a full INVITE call through it, MI by the CLI, /metrics, and
- * a clean shutdown on SIGTERM.
+ * The real `tsips` binary with its default config (a stateful proxy: rr + tm + dialog), driven by sipp on
+ * both sides: OPTIONS to the server itself, OPTIONS and full INVITE calls through it, the calls tracked as
+ * dialogs, MI by the CLI, /metrics, and a clean shutdown on SIGTERM.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@tsips/testkit';
@@ -17,7 +17,7 @@ afterAll(async () => {
   await tsips?.stop();
 });
 
-describe('tsips default config (stateless proxy) with sipp', () => {
+describe('tsips default config (stateful proxy with dialogs) with sipp', () => {
   it('answers OPTIONS addressed to itself', async () => {
     const uacPort = await freePort();
     const uac = sipp([`127.0.0.1:${tsips.sipPort}`, '-sf', `${SCENARIOS}uac-options.xml`, '-s', 'tsips', '-i', '127.0.0.1', '-p', String(uacPort), '-m', '3', '-r', '10']);
@@ -52,8 +52,15 @@ describe('tsips default config (stateless proxy) with sipp', () => {
     const stats = JSON.parse(r.stdout) as Record<string, number>;
     // 3 OPTIONS to us + 3 relayed + 5 calls × (INVITE, ACK, BYE), retransmissions aside.
     expect(stats['core:rcv_requests']).toBeGreaterThanOrEqual(21);
-    expect(stats['core:fwd_requests']).toBeGreaterThanOrEqual(18);
-    expect(stats['core:fwd_replies']).toBeGreaterThanOrEqual(3 + 5 * 3);
+    const all = JSON.parse((await runTsips(['mi', 'get_statistics', 'statistics=all', '--url', tsips.miUrl])).stdout) as Record<string, number>;
+    // Stateful: OPTIONS relayed + INVITE + BYE per call are server transactions; ACK for 2xx is not.
+    expect(all['tm:UAS_transactions']).toBeGreaterThanOrEqual(3 + 5 * 2);
+    expect(all['tm:inuse_transactions']).toBeGreaterThanOrEqual(0);
+    // Every call was tracked as a dialog and has ended.
+    expect(all['dialog:processed_dialogs']).toBe(5);
+    expect(all['dialog:active_dialogs']).toBe(0);
+    const dlgs = await runTsips(['mi', 'dlg_list', '--url', tsips.miUrl]);
+    expect(dlgs.code, dlgs.stderr).toBe(0);
     const bad = await runTsips(['mi', 'no_such_command', '--url', tsips.miUrl]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/-32601/);
