@@ -10,7 +10,7 @@
  *   node bench/proxy.mjs [--rates 500,1000,2000] [--seconds 10] [--servers tsips,kamailio,floor] [--hold-ms 100]
  */
 import { arg, fmt, mdTable, writeResult } from './lib/results.mjs';
-import { ensureCommand, sleep, startServer, stop, treeUsage, udpBound, waitUdp } from './lib/procs.mjs';
+import { ensureCommand, sleep, startServer, stop, treeUsage, udpBound, udpRcvbufErrors, waitUdp } from './lib/procs.mjs';
 import { UAC_PORT, UAS_PORT, readStats, startUac, startUas, uacErrors } from './lib/sipp.mjs';
 
 const RATES = String(arg('rates', '500,1000,2000')).split(',').map(Number);
@@ -33,9 +33,19 @@ async function runRate(server, rate) {
   await waitUdp(UAS_PORT, uas.child);
   const calls = rate * SECONDS;
   const before = treeUsage(server.pid);
+  const drops0 = udpRcvbufErrors();
   const t0 = performance.now();
   const uac = startUac({ serverPort: server.port, rate, calls, holdMs: HOLD_MS, timeoutS: SECONDS * 3 + 30 });
+  // When sipp had created every call: the offered rate is calls / that time (the wall time also holds the
+  // retransmission tail of failing calls).
+  let createdAtS = null;
+  const poll = setInterval(() => {
+    const st = readStats(uac.stf);
+    if (createdAtS === null && st && st.created >= calls) createdAtS = (performance.now() - t0) / 1000;
+  }, 250);
   const exit = await uac.child.exited;
+  clearInterval(poll);
+  const drops = drops0 === null ? null : udpRcvbufErrors() - drops0;
   const wallS = (performance.now() - t0) / 1000;
   const after = treeUsage(server.pid);
   await sleep(1200); // the UAS writes its last statistics row once a second
@@ -52,7 +62,8 @@ async function runRate(server, rate) {
     successful: a.successful,
     failed: a.failed,
     failRatio,
-    achievedCps: a.successful / wallS,
+    offeredCps: calls / (createdAtS ?? wallS),
+    udpRcvbufDrops: drops,
     wallS: Math.round(wallS * 10) / 10,
     retransUac: a.retransmissions,
     retransUas: b?.retransmissions ?? null,
@@ -90,7 +101,7 @@ for (const name of SERVERS) {
       runs[name].push(r);
       process.stdout.write(
         `  ${String(rate).padStart(5)} cps × ${SECONDS}s: ok ${r.successful}/${r.calls}, failed ${r.failed}, retrans uac/uas ${r.retransUac}/${r.retransUas}, ` +
-          `${fmt(r.cpuUsPerCall, 1)} µs CPU/call, load ${fmt(r.cpuLoad * 100)}% of a core, achieved ${fmt(r.achievedCps)} cps → ${r.held ? 'held' : 'NOT held'}\n`,
+          `${fmt(r.cpuUsPerCall, 1)} µs CPU/call, load ${fmt(r.cpuLoad * 100)}% of a core, offered ${fmt(r.offeredCps)} cps, UDP buffer drops ${r.udpRcvbufDrops ?? '?'} → ${r.held ? 'held' : 'NOT held'}\n`,
       );
       await sleep(1000); // let transactions of the previous rate expire before the next
     }
@@ -116,12 +127,12 @@ if (runs.tsips?.length && runs.kamailio?.length) {
 
 const rows = [];
 for (const [name, list] of Object.entries(runs)) for (const r of list) {
-  rows.push([name, fmt(r.rate), `${r.successful}/${r.calls}`, String(r.failed), `${r.retransUac}/${r.retransUas ?? '–'}`, fmt(r.cpuUsPerCall, 1), `${fmt(r.cpuLoad * 100)}%`, fmt(r.achievedCps), r.held ? 'yes' : 'no']);
+  rows.push([name, fmt(r.rate), `${r.successful}/${r.calls}`, String(r.failed), `${r.retransUac}/${r.retransUas ?? '–'}`, fmt(r.cpuUsPerCall, 1), `${fmt(r.cpuLoad * 100)}%`, fmt(r.offeredCps), fmt(r.udpRcvbufDrops), r.held ? 'yes' : 'no']);
 }
 const table = [
   `## Proxy (sipp UAC → server → sipp UAS, loopback, ${SECONDS}s per rate, hold ${HOLD_MS} ms)`,
   '',
-  mdTable(['server', 'cps', 'ok/calls', 'failed', 'retrans uac/uas', 'CPU µs/call', 'CPU load', 'achieved cps', 'held <0.1% fail'], rows),
+  mdTable(['server', 'cps', 'ok/calls', 'failed', 'retrans uac/uas', 'CPU µs/call', 'CPU load', 'offered cps', 'UDP rcvbuf drops', 'held <0.1% fail'], rows),
   '',
   ...Object.entries(notes).map(([n, s]) => `- ${n}: ${s}; best rate held: ${best[n] ? fmt(best[n]) : 'none'}`),
   ...Object.entries(skipped).map(([n, s]) => `- ${n}: skipped: ${s}`),
@@ -129,7 +140,7 @@ const table = [
   target.met === null
     ? `Target (tsips ≤ Kamailio CPU/call, ≥ its rate): not measured (${target.reason}).`
     : `Target (tsips ≤ Kamailio CPU/call, ≥ its rate): **${target.met ? 'met' : 'not met'}**: tsips/Kamailio CPU per call ${fmt(target.cpuRatioTsipsOverKamailio, 2)}×, best rate tsips ${fmt(best.tsips)} vs Kamailio ${fmt(best.kamailio)}.`,
-  'Load generator and servers share the machine: "achieved cps" below the rate means sipp or the box ran out of CPU, not only the server.',
+  'Load generator and servers share the machine: "offered cps" below the rate means sipp could not generate it. "UDP rcvbuf drops" counts datagrams the kernel dropped machine-wide because a socket buffer was full (RcvbufErrors in /proc/net/snmp) during the run.',
 ].join('\n');
 writeResult('proxy', { seconds: SECONDS, holdMs: HOLD_MS, rates: RATES, notes, skipped, runs, best, target }, table);
 process.stdout.write(`\n${table}\n`);

@@ -62,6 +62,16 @@ export function treeUsage(pid) {
   return { cpuUs, rss, processes: pids.length };
 }
 
+/** Machine-wide UDP receive-buffer overflows (datagrams dropped because a socket's buffer was full). */
+export function udpRcvbufErrors() {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  if (lines.length < 2) return null;
+  const head = lines[0].split(/\s+/);
+  const vals = lines[1].split(/\s+/);
+  const i = head.indexOf('RcvbufErrors');
+  return i < 0 ? null : Number(vals[i]);
+}
+
 /** Is something bound to udp 127.0.0.1:port (from /proc/net/udp, no packet sent)? */
 export function udpBound(port) {
   const want = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
