@@ -126,7 +126,8 @@ export const functions: Record<string, Fn> = {
       tm.stats.uas.inc();
       const c = deriveContext(tm, cell, 'request', msg, ctx.rinfo, ctx, true);
       c.$ru = uri;
-      c.branches = ctx.branches.slice();
+      c.branches = ctx.branches;
+      ctx.branches = []; // consumed by the copy, as t_relay consumes them: the call itself goes to $ru only
       const rc = await forward(tm, cell, c, undefined, f);
       if (rc < 0) {
         cell.state = 'terminated';

@@ -217,6 +217,7 @@ export class Tm {
 
 /** The server side needs nothing more: final reply sent and, for a negative INVITE reply, ACKed (or timer H). */
 function serverDone(cell: Cell): boolean {
+  if (cell.replyTarget === null) return true; // t_replicate: nobody upstream waits for a reply
   switch (cell.state) {
     case 'trying':
     case 'proceeding':

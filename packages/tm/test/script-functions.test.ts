@@ -1,0 +1,251 @@
+/**
+ * Script functions the proxy tests do not reach: t_replicate, t_write_req (FIFO), t_write_unix (unix
+ * socket) with tw_append, t_cancel_branch and t_cancel_call from onreply_route, and MI t_uac_cancel.
+ */
+import { execFileSync } from 'node:child_process';
+import { constants, openSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, Socket, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UdpPeer, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from './support/udp-peer.js';
+import { startProxy, type Proxy } from './support/proxy.js';
+
+let p: Proxy;
+let uac: UdpPeer;
+let uas: UdpPeer;
+let uas2: UdpPeer;
+let dir: string;
+
+beforeAll(async () => {
+  p = await startProxy({ tw_append: ['append1:Email=$avp(mail);UA=$hdr(User-Agent);$rb;$ci', 'append2:subj=hdr[Subject]'] });
+  uac = await UdpPeer.open();
+  uas = await UdpPeer.open();
+  uas2 = await UdpPeer.open();
+  dir = await mkdtemp(join(tmpdir(), 'tsips-tm-write-'));
+});
+afterAll(async () => {
+  for (const x of [uac, uas, uas2]) x.close();
+  await p.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  p.routes.request = () => undefined;
+  for (const k of Object.keys(p.routes.onreply)) delete p.routes.onreply[k];
+  for (const peer of [uac, uas, uas2]) while (!(await peer.silent(20)));
+});
+
+const uri = (peer: UdpPeer) => `sip:bob@127.0.0.1:${peer.port}`;
+
+describe('t_replicate', () => {
+  it('sends a copy to the second destination; its replies are never relayed upstream; both transactions end', async () => {
+    let rc = 0;
+    p.routes.request = async (ctx) => {
+      rc = await ctx.t_replicate(uri(uas2));
+      await ctx.t_relay();
+    };
+    await uac.send(request('MESSAGE', uri(uas), uac.port, { callId: 'repl-1', body: 'hi', headers: ['Content-Type: text/plain'] }), p.port);
+    const copy = await uas2.next();
+    const main = await uas.next();
+    expect(rc).toBe(1);
+    expect(methodOf(copy.text)).toBe('MESSAGE');
+    expect(copy.text.startsWith(`MESSAGE ${uri(uas2)} SIP/2.0`)).toBe(true);
+    expect(main.text.startsWith(`MESSAGE ${uri(uas)} SIP/2.0`)).toBe(true);
+    expect(headerOf(copy.text, 'Via')).not.toBe(headerOf(main.text, 'Via')); // two client transactions
+    // The copy is answered first, with an error: it must not reach the UAC.
+    await uas2.send(replyTo(copy.text, 500, 'Broken', { toTag: 'r' }), p.port);
+    expect(await uac.silent(200)).toBe(true);
+    await uas.send(replyTo(main.text, 202, 'Accepted', { toTag: 'm' }), p.port);
+    const r = await finalOf(uac, 'repl-1');
+    expect(statusOf(r.text)).toBe(202);
+    expect(await uac.silent(200)).toBe(true);
+    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 2000 }).toBe(0);
+  });
+
+  it('replicates to the appended branches too, and a copy that is never answered is freed after its timeout', async () => {
+    p.routes.request = async (ctx) => {
+      ctx.append_branch(uri(uas));
+      await ctx.t_replicate(uri(uas2), '0x4');
+      ctx.sl_send_reply(200, 'Logged');
+    };
+    await uac.send(request('OPTIONS', 'sip:log@127.0.0.1', uac.port, { callId: 'repl-2' }), p.port);
+    expect(statusOf((await uac.next()).text)).toBe(200);
+    expect(methodOf((await uas2.next()).text)).toBe('OPTIONS');
+    expect(methodOf((await uas.next()).text)).toBe('OPTIONS');
+    expect(p.stat('inuse_transactions')).toBe(1);
+    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 3000 }).toBe(0); // fr_timer 1 s + wt_timer
+    expect(await uac.silent(100)).toBe(true); // no 408 for a replicated request
+  });
+});
+
+/** Opens the read end of a FIFO (non-blocking, so the open does not wait for a writer) and collects text. */
+function readFifo(path: string): { text: () => string; close: () => void } {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const s = new Socket({ fd, readable: true, writable: false });
+  let buf = '';
+  s.on('data', (d: Buffer) => (buf += d.toString('utf8')));
+  return { text: () => buf, close: () => s.destroy() };
+}
+
+describe('t_write_req / t_write_unix', () => {
+  it('t_write_req writes the request and the tw_append lines (body last) to a FIFO', async () => {
+    const fifo = join(dir, 'vm_fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = readFifo(fifo);
+    let rc = 0;
+    let id = '';
+    p.routes.request = async (ctx) => {
+      ctx.setAvp('mail', 'bob@example.com');
+      ctx.t_newtran();
+      id = (p.server.loader.apiOf('tm')!.api as { getTransaction: (c: unknown) => { id: string } | undefined }).getTransaction(ctx)!.id;
+      rc = await ctx.t_write_req('voicemail/append1', fifo);
+      ctx.t_reply(202, 'Queued');
+    };
+    await uac.send(
+      request('MESSAGE', 'sip:vm@127.0.0.1', uac.port, { callId: 'write-1', headers: ['User-Agent: phone/1.0', 'Content-Type: text/plain'], body: 'hello vm' }),
+      p.port,
+    );
+    expect(statusOf((await uac.next()).text)).toBe(202);
+    expect(rc).toBe(1);
+    await expect.poll(() => reader.text().endsWith('\n\n')).toBe(true);
+    const lines = reader.text().split('\n');
+    reader.close();
+    expect(lines.slice(0, 10)).toEqual([
+      'voicemail',
+      'MESSAGE',
+      'sip:vm@127.0.0.1',
+      'sip:alice@127.0.0.1',
+      '<sip:bob@example.com>',
+      'write-1',
+      expect.stringMatching(/^a\d+$/),
+      '',
+      '1',
+      id,
+    ]);
+    expect(lines.slice(10)).toEqual(['Email: bob@example.com', 'UA: phone/1.0', '$ci: write-1', '.', 'hello vm', '', '']);
+  });
+
+  it('t_write_req returns -1 when no application has the FIFO open', async () => {
+    const fifo = join(dir, 'nobody_fifo');
+    execFileSync('mkfifo', [fifo]);
+    let rc = 0;
+    p.routes.request = async (ctx) => {
+      rc = await ctx.t_write_req('x', fifo);
+      ctx.sl_send_reply(500, 'no app');
+    };
+    await uac.send(request('MESSAGE', 'sip:vm@127.0.0.1', uac.port), p.port);
+    expect(statusOf((await uac.next()).text)).toBe(500);
+    expect(rc).toBe(-1);
+  });
+
+  it('t_write_unix sends the same text to a unix socket server', async () => {
+    const path = join(dir, 'logger.sock');
+    const got: string[] = [];
+    const server: Server = createServer((s) => {
+      let b = '';
+      s.on('data', (d) => (b += d.toString('utf8')));
+      s.on('end', () => got.push(b));
+    });
+    await new Promise<void>((res) => server.listen(path, res));
+    let rc = 0;
+    p.routes.request = async (ctx) => {
+      rc = await ctx.t_write_unix('logger/append2', path);
+      ctx.sl_send_reply(200, 'OK');
+    };
+    await uac.send(request('MESSAGE', 'sip:log@127.0.0.1', uac.port, { callId: 'write-2', headers: ['Subject: hi there'] }), p.port);
+    expect(statusOf((await uac.next()).text)).toBe(200);
+    await expect.poll(() => got.length).toBe(1);
+    expect(rc).toBe(1);
+    const lines = got[0]!.split('\n');
+    expect(lines[0]).toBe('logger');
+    expect(lines[5]).toBe('write-2');
+    expect(lines.slice(10)).toEqual(['subj: hi there', '', '']);
+    await new Promise<void>((res) => server.close(() => res()));
+    // Nobody listening any more: -1.
+    p.routes.request = async (ctx) => {
+      rc = await ctx.t_write_unix('logger/append2', path);
+      ctx.sl_send_reply(200, 'OK');
+    };
+    await uac.send(request('MESSAGE', 'sip:log@127.0.0.1', uac.port), p.port);
+    await uac.next();
+    expect(rc).toBe(-1);
+  });
+});
+
+describe('t_cancel_branch / t_cancel_call (onreply_route)', () => {
+  it('t_cancel_branch CANCELs only the branch that sent the 183; the other answers the call', async () => {
+    p.routes.onreply.r = (ctx) => {
+      if (ctx.t_check_status('183') > 0) ctx.t_cancel_branch();
+    };
+    p.routes.request = async (ctx) => {
+      ctx.t_on_reply('r');
+      ctx.append_branch(uri(uas2));
+      await ctx.t_relay();
+    };
+    await uac.send(request('INVITE', uri(uas), uac.port, { callId: 'cb-1' }), p.port);
+    const a = await uas.next();
+    await uas.send(replyTo(a.text, 100, 'Trying'), p.port); // stops timer A on this branch
+    const b = await uas2.next();
+    await uas2.send(replyTo(b.text, 183, 'Session Progress', { toTag: 'b' }), p.port);
+    const cancel = await nextMatching(uas2, (t) => methodOf(t) === 'CANCEL');
+    expect(headerOf(cancel.text, 'Via')).toBe(headerOf(b.text, 'Via'));
+    await uas2.send(replyTo(cancel.text, 200, 'OK', { toTag: 'b' }), p.port);
+    await uas2.send(replyTo(b.text, 487, 'Request Terminated', { toTag: 'b' }), p.port);
+    expect(methodOf((await nextMatching(uas2, (t) => methodOf(t) === 'ACK')).text)).toBe('ACK');
+    expect(await uas.silent(200)).toBe(true); // nothing for the other branch
+    await uas.send(replyTo(a.text, 200, 'OK', { toTag: 'a' }), p.port);
+    expect(statusOf((await finalOf(uac, 'cb-1')).text)).toBe(200);
+  });
+
+  it('t_cancel_call CANCELs every pending branch, and the INVITE ends with 487', async () => {
+    p.routes.onreply.r = (ctx) => {
+      if (ctx.hdr('User-Agent') === 'Snom') ctx.t_cancel_call();
+    };
+    p.routes.request = async (ctx) => {
+      ctx.t_on_reply('r');
+      ctx.append_branch(uri(uas2));
+      await ctx.t_relay();
+    };
+    await uac.send(request('INVITE', uri(uas), uac.port, { callId: 'cc-1' }), p.port);
+    const a = await uas.next();
+    const b = await uas2.next();
+    await uas2.send(replyTo(b.text, 180, 'Ringing', { toTag: 'b' }), p.port);
+    await uas.send(replyTo(a.text, 180, 'Ringing', { toTag: 'a', headers: ['User-Agent: Snom'] }), p.port);
+    const ca = await nextMatching(uas, (t) => methodOf(t) === 'CANCEL');
+    const cb = await nextMatching(uas2, (t) => methodOf(t) === 'CANCEL');
+    for (const [peer, inv, c, tag] of [[uas, a, ca, 'a'], [uas2, b, cb, 'b']] as const) {
+      await peer.send(replyTo(c.text, 200, 'OK', { toTag: tag }), p.port);
+      await peer.send(replyTo(inv.text, 487, 'Request Terminated', { toTag: tag }), p.port);
+    }
+    expect(statusOf((await finalOf(uac, 'cc-1')).text)).toBe(487);
+  });
+});
+
+describe('MI t_uac_cancel', () => {
+  it('CANCELs a pending INVITE sent with t_uac_dlg (found by Call-ID and CSeq); 481 when there is none', async () => {
+    const res = p.server.mi.call('t_uac_dlg', {
+      method: 'INVITE',
+      ruri: uri(uas),
+      next_hop: '.',
+      headers: `From: <sip:mi@127.0.0.1>\r\nTo: <${uri(uas)}>\r\nCall-ID: mi-cancel-1\r\nCSeq: 7 INVITE\r\nContact: <sip:mi@127.0.0.1>\r\n`,
+    });
+    const inv = await uas.next();
+    expect(headerOf(inv.text, 'CSeq')).toBe('7 INVITE');
+    await uas.send(replyTo(inv.text, 180, 'Ringing', { toTag: 'u' }), p.port);
+    await expect(p.server.mi.call('t_uac_cancel', { callid: 'mi-cancel-1', cseq: 8 })).rejects.toThrow(/no such transaction/);
+    await expect.poll(async () => {
+      try {
+        return await p.server.mi.call('t_uac_cancel', { callid: 'mi-cancel-1', cseq: 7 });
+      } catch {
+        return 'not yet';
+      }
+    }).toBe('OK');
+    const cancel = await nextMatching(uas, (t) => methodOf(t) === 'CANCEL');
+    expect(headerOf(cancel.text, 'CSeq')).toBe('7 CANCEL');
+    await uas.send(replyTo(cancel.text, 200, 'OK', { toTag: 'u' }), p.port);
+    await uas.send(replyTo(inv.text, 487, 'Request Terminated', { toTag: 'u' }), p.port);
+    expect(await res).toMatchObject({ Status: '487 Request Terminated' });
+    await expect(p.server.mi.call('t_uac_cancel', { callid: 'mi-cancel-1', cseq: 7 })).rejects.toThrow(/completed|no such/);
+  });
+});
