@@ -21,8 +21,8 @@ export function rowOf(d: Dlg): DbRow {
     from_tag: d.fromTag,
     to_uri: d.toUri,
     to_tag: d.toTag,
-    mangled_from_uri: null,
-    mangled_to_uri: null,
+    mangled_from_uri: d.mangledFromUri,
+    mangled_to_uri: d.mangledToUri,
     caller_cseq: String(d.callerCseq),
     callee_cseq: String(d.calleeCseq),
     caller_ping_cseq: d.callerPingCseq,
@@ -75,6 +75,10 @@ export function dlgOfRow(row: DbRow, slots: unknown[]): { dlg: Dlg; profiles: st
   d.calleeContact = str(row['callee_contact']);
   d.calleeRouteSet = str(row['callee_route_set']);
   d.calleeSock = str(row['callee_sock']);
+  const mf = str(row['mangled_from_uri']);
+  const mt = str(row['mangled_to_uri']);
+  if (mf !== '') d.mangledFromUri = mf;
+  if (mt !== '') d.mangledToUri = mt;
   d.startTs = num(row['start_time']);
   d.scriptFlags = num(row['script_flags']);
   const vars = str(row['vars']);
@@ -97,6 +101,8 @@ export class DlgStore {
   #chain: Promise<void> = Promise.resolve();
   /** db_mode 2: dialogs waiting for the next period. */
   readonly #pending = new Set<Dlg>();
+  /** Deletes of ended dialogs queued or running, until written (or failed). */
+  readonly #deleting = new Map<Dlg, Promise<void>>();
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -115,12 +121,27 @@ export class DlgStore {
     this.#timer.unref();
   }
 
-  /** A dialog changed (or ended): written now (mode 1), at the next period (mode 2) or at shutdown (mode 3). */
+  /**
+   * A dialog changed: written now (mode 1), at the next period (mode 2) or at shutdown (mode 3). An ended
+   * dialog's row is deleted at once in modes 1 and 2, so its DLGCB_SAVED comes before it is destroyed.
+   */
   changed(d: Dlg): void {
     if (!d.inDb && (!d.confirmed || !d.alive)) return; // never written, nothing to do
     if (this.mode === 3) return;
+    if (!d.alive) {
+      if (this.#deleting.has(d)) return;
+      this.#pending.delete(d);
+      const p = this.#enqueue(() => this.#write(d)).finally(() => this.#deleting.delete(d));
+      this.#deleting.set(d, p);
+      return;
+    }
     this.#pending.add(d);
     if (this.mode === 1) void this.flush();
+  }
+
+  /** The pending delete of an ended dialog (resolves once written or failed), if one is queued. */
+  deleting(d: Dlg): Promise<void> | undefined {
+    return this.#deleting.get(d);
   }
 
   /** Writes every pending dialog (dlg_db_sync without `all`). */

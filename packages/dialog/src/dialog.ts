@@ -42,9 +42,18 @@ export class Dlg {
   /** Last CSeq number each side used in a request (the caller's starts at the INVITE's). */
   callerCseq: number;
   calleeCseq = 0;
-  /** CSeq numbers of our OPTIONS pings towards each side. */
+  /**
+   * Last CSeq number each leg was sent once we sent it a request of our own (ping, BYE); 0 before. The gap to
+   * the other UA's last CSeq is the shift its relayed requests get (see cseq.ts).
+   */
   callerPingCseq = 0;
   calleePingCseq = 0;
+  /** Shift of the last INVITE relayed towards each leg, for its ACK (and CANCEL). */
+  callerAckShift = 0;
+  calleeAckShift = 0;
+  /** From / To URIs as relayed to the callee when the script changed them on the initial INVITE, else null. */
+  mangledFromUri: string | null = null;
+  mangledToUri: string | null = null;
   /** Where to send requests to each side: remote target and route set (name-addrs joined by ','). */
   callerContact: string;
   calleeContact = '';

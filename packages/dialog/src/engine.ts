@@ -12,7 +12,8 @@ import { DLGCB, DLG_DIR, GLOBAL_ONLY, cbName, validCbTypes, type DialogCb, type 
 import { DlgTable } from './table.js';
 import { Profiles } from './profiles.js';
 import type { DlgStore } from './db.js';
-import { callerRouteSet, calleeRouteSet, contactOf, nameAddr, paramValue, routeList } from './sip-util.js';
+import { callerRouteSet, calleeRouteSet, contactOf, nameAddr, paramValue, routeList, uriOfHeaderValue } from './sip-util.js';
+import { nextLocalCseq, relayedCseq } from './cseq.js';
 
 type Logger = ModuleContext['log'];
 
@@ -55,6 +56,11 @@ export interface EngineDeps {
 }
 
 const MAX_TIMER_MS = 0x7fff_ffff;
+/**
+ * How long a dialog ended by a BYE stays (deleted) when the BYE gets no transaction of ours (stateless
+ * reply, drop): with one, it stays until that transaction is over.
+ */
+const LINGER_MS = 5000;
 
 export class DialogEngine {
   readonly table: DlgTable;
@@ -70,6 +76,11 @@ export class DialogEngine {
   #pingTimer: NodeJS.Timeout | null = null;
   /** Dialogs being pinged right now, per side (bit 1 caller, bit 2 callee). */
   readonly #pingPending = new Map<Dlg, number>();
+  /**
+   * Dialogs ended by a BYE, kept (deleted, still in the table) while their in-dialog transactions run, so
+   * the replies still raise DLGCB_RESPONSE_WITHIN: how many such transactions are open.
+   */
+  readonly #lingering = new Map<Dlg, number>();
 
   constructor(cfg: EngineConfig, deps: EngineDeps) {
     this.#cfg = cfg;
@@ -178,8 +189,25 @@ export class DialogEngine {
     if (ctx === undefined) return;
     const m = this.msgDlg(ctx);
     if (m === undefined) return;
-    if (m.created) this.#attachInitial(m.dlg, p.t);
-    else this.#attachWithin(m, p.t);
+    if (m.created) {
+      this.#learnMangled(m.dlg, ctx);
+      this.#attachInitial(m.dlg, p.t);
+    } else this.#attachWithin(m, p.t);
+  }
+
+  /**
+   * The From / To the initial INVITE is relayed with, when the script changed them (header ops up to
+   * t_relay): requests we send to the callee use them, and they are the mangled_*_uri columns.
+   */
+  #learnMangled(d: Dlg, ctx: RouteContext): void {
+    for (const op of ctx.ops) {
+      if (op.kind !== 'replace' && op.kind !== 'add') continue;
+      const n = op.name.toLowerCase();
+      if (n === 'from' || n === 'f') d.mangledFromUri = uriOfHeaderValue(op.value);
+      else if (n === 'to' || n === 't') d.mangledToUri = uriOfHeaderValue(op.value);
+    }
+    if (d.mangledFromUri === d.fromUri) d.mangledFromUri = null;
+    if (d.mangledToUri === d.toUri) d.mangledToUri = null;
   }
 
   #attachInitial(d: Dlg, t: Transaction): void {
@@ -346,6 +374,9 @@ export class DialogEngine {
     const prev = downstream ? d.callerCseq : d.calleeCseq;
     ctx.slots[this.#d.msgSlot] = new MsgDlg(d, dir, false, prev);
     let dirty = false;
+    // After a request of ours towards the other leg, this UA's numbering is shifted there (before prev moves).
+    const out = relayedCseq(d, downstream, method, seq);
+    if (out !== seq) ctx.ops.push({ kind: 'replace', name: 'CSeq', value: `${out} ${msg.cseq.method}` });
     if (method !== 'ACK' && method !== 'CANCEL' && seq > prev) {
       if (downstream) d.callerCseq = seq;
       else d.calleeCseq = seq;
@@ -358,7 +389,14 @@ export class DialogEngine {
       d.termReason = 'bye';
       this.#setState(d, 'bye', msg);
       this.#run(d, DLGCB.TERMINATED, msg, dir, 'bye');
-      this.#destroy(d);
+      this.#end(d);
+      // Destroyed once the BYE's transaction is over (its 200 still raises RESPONSE_WITHIN), or soon without one.
+      this.#lingering.set(d, 0);
+      d.timer = setTimeout(() => {
+        d.timer = null;
+        if (this.#lingering.get(d) === 0) this.#destroy(d);
+      }, LINGER_MS);
+      d.timer.unref();
       return;
     }
     if ((method === 'INVITE' || method === 'UPDATE') && msg.contacts.length > 0) {
@@ -374,6 +412,15 @@ export class DialogEngine {
   #attachWithin(m: MsgDlg, t: Transaction): void {
     const d = m.dlg;
     t.data.set('dialog', d);
+    const open = this.#lingering.get(d);
+    if (open !== undefined) {
+      this.#lingering.set(d, open + 1);
+      this.#d.tm.registerTmcb('TMCB_TRANS_DELETED', () => {
+        const left = (this.#lingering.get(d) ?? 1) - 1;
+        this.#lingering.set(d, left);
+        if (left === 0) this.#destroy(d);
+      }, t);
+    }
     const refresh = t.method === 'INVITE' || t.method === 'UPDATE';
     this.#d.tm.registerTmcb(
       'TMCB_RESPONSE_FWDED',
@@ -493,10 +540,8 @@ export class DialogEngine {
   /** BYE to both sides, in the dialog, through tm's UAC (resolves with both outcomes). */
   sendByes(d: Dlg, reason: string): Promise<UacOutcome[]> {
     const headers: [string, string][] = reason === '' ? [] : [['Reason', `SIP;cause=200;text="${reason.replace(/["\\\r\n]/g, '')}"`]];
-    d.callerCseq++;
-    d.calleeCseq++;
-    const toCallee = this.#inDialog(d, 'BYE', false, d.callerCseq, headers);
-    const toCaller = this.#inDialog(d, 'BYE', true, d.calleeCseq, headers);
+    const toCallee = this.#inDialog(d, 'BYE', false, nextLocalCseq(d, false), headers);
+    const toCaller = this.#inDialog(d, 'BYE', true, nextLocalCseq(d, true), headers);
     return Promise.all([toCallee, toCaller]).then((outs) => {
       for (const o of outs) if (o.code >= 300) this.#log.info({ callid: d.callid, code: o.code }, 'BYE sent by the dialog module was not accepted');
       return outs;
@@ -510,8 +555,9 @@ export class DialogEngine {
     const h = this.#d.tm.request({
       method,
       ruri: toCaller ? d.callerContact : d.calleeContact,
-      from: toCaller ? nameAddr(d.toUri, d.toTag) : nameAddr(d.fromUri, d.fromTag),
-      to: toCaller ? nameAddr(d.fromUri, d.fromTag) : nameAddr(d.toUri, d.toTag),
+      // Each leg sees the From / To it was sent on the initial INVITE (changed by the script for the callee).
+      from: toCaller ? nameAddr(d.toUri, d.toTag) : nameAddr(d.mangledFromUri ?? d.fromUri, d.fromTag),
+      to: toCaller ? nameAddr(d.fromUri, d.fromTag) : nameAddr(d.mangledToUri ?? d.toUri, d.toTag),
       callId: d.callid,
       cseq,
       ...(routes.length > 0 ? { routes } : {}),
@@ -521,14 +567,33 @@ export class DialogEngine {
     return h.done;
   }
 
-  #destroy(d: Dlg): void {
+  /** The dialog ended (now deleted): no more timer or pings, out of its profiles, its row deleted. */
+  #end(d: Dlg): void {
     if (d.timer !== null) clearTimeout(d.timer);
     d.timer = null;
     this.#pinged.delete(d);
     this.#pingPending.delete(d);
-    if (!this.table.remove(d)) return;
     this.profiles.unlinkAll(d);
     this.changed(d);
+  }
+
+  /**
+   * Unlinks an ended dialog from the table; DLGCB_DESTROY and the callbacks' release wait for its DB delete,
+   * so DLGCB_SAVED still fires for it.
+   */
+  #destroy(d: Dlg): void {
+    if (this.#lingering.delete(d)) {
+      // Ended at the BYE already: only the linger timer is left.
+      if (d.timer !== null) clearTimeout(d.timer);
+      d.timer = null;
+    } else this.#end(d);
+    if (!this.table.remove(d)) return;
+    const deleting = this.store?.deleting(d);
+    if (deleting === undefined) this.#release(d);
+    else void deleting.then(() => this.#release(d));
+  }
+
+  #release(d: Dlg): void {
     this.#run(d, DLGCB.DESTROY, undefined, DLG_DIR.NONE);
     const cbs = d.cbs;
     d.cbs = null;
@@ -570,16 +635,15 @@ export class DialogEngine {
   /**
    * One in-dialog OPTIONS to one side. Any answer but 408/481 proves the peer holds the dialog; a 481 ends
    * the dialog at once, a 408 (or no answer at all) only after options_ping_max_failures in a row.
-   * Pings use their own CSeq counter above the side's last request.
+   * A ping takes the next CSeq of the leg's sequence; the UA's later requests are shifted past it (cseq.ts).
    */
   #ping(d: Dlg, toCaller: boolean): void {
     const bit = toCaller ? 1 : 2;
     const pending = this.#pingPending.get(d) ?? 0;
     if ((pending & bit) !== 0) return; // the previous ping is still running (tm retransmits it)
     this.#pingPending.set(d, pending | bit);
-    let cseq: number;
-    if (toCaller) cseq = d.callerPingCseq = Math.max(d.callerPingCseq, d.calleeCseq) + 1;
-    else cseq = d.calleePingCseq = Math.max(d.calleePingCseq, d.callerCseq) + 1;
+    const cseq = nextLocalCseq(d, toCaller);
+    this.changed(d); // the leg's CSeq moved: a restart must go on above it
     void this.#inDialog(d, 'OPTIONS', toCaller, cseq, []).then((o) => {
       const p = this.#pingPending.get(d);
       if (p !== undefined) this.#pingPending.set(d, p & ~bit);

@@ -53,3 +53,14 @@ export function contactOf(msg: SipMessage): string {
 export function nameAddr(uri: string, tag: string): string {
   return tag === '' ? `<${uri}>` : `<${uri}>;tag=${tag}`;
 }
+
+/** The URI of a From/To/Contact header value: inside `<…>`, else up to the header params. */
+export function uriOfHeaderValue(v: string): string {
+  const lt = v.indexOf('<');
+  if (lt >= 0) {
+    const gt = v.indexOf('>', lt + 1);
+    return (gt > lt ? v.slice(lt + 1, gt) : v.slice(lt + 1)).trim();
+  }
+  const semi = v.indexOf(';');
+  return (semi < 0 ? v : v.slice(0, semi)).trim();
+}

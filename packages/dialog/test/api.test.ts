@@ -62,7 +62,7 @@ describe('dlg_binds', () => {
     expect(api.registerDlgcb(null, DLGCB.CREATED | DLGCB.LOADED, () => undefined)).toBe(-1);
     await c.caller.sendInDialog('BYE');
     await answerNext(c.callee);
-    expect(got).toEqual([DLGCB.TERMINATED, DLGCB.DESTROY]);
+    await expect.poll(() => got).toEqual([DLGCB.TERMINATED, DLGCB.DESTROY]);
     expect(await api.getProfileSize(prof)).toBe(0);
     c.caller.close();
     c.callee.close();

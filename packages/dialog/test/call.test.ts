@@ -55,7 +55,8 @@ describe('dialog states over a call', () => {
     ]);
     expect(p.stat('active_dialogs')).toBe(0);
     expect(p.stat('early_dialogs')).toBe(0);
-    expect((await p.mi('dlg_list', { callid })) as unknown).toEqual({ Dialogs: [] });
+    // Deleted, but listed until the BYE's transaction is over (then destroyed).
+    await expect.poll(() => p.mi('dlg_list', { callid })).toEqual({ Dialogs: [] });
     // Every callback type of a call, in order, each with its message and direction.
     const cbs = p.cbs.filter((x) => x.callid === callid);
     expect(cbs.map((x) => [x.type, x.msg, x.direction])).toEqual([
@@ -69,6 +70,8 @@ describe('dialog states over a call', () => {
       ['DLGCB_RESPONSE_WITHIN', '200', DLG_DIR.UPSTREAM],
       ['DLGCB_REQ_WITHIN', 'BYE', DLG_DIR.DOWNSTREAM],
       ['DLGCB_TERMINATED', 'BYE', DLG_DIR.DOWNSTREAM],
+      // The 200 to the BYE is relayed while the dialog is kept in the deleted state.
+      ['DLGCB_RESPONSE_WITHIN', '200', DLG_DIR.DOWNSTREAM],
       ['DLGCB_DESTROY', undefined, DLG_DIR.NONE],
       ['FREE', undefined, 0],
     ]);
