@@ -264,7 +264,9 @@ export function matchAck(tm: Tm, ctx: RouteContext): 'absorbed' | Cell | undefin
     return 'absorbed';
   }
   const cell = tm.table.byDialog(dialogKey(msg.callId, msg.from.tag, msg.cseq.seq));
-  if (cell === undefined) return undefined;
+  // End to end only for an INVITE answered 2xx: an ACK for a negative reply that did not match hop by hop
+  // (another R-URI or Via under RFC 2543 matching) belongs to no transaction.
+  if (cell === undefined || cell.status < 200 || cell.status >= 300) return undefined;
   const st = tm.state(ctx);
   if (!st.e2eAckDone) {
     st.e2eAckDone = true;

@@ -139,7 +139,7 @@ export async function nextMatching(peer: UdpPeer, pred: (text: string) => boolea
   }
 }
 
-/** The next final reply (>= 200) of the call `callId`, skipping other calls' retransmissions. */
+/** The next final reply (>= 200, not to a CANCEL) of the call `callId`, skipping other calls' retransmissions. */
 export function finalOf(peer: UdpPeer, callId: string, ms = 3000): Promise<Received> {
-  return nextMatching(peer, (t) => statusOf(t) >= 200 && headerOf(t, 'Call-ID') === callId, ms);
+  return nextMatching(peer, (t) => statusOf(t) >= 200 && headerOf(t, 'Call-ID') === callId && !/^CSeq:\s*\d+\s+CANCEL/im.test(t), ms);
 }
