@@ -78,6 +78,39 @@ describe.each([1, 2, 3])('db_mode %i', (mode) => {
   });
 });
 
+describe('DLGCB_SAVED for the delete', () => {
+  it.each([
+    [1, 'BYE'],
+    [2, 'BYE'],
+    [1, 'dlg_end_dlg'],
+    [2, 'dlg_end_dlg'],
+  ] as const)('db_mode %i, ended by %s: the row delete raises SAVED before DESTROY (callbacks kept until then)', async (mode, how) => {
+    await db.delete('dialog', {}).catch(() => 0);
+    const a = await start(mode);
+    const c = await call(a);
+    await expect.poll(rows, { timeout: 3000 }).toBe(1);
+    if (how === 'BYE') {
+      await c.caller.sendInDialog('BYE');
+      await answerNext(c.callee);
+      expect(statusOf((await c.caller.nextNon100()).text)).toBe(200);
+    } else {
+      await a.mi('dlg_end_dlg', { dialog_id: c.caller.callId });
+      await answerNext(c.callee);
+      await answerNext(c.caller);
+    }
+    await expect.poll(() => a.cbTypes(c.caller.callId).at(-1), { timeout: 3000 }).toBe('FREE');
+    expect(await rows()).toBe(0);
+    const types = a.cbTypes(c.caller.callId);
+    const end = types.slice(types.indexOf('DLGCB_TERMINATED'));
+    expect(end).toContain('DLGCB_SAVED');
+    expect(end.indexOf('DLGCB_SAVED')).toBeLessThan(end.indexOf('DLGCB_DESTROY'));
+    expect(end.slice(-2)).toEqual(['DLGCB_DESTROY', 'FREE']);
+    await a.stop();
+    c.caller.close();
+    c.callee.close();
+  });
+});
+
 describe('loaded dialogs keep their timeout', () => {
   it('expires after a restart at the stored time, with BYE both sides', async () => {
     await db.delete('dialog', {}).catch(() => 0);

@@ -1,7 +1,7 @@
 /** In-dialog OPTIONS pinging (create_dialog P/p): healthy peers keep the call, silent or 481 peers end it. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Proxy, answerNext, call } from './proxy.js';
-import { cseqOf, headerOf, methodOf, tagOf } from './sip-ua.js';
+import { cseqOf, headerOf, methodOf, statusOf, tagOf, type Ua } from './sip-ua.js';
 
 let p: Proxy;
 beforeAll(async () => {
@@ -14,6 +14,16 @@ afterAll(async () => {
 beforeEach(() => {
   p.hooks = { flags: 'p', recordRoute: true };
 });
+
+/** The next request that is not a ping: pings met on the way are answered 200 and their CSeqs collected. */
+async function nextNotPing(ua: Ua, pings: number[], ms = 3000): Promise<string> {
+  for (;;) {
+    const r = (await ua.nextNon100(ms)).text;
+    if (methodOf(r) !== 'OPTIONS') return r;
+    pings.push(cseqOf(r));
+    await ua.reply(r, 200, 'OK');
+  }
+}
 
 const alive = async (callid: string) => ((await p.mi('dlg_list', { callid })) as { Dialogs: unknown[] }).Dialogs.length === 1;
 
@@ -91,6 +101,56 @@ describe('pinging', () => {
     expect(methodOf(await answerNext(c.callee, 200, 2000))).toBe('BYE');
     expect(methodOf(await answerNext(c.caller, 200, 2000))).toBe('BYE');
     expect(await alive(c.caller.callId)).toBe(false);
+    c.caller.close();
+    c.callee.close();
+  });
+
+  it('renumbers the caller\'s later requests past the pings the callee got (ACK keeps its INVITE\'s number)', async () => {
+    const c = await call(p);
+    const pings: number[] = [];
+    for (let n = 0; n < 2; n++) {
+      const o = await answerNext(c.callee, 200, 2000);
+      expect(methodOf(o)).toBe('OPTIONS');
+      pings.push(cseqOf(o));
+    }
+    expect(pings).toEqual([2, 3]);
+    // The caller's re-INVITE has CSeq 2, which the callee already saw in a ping: it must get a higher one.
+    await c.caller.sendInDialog('INVITE');
+    const inv = await nextNotPing(c.callee, pings);
+    expect(methodOf(inv)).toBe('INVITE');
+    const invSeq = cseqOf(inv);
+    expect(invSeq).toBe(Math.max(...pings) + 1);
+    await c.callee.reply(inv, 200, 'OK');
+    expect(statusOf((await c.caller.nextNon100()).text)).toBe(200);
+    // A ping between the 2xx and its ACK: the ACK still carries the INVITE's number.
+    const ping = await answerNext(c.callee, 200, 2000);
+    expect(methodOf(ping)).toBe('OPTIONS');
+    pings.push(cseqOf(ping));
+    await c.caller.sendInDialog('ACK');
+    const ack = await nextNotPing(c.callee, pings);
+    expect(methodOf(ack)).toBe('ACK');
+    expect(cseqOf(ack)).toBe(invSeq);
+    await c.caller.sendInDialog('BYE');
+    const bye = await nextNotPing(c.callee, pings);
+    expect(methodOf(bye)).toBe('BYE');
+    expect(cseqOf(bye)).toBeGreaterThan(Math.max(...pings, invSeq));
+    await c.callee.reply(bye, 200, 'OK');
+    c.caller.close();
+    c.callee.close();
+  });
+
+  it('a BYE we send after pings takes the next number of the leg, not a ping\'s', async () => {
+    const c = await call(p);
+    const pings: number[] = [];
+    expect(methodOf(await answerNext(c.callee, 200, 2000))).toBe('OPTIONS');
+    expect(methodOf(await answerNext(c.callee, 200, 2000))).toBe('OPTIONS');
+    const [e, i] = [...(await p.mi('dlg_list', { callid: c.caller.callId }) as { Dialogs: { h_entry: number; h_id: number }[] }).Dialogs].map((d) => [d.h_entry, d.h_id])[0]!;
+    expect(p.api.terminateDlg(e!, i!, 'x')).toBe(0);
+    const bye = await nextNotPing(c.callee, pings);
+    expect(methodOf(bye)).toBe('BYE');
+    expect(cseqOf(bye)).toBe(4);
+    await c.callee.reply(bye, 200, 'OK');
+    expect(methodOf(await answerNext(c.caller))).toBe('BYE');
     c.caller.close();
     c.callee.close();
   });
