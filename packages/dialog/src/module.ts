@@ -2,6 +2,7 @@
  * dialog: dialog tracking on top of tm and rr, as the OpenSIPS dialog module — states, callbacks, profiles,
  * values and flags, timeouts, OPTIONS pinging, DB persistence, MI, statistics and E_DLG_STATE_CHANGED.
  */
+import { dialogSchema } from './schema.js';
 import { defineModule, type RouteContext } from '@core/sip';
 import { dialogParams } from './params.js';
 import { DialogModule } from './module-state.js';
@@ -56,6 +57,7 @@ export default defineModule({
     },
   ],
   params: dialogParams,
+  tables: [dialogSchema()],
   stats: {
     active_dialogs: { kind: 'gauge', help: 'Confirmed dialogs (2xx sent, with or without its ACK)', noReset: true },
     early_dialogs: { kind: 'gauge', help: 'Dialogs in early state (provisional reply sent)', noReset: true },
