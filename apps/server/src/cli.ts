@@ -7,14 +7,17 @@ import { parseArgs } from 'node:util';
 import { SipServer, miCall, parseMiArgs, MiError, VERSION, type ServerConfig } from '@core/sip';
 import { loadConfig } from './load-config.js';
 import { defaultConfig } from './default-config.js';
+import { dbCreate } from './db-create.js';
 
 const USAGE = `usage:
   tsips [--config <file.ts>] [--listen <proto:host:port>]… [--mi-port <port>] [--log-level <level>]
   tsips mi <command> [name=value …] [--url <http://127.0.0.1:8888/mi>] [--token <token>]
+  tsips db create <db_url> [--config <file.ts>]     (tables of the config's modules, default config when none)
   tsips --version`;
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'mi') return mi(argv.slice(1));
+  if (argv[0] === 'db') return db(argv.slice(1));
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -85,4 +88,17 @@ async function mi(argv: string[]): Promise<number> {
     process.stderr.write(`tsips mi ${command}: ${msg}\n`);
     return 1;
   }
+}
+
+async function db(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'f' } }, allowPositionals: true, strict: true });
+  const [action, url] = positionals;
+  if (action !== 'create' || url === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const config = values.config ? await loadConfig(values.config) : defaultConfig();
+  const r = await dbCreate(url, config.modules ?? []);
+  process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  return 0;
 }

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { MiParams } from '../mi/types.js';
 import type { StatsRegistry, Counter, Gauge } from '../stats/types.js';
 import type { EventRegistry } from '../events/types.js';
-import type { Db, CacheDb, DbDriver, CacheDbDriver } from '../storage/types.js';
+import type { Db, CacheDb, DbDriver, CacheDbDriver, TableSchema } from '../storage/types.js';
 
 /**
  * APIs published by modules. A module that exports an API augments this interface:
@@ -151,6 +151,8 @@ export interface ModuleDefinition<Name extends string = string, S = unknown, P e
   readonly deps?: readonly ModuleDep<ParamsOf<P>>[];
   readonly params?: P;
   readonly stats?: Readonly<Record<string, StatSpec>>;
+  /** DB tables this module owns, with OpenSIPS's names (`tsips db create <db_url>` creates them). */
+  readonly tables?: readonly TableSchema[];
   readonly events?: Readonly<Record<string, EventSpec>>;
   /**
    * Storage drivers this module provides (db_mysql, cachedb_redis), built from its validated params and
