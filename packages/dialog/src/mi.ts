@@ -36,6 +36,15 @@ function str(p: MiParams, name: string): string | undefined {
   return typeof v === 'string' ? v : String(v);
 }
 
+/** A non-negative integer MI param, undefined when absent. */
+function count(p: MiParams, name: string): number | undefined {
+  const v = p[name];
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new MiError(MiErrorCode.InvalidParams, `${name} must be a non-negative integer`);
+  return n;
+}
+
 function notFound(): MiError {
   return new MiError(MiErrorCode.Failure, 'Dialog not found');
 }
@@ -56,11 +65,32 @@ function findDialog(m: DialogModule, id: string): Dlg | undefined {
   return t.byCallid(id)[0];
 }
 
+/**
+ * dlg_list / dlg_list_ctx: all dialogs, those of a Call-ID (and From tag), or one page of all of them
+ * (`index`: how many to skip, `counter`: how many to list at most; the reply then holds the total `count`).
+ */
 function listDialogs(m: DialogModule, p: MiParams, withCtx: boolean): unknown {
   const callid = str(p, 'callid');
   const fromTag = str(p, 'from_tag');
-  const list = callid === undefined ? [...m.engine.table.values()] : m.engine.table.byCallid(callid).filter((d) => fromTag === undefined || d.fromTag === fromTag);
-  return {
+  const index = count(p, 'index');
+  const counter = count(p, 'counter');
+  const paged = index !== undefined || counter !== undefined;
+  if (paged && callid !== undefined) throw new MiError(MiErrorCode.InvalidParams, 'give either callid [from_tag] or index [counter]');
+  let list: Dlg[];
+  let total = 0;
+  if (callid !== undefined) list = m.engine.table.byCallid(callid).filter((d) => fromTag === undefined || d.fromTag === fromTag);
+  else if (!paged) list = [...m.engine.table.values()];
+  else {
+    // Walk the table without copying it: skip `index`, keep up to `counter`, count them all.
+    const from = index ?? 0;
+    const max = counter ?? Infinity;
+    list = [];
+    for (const d of m.engine.table.values()) {
+      if (total >= from && list.length < max) list.push(d);
+      total++;
+    }
+  }
+  const out = {
     Dialogs: list.map((d) => {
       const info = dlgInfo(d);
       if (!withCtx) return info;
@@ -72,17 +102,18 @@ function listDialogs(m: DialogModule, p: MiParams, withCtx: boolean): unknown {
       return info;
     }),
   };
+  return paged ? { count: total, ...out } : out;
 }
 
 export const dialogMi = {
   dlg_list: {
-    help: 'Lists the dialogs in memory (all, or those of a Call-ID and From tag)',
-    params: ['callid?', 'from_tag?'],
+    help: 'Lists the dialogs in memory: all, those of a Call-ID (and From tag), or a page (index, counter)',
+    params: ['callid?', 'from_tag?', 'index?', 'counter?'],
     handler: (m: DialogModule, p: MiParams) => listDialogs(m, p, false),
   },
   dlg_list_ctx: {
     help: 'Lists the dialogs with their context: values, profiles and what other modules add (DLGCB_MI_CONTEXT)',
-    params: ['callid?', 'from_tag?'],
+    params: ['callid?', 'from_tag?', 'index?', 'counter?'],
     handler: (m: DialogModule, p: MiParams) => listDialogs(m, p, true),
   },
   dlg_end_dlg: {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Proxy, answerNext, call } from './proxy.js';
 import { Ua, cseqOf, headerOf, headersOf, methodOf, statusOf, tagOf } from './sip-ua.js';
 import { DLG_DIR } from '../src/index.js';
+import { rowOf } from '../src/db.js';
 
 let p: Proxy;
 beforeAll(async () => {
@@ -286,5 +287,70 @@ describe('profiles from the script and MI', () => {
       c.caller.close();
       c.callee.close();
     }
+  });
+});
+
+describe('dlg_list paging', () => {
+  it('lists one page of the dialogs with index and counter, with the total count', async () => {
+    const calls = [await call(p), await call(p), await call(p)];
+    const all = ((await p.mi('dlg_list')) as { Dialogs: { callid: string }[] }).Dialogs.map((d) => d.callid);
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const page = (index?: number, counter?: number) =>
+      p.mi('dlg_list', { ...(index === undefined ? {} : { index }), ...(counter === undefined ? {} : { counter }) }) as Promise<{
+        count: number;
+        Dialogs: { callid: string }[];
+      }>;
+    const p1 = await page(0, 2);
+    expect(p1.count).toBe(all.length);
+    expect(p1.Dialogs.map((d) => d.callid)).toEqual(all.slice(0, 2));
+    expect((await page(1, 2)).Dialogs.map((d) => d.callid)).toEqual(all.slice(1, 3));
+    expect((await page(all.length - 1)).Dialogs.map((d) => d.callid)).toEqual(all.slice(-1));
+    expect((await page(all.length + 5, 10)).Dialogs).toEqual([]);
+    // From the CLI the numbers come as strings.
+    expect(((await p.mi('dlg_list_ctx', { index: '0', counter: '1' })) as { Dialogs: unknown[] }).Dialogs).toHaveLength(1);
+    await expect(p.mi('dlg_list', { index: -1 })).rejects.toThrow(/index must be a non-negative integer/);
+    await expect(p.mi('dlg_list', { callid: 'x', index: 0 })).rejects.toThrow(/either callid/);
+    for (const c of calls) {
+      await c.caller.sendInDialog('BYE');
+      await answerNext(c.callee);
+      c.caller.close();
+      c.callee.close();
+    }
+  });
+});
+
+describe('mangled From / To', () => {
+  it('keeps the From / To the script relayed (mangled_*_uri) and uses them towards the callee', async () => {
+    p.hooks.initial = (ctx) => {
+      ctx.ops.push({ kind: 'replace', name: 'From', value: `"Anon" <sip:anonymous@anonymous.invalid>;tag=${ctx.msg.from.tag ?? ''}` });
+      ctx.ops.push({ kind: 'replace', name: 'To', value: '<sip:+15550100@gw.example>' });
+    };
+    const c = await call(p);
+    expect(headerOf(c.invite, 'From')).toContain('sip:anonymous@anonymous.invalid');
+    const [e, i] = idOf(await p.mi('dlg_list', { callid: c.caller.callId }));
+    const d = p.api.lookupDlg(e, i)!;
+    const row = rowOf(d);
+    expect([row['mangled_from_uri'], row['mangled_to_uri']]).toEqual(['sip:anonymous@anonymous.invalid', 'sip:+15550100@gw.example']);
+    expect(row['from_uri']).toBe(c.caller.localUri);
+    p.api.terminateDlg(e, i, 'done');
+    const toCallee = await answerNext(c.callee);
+    const toCaller = await answerNext(c.caller);
+    expect(headerOf(toCallee, 'From')).toContain('<sip:anonymous@anonymous.invalid>');
+    expect(headerOf(toCallee, 'To')).toContain('<sip:+15550100@gw.example>');
+    expect(headerOf(toCaller, 'To')).toContain(`<${c.caller.localUri}>`);
+    expect(headerOf(toCaller, 'From')).toContain('<sip:bob@127.0.0.1>');
+    c.caller.close();
+    c.callee.close();
+  });
+
+  it('writes NULL when the script left them alone', async () => {
+    const c = await call(p);
+    const [e, i] = idOf(await p.mi('dlg_list', { callid: c.caller.callId }));
+    const row = rowOf(p.api.lookupDlg(e, i)!);
+    expect([row['mangled_from_uri'], row['mangled_to_uri']]).toEqual([null, null]);
+    await c.caller.sendInDialog('BYE');
+    await answerNext(c.callee);
+    c.caller.close();
+    c.callee.close();
   });
 });
