@@ -46,6 +46,9 @@ export const mi: Record<string, MiCommandSpec<Tm>> = {
       const ctype = get('content-type') ?? get('c');
       if (body !== undefined && ctype === undefined) throw new MiError(MiErrorCode.InvalidParams, 'a body needs a Content-Type header');
       const cseq = get('cseq');
+      // pass_provisional_replies: the application also hears the 1xx replies (in order, retransmissions excluded).
+      const provisional: string[] = [];
+      const cb = tm.cfg.passProvisional ? { onProvisional: (r: { status: number; reason: string }) => void provisional.push(`${r.status} ${r.reason}`) } : undefined;
       const h = uacRequest(tm, {
         method: need(p, 'method'),
         ruri: need(p, 'ruri'),
@@ -58,12 +61,13 @@ export const mi: Record<string, MiCommandSpec<Tm>> = {
         headers: headers.filter(([n]) => !SKIP.has(n.toLowerCase())),
         body: body !== undefined ? Buffer.from(body) : undefined,
         contentType: ctype,
-      });
+      }, cb);
       const o = await h.done;
       return {
         Status: `${o.code} ${o.reply?.reason ?? (o.code === 408 ? 'Request Timeout' : 'Service Unavailable')}`,
         'Transaction': o.transaction.id,
         Message: o.reply?.raw.toString('utf8') ?? '',
+        ...(tm.cfg.passProvisional ? { Provisional: provisional } : {}),
       };
     },
   },

@@ -18,7 +18,10 @@ export const tmParams = {
   T1_timer: z.number().int().positive().default(500),
   /** RFC 3261 T2, ms. */
   T2_timer: z.number().int().positive().default(4000),
-  /** tsips: RFC 3261 T4 (timer I), ms. */
+  /**
+   * tsips (not in the OpenSIPS doc): RFC 3261 T4, ms. Timer I (how long a negative INVITE reply's ACK
+   * retransmissions are absorbed) is T4 over UDP and 0 over TCP/TLS, per RFC 3261 17.2.1.
+   */
   T4_timer: z.number().int().positive().default(5000),
   /** RFC 2543 matching compares the R-URI. */
   ruri_matching: flag01.default(1),
@@ -34,7 +37,10 @@ export const tmParams = {
   fr_inv_timer_avp: z.string().default(''),
   /** `append_name:element;element…` lists for t_write_req/t_write_unix (one string or several). */
   tw_append: z.union([z.string(), z.array(z.string())]).default(''),
-  /** Pass provisional replies to t_write_* applications. */
+  /**
+   * Pass provisional replies to FIFO applications: the requests an application sends through MI
+   * `t_uac_dlg` (the FIFO interface of old) report their 1xx replies too (`Provisional` in the result).
+   */
   pass_provisional_replies: flag01.default(0),
   /** Branch ids derived from the transaction's hash and label (fast, not reboot-safe). */
   syn_branch: flag01.default(1),

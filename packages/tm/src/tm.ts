@@ -225,6 +225,7 @@ function serverDone(cell: Cell): boolean {
     case 'completed':
       return !cell.isInvite;
     case 'confirmed':
+      return false; // timer I ends it
     case 'accepted':
     case 'terminated':
       return true;

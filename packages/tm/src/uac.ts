@@ -4,8 +4,8 @@
  * 2xx by the caller (`sendAck`, RFC 3261 13.2.2.4), and CANCEL.
  */
 import {
-  addressFamily, buildRequest, generateBranch, generateCallId, generateTag, parseMessage, parseUri, viaFor,
-  type ListenSocket, type SipMessage, type SipUri,
+  addressFamily, buildOutgoingRequest, buildRequest, generateBranch, generateCallId, generateTag, parseMessage, parseUri, viaFor,
+  type ListenSocket, type ReceiveInfo, type RouteContext, type RouteHandler, type SipMessage, type SipUri,
 } from '@core/sip';
 import type { UacCallbacks, UacHandle, UacOutcome, UacRequest } from './api.js';
 import type { Tm } from './tm.js';
@@ -69,11 +69,41 @@ async function send(tm: Tm, cell: Cell, req: UacRequest, build: BranchBuilder): 
     return;
   }
   const wanted = req.socket !== undefined ? tm.core.transport.sockets.find((s) => s.name === req.socket) : undefined;
-  const b: BranchBuilder = wanted === undefined ? build : (_s, t, id) => build(wanted, { ...t, socket: wanted }, id);
+  let b: BranchBuilder = wanted === undefined ? build : (_s, t, id) => build(wanted, { ...t, socket: wanted }, id);
+  const lroute = tm.core.routes.local_route;
+  if (lroute !== undefined) {
+    const socket = wanted ?? tm.core.transport.findSocket(target.proto, addressFamily(target.address));
+    if (socket !== undefined) {
+      const lctx = await runLocalRoute(tm, cell, lroute, socket);
+      if (lctx === null) {
+        deliver(tm, cell, 503, undefined); // drop(): the request is not sent
+        return;
+      }
+      // The copy goes out as the core builds any request: the route's header changes, then our Via.
+      if (lctx.ops.length > 0 || lctx.ruriChanged) b = (s, t, id) => buildOutgoingRequest(tm.core.hooks, lctx, { socket: wanted ?? s, target: t, branch: id });
+    }
+  }
   const rc = await startBranch(tm, cell, { uri: req.ruri, dstUri: req.dstUri ?? '', flags: 0, minor: false, build: b, dests: tm.cfg.noDnsFailover ? null : cursor }, wanted ? { ...target, socket: wanted } : target);
   const br = cell.branches[0];
   if (br !== undefined) cell.request = br.sent(parseMessage);
   if (rc < 0) deliver(tm, cell, 503, undefined);
+}
+
+/**
+ * local_route: the operator's route for requests tm originates, run once per request before it is sent,
+ * with routeType 'local'. Header changes (append_hf, remove_hf…) apply to the copy sent; drop() stops the
+ * request (the caller sees 503). Returns the context, or null when dropped.
+ */
+async function runLocalRoute(tm: Tm, cell: Cell, route: RouteHandler, socket: ListenSocket): Promise<RouteContext | null> {
+  const rinfo: ReceiveInfo = { proto: socket.proto, srcAddress: socket.address, srcPort: socket.port, socket };
+  const lctx = tm.core.createContext('local', cell.request, rinfo);
+  tm.state(lctx).cell = cell;
+  cell.refs++;
+  try {
+    return (await tm.core.runRoute(route, lctx)) ? lctx : null;
+  } finally {
+    cell.refs--;
+  }
 }
 
 /** ACK for a 2xx to a local INVITE: to the Contact through the route set, resent on 2xx retransmissions. */

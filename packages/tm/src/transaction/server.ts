@@ -39,7 +39,9 @@ export function sendUpstream(tm: Tm, cell: Cell, buf: Buffer, code: number, loca
         armG(tm, cell);
       }
       cell.waitTimer = tm.wheel.cancel(cell.waitTimer);
-      cell.waitTimer = tm.wheel.schedule('timer_H', tm.cfg.frMs, () => {
+      // Timer H: RFC 3261 says 64*T1, but the tm doc defines fr_timer as the wait for "a final reply for a
+      // request or ACK for a negative INVITE reply", so OpenSIPS users get fr_timer (fr_timer_avp included).
+      cell.waitTimer = tm.wheel.schedule('timer_H', cell.frMs, () => {
         cell.waitTimer = null;
         cell.retrTimer = tm.wheel.cancel(cell.retrTimer);
         cell.state = 'terminated';
@@ -102,11 +104,30 @@ export function onRequestRetransmission(tm: Tm, cell: Cell): void {
   }
 }
 
-/** The ACK of a negative INVITE reply (17.2.1): Confirmed, then freed after T4 over UDP (timer I). */
+/**
+ * The ACK of a negative INVITE reply (17.2.1): Confirmed, absorbing ACK retransmissions for timer I (T4
+ * over UDP, 0 over TCP/TLS), then Terminated. Timer I is the RFC's, not in the tm doc: it replaces
+ * wt_timer for this case, as the RFC frees the transaction when I fires.
+ */
 export function onAck(tm: Tm, cell: Cell): void {
   if (cell.state !== 'completed') return;
   cell.state = 'confirmed';
   cell.retrTimer = tm.wheel.cancel(cell.retrTimer);
   cell.waitTimer = tm.wheel.cancel(cell.waitTimer);
-  tm.checkDone(cell);
+  const reliable = cell.replyTarget !== null && cell.replyTarget.proto !== 'udp';
+  if (reliable) {
+    confirmedEnd(tm, cell);
+    return;
+  }
+  cell.waitTimer = tm.wheel.schedule('timer_I', tm.cfg.T4, () => {
+    cell.waitTimer = null;
+    confirmedEnd(tm, cell);
+  });
+}
+
+/** Timer I fired: freed now, or once the branches still pending (cancelled ones) have ended. */
+function confirmedEnd(tm: Tm, cell: Cell): void {
+  cell.state = 'terminated';
+  if (cell.pendingBranches === 0 && cell.busy === 0) tm.delete(cell);
+  else tm.checkDone(cell);
 }

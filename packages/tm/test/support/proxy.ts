@@ -13,13 +13,15 @@ export interface Proxy {
     failure: Record<string, Route>;
     onreply: Record<string, Route>;
     branch: Record<string, Route>;
+    /** local_route (requests tm originates); none by default. */
+    local: Route | undefined;
   };
   stat(name: string): number;
   stop(): Promise<void>;
 }
 
 export async function startProxy(modparams: Record<string, unknown> = {}, listen: string[] = ['udp:127.0.0.1:0']): Promise<Proxy> {
-  const routes: Proxy['routes'] = { request: () => undefined, failure: {}, onreply: {}, branch: {} };
+  const routes: Proxy['routes'] = { request: () => undefined, failure: {}, onreply: {}, branch: {}, local: undefined };
   const proxyRoute = (table: Record<string, Route>) =>
     new Proxy(
       {},
@@ -36,6 +38,7 @@ export async function startProxy(modparams: Record<string, unknown> = {}, listen
     failure_route: proxyRoute(routes.failure),
     onreply_route: proxyRoute(routes.onreply),
     branch_route: proxyRoute(routes.branch),
+    local_route: async (ctx) => void (await routes.local?.(ctx)),
   };
   const server = new SipServer({
     listen,
@@ -43,7 +46,7 @@ export async function startProxy(modparams: Record<string, unknown> = {}, listen
     log: { level: 'silent' },
     flags: ['F_A', 'F_B', 'MINOR'],
     modules: [rr, tm],
-    modparams: { tm: { fr_timer: 1, fr_inv_timer: 2, wt_timer: 0.2, T1_timer: 100, T2_timer: 400, ...modparams } },
+    modparams: { tm: { fr_timer: 1, fr_inv_timer: 2, wt_timer: 0.2, T1_timer: 100, T2_timer: 400, T4_timer: 200, ...modparams } },
     routes: table,
   });
   await server.start();
