@@ -32,6 +32,8 @@ export class MsgDlg {
 
 export interface EngineConfig {
   hashSize: number;
+  /** Name of the Record-Route param carrying the dialog id (rr_param). */
+  rrParam: string;
   defaultTimeout: number;
   matchMode: 0 | 1 | 2;
   pingInterval: number;
@@ -177,7 +179,7 @@ export class DialogEngine {
     // A dialog whose INVITE never gets a transaction (stateless reply, drop) must not live forever.
     this.#arm(d);
     ctx.slots[this.#d.msgSlot] = new MsgDlg(d, DLG_DIR.DOWNSTREAM, true, msg.cseq.seq - 1);
-    this.#d.rr.addRrParam(ctx, `did=${d.did}`);
+    this.#d.rr.addRrParam(ctx, `${this.#cfg.rrParam}=${d.did}`);
     const t = this.#d.tm.getTransaction(ctx);
     if (t !== undefined) this.#attachInitial(d, t);
     return 1;
@@ -309,7 +311,7 @@ export class DialogEngine {
     if (this.msgDlg(ctx) !== undefined || !ctx.msg.isRequest) return;
     const mode = this.#cfg.matchMode;
     if (mode !== 2) {
-      const did = paramValue(params, 'did');
+      const did = paramValue(params, this.#cfg.rrParam);
       if (typeof did === 'string') {
         this.#matchDid(ctx, did);
         return;
@@ -324,7 +326,7 @@ export class DialogEngine {
     const msg = ctx.msg;
     if (!msg.isRequest || msg.to.tag === undefined) return -1;
     if (this.#cfg.matchMode !== 2) {
-      let did = this.#d.rr.getRouteParam(ctx, 'did');
+      let did = this.#d.rr.getRouteParam(ctx, this.#cfg.rrParam);
       if (did === undefined) did = this.#didOfRoutes(msg);
       if (typeof did === 'string') return this.#matchDid(ctx, did) ? 1 : -1;
     }
@@ -335,7 +337,7 @@ export class DialogEngine {
   #didOfRoutes(msg: SipMessage): string | null | undefined {
     for (const r of msg.routes) {
       if (!this.#d.isMyself(r.uri.host, r.uri.port)) break;
-      const did = r.uri.params.get('did');
+      const did = r.uri.params.get(this.#cfg.rrParam);
       if (did !== undefined) return did;
     }
     return undefined;

@@ -30,6 +30,7 @@ export class DialogModule {
     const engine = new DialogEngine(
       {
         hashSize: p.hash_size,
+        rrParam: p.rr_param.toLowerCase(),
         defaultTimeout: p.default_timeout,
         matchMode: p.dlg_match_mode,
         pingInterval: p.options_ping_interval,
