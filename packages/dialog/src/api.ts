@@ -77,6 +77,8 @@ declare module '@core/sip' {
     DLG_timeout(seconds?: number): number;
     /** `$DLG_dir`: 'downstream' / 'upstream' for in-dialog requests, '' otherwise. */
     DLG_dir(): string;
+    /** `$DLG_count`: dialogs in memory that have not ended (in setup or confirmed). */
+    DLG_count(): number;
     /** `$DLG_id`: `h_entry:h_id`, '' without a dialog. */
     DLG_id(): string;
     /** `$DLG_flags`: the script dialog flags as a number, -1 without a dialog. */

@@ -92,6 +92,11 @@ export class DialogEngine {
     this.profiles = new Profiles(deps.log);
   }
 
+  /** Dialogs not ended yet ($DLG_count): the table less those kept only until their BYE's transaction ends. */
+  get liveCount(): number {
+    return this.table.count - this.#lingering.size;
+  }
+
   // ---- callbacks ---------------------------------------------------------------------------------
 
   /** register_dlgcb: 0 on success, -1 when the types do not fit (see validCbTypes). */

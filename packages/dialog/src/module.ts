@@ -176,6 +176,10 @@ export default defineModule({
         return (s === undefined || s.created ? '' : s.dir === DLG_DIR.DOWNSTREAM ? 'downstream' : 'upstream');
       },
     },
+    DLG_count: {
+      help: '$DLG_count: dialogs in memory that have not ended (in setup or confirmed)',
+      handler: (m) => m.engine.liveCount,
+    },
     DLG_id: {
       help: '$DLG_id: h_entry:h_id',
       handler: (m, ctx) => (cur(m, ctx)?.id ?? ''),

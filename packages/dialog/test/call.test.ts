@@ -290,6 +290,22 @@ describe('profiles from the script and MI', () => {
   });
 });
 
+describe('$DLG_count', () => {
+  it('counts the dialogs not ended: the new one on its INVITE, no longer once its BYE passed', async () => {
+    const counts: number[] = [];
+    p.hooks.initial = (ctx) => void counts.push(ctx.DLG_count());
+    p.hooks.within = (ctx) => void (ctx.msg.method === 'BYE' && counts.push(ctx.DLG_count()));
+    const c = await call(p);
+    await c.caller.sendInDialog('BYE');
+    await answerNext(c.callee);
+    expect(counts).toHaveLength(2);
+    expect(counts[1]).toBe(counts[0]! - 1);
+    expect(counts[0]).toBeGreaterThanOrEqual(1);
+    c.caller.close();
+    c.callee.close();
+  });
+});
+
 describe('dlg_list paging', () => {
   it('lists one page of the dialogs with index and counter, with the total count', async () => {
     const calls = [await call(p), await call(p), await call(p)];
