@@ -24,13 +24,13 @@ export const DLGCB = {
   EARLY: 1 << 7,
   /** A reply to the initial INVITE was relayed upstream · each relayed reply · msg = the reply. */
   RESPONSE_FWDED: 1 << 8,
-  /** A reply to an in-dialog request was relayed · each relayed reply · msg = the reply, direction of its request. */
+  /** A reply to an in-dialog request was relayed (the BYE's too: the dialog is kept, deleted, until that transaction ends) · each relayed reply · msg = the reply, direction of its request. */
   RESPONSE_WITHIN: 1 << 9,
   /** dlg_list_ctx is listing this dialog · each listing · dlgData = the context object to add fields to. */
   MI_CONTEXT: 1 << 10,
-  /** The dialog was unlinked from the table and is about to be dropped · once · msg undefined. */
+  /** The dialog was unlinked from the table and is about to be dropped (after its DB row was deleted, when it had one) · once · msg undefined. */
   DESTROY: 1 << 11,
-  /** The dialog was written to (or removed from) the DB · each write · msg undefined. */
+  /** The dialog was written to the DB, or its row deleted at the end (before DESTROY) · each write · msg undefined. */
   SAVED: 1 << 12,
 } as const;
 export type DlgcbName = keyof typeof DLGCB;
