@@ -2,7 +2,7 @@
  * A minimal caller and callee for the dialog tests, on raw UDP: enough SIP to set up a call through the
  * proxy, answer its in-dialog requests (BYE, OPTIONS) and send ours along the recorded route.
  */
-import { UdpPeer, headerOf, headersOf, statusOf, type Received } from './udp-peer.js';
+import { UdpPeer, headerOf, headersOf, statusOf, type Received } from '@tsips/testkit';
 
 export { headerOf, headersOf, statusOf };
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SipServer, defineModule, type RouteContext } from '../../src/index.js';
-import { UdpPeer, request, headerOf, headersOf, statusOf } from '../support/udp-peer.js';
+import { UdpPeer, request, headerOf, headersOf, statusOf } from '@tsips/testkit';
 
 /** A proxy on a free port whose routes are set per test through `route`. */
 let route: (ctx: RouteContext) => void | Promise<void> = () => undefined;

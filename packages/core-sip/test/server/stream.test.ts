@@ -4,7 +4,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { generate } from 'selfsigned';
 import { SipServer, parseMessage, type SipMessage, type RouteContext } from '../../src/index.js';
-import { UdpPeer, request } from '../support/udp-peer.js';
+import { UdpPeer, request } from '@tsips/testkit';
 
 let server: SipServer;
 let route: (ctx: RouteContext) => void | Promise<void> = () => undefined;

@@ -1,4 +1,4 @@
-/** A bare UDP SIP peer for tests: sends raw messages and collects what arrives. */
+/** A bare UDP SIP peer for tests: sends raw messages and collects what arrives; helpers to read and answer them. */
 import { createSocket, type Socket } from 'node:dgram';
 
 export interface Received {
@@ -107,4 +107,39 @@ export function headersOf(text: string, name: string): string[] {
 }
 export function statusOf(text: string): number {
   return Number(text.slice(8, 11));
+}
+
+/** A reply to a received request text, as a downstream UAS would build it. */
+export function replyTo(req: string, code: number, reason: string, opts: { toTag?: string; headers?: string[]; body?: string } = {}): string {
+  const lines = req.split('\r\n');
+  const out = [`SIP/2.0 ${code} ${reason}`];
+  for (const l of lines.slice(1)) {
+    if (l === '') break;
+    const n = l.slice(0, l.indexOf(':')).toLowerCase();
+    if (n === 'via' || n === 'from' || n === 'call-id' || n === 'cseq') out.push(l);
+    else if (n === 'to') out.push(opts.toTag !== undefined && !/;tag=/.test(l) ? `${l};tag=${opts.toTag}` : l);
+  }
+  const body = opts.body ?? '';
+  out.push(...(opts.headers ?? []), `Content-Length: ${Buffer.byteLength(body)}`, '', body);
+  return out.join('\r\n');
+}
+
+export function methodOf(text: string): string {
+  return text.slice(0, text.indexOf(' '));
+}
+
+/** Waits for the next datagram that satisfies `pred`, skipping others. */
+export async function nextMatching(peer: UdpPeer, pred: (text: string) => boolean, ms = 3000): Promise<Received> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const left = end - Date.now();
+    if (left <= 0) throw new Error('no matching datagram');
+    const r = await peer.next(left);
+    if (pred(r.text)) return r;
+  }
+}
+
+/** The next final reply (>= 200, not to a CANCEL) of the call `callId`, skipping other calls' retransmissions. */
+export function finalOf(peer: UdpPeer, callId: string, ms = 3000): Promise<Received> {
+  return nextMatching(peer, (t) => statusOf(t) >= 200 && headerOf(t, 'Call-ID') === callId && !/^CSeq:\s*\d+\s+CANCEL/im.test(t), ms);
 }
