@@ -1,4 +1,5 @@
-import { eqi, isWs, parseUint, trimLws, utf8 } from './chars.js';
+import { isAscii } from 'node:buffer';
+import { eqi, isWs, latin1, parseUint, trimLws, utf8 } from './chars.js';
 import { CANONICAL_NAMES, Hdr, STRIDE, headerIdFromName } from './header-names.js';
 import { SipParseError, headerError } from './parse-error.js';
 import { DigestChallenge, DigestCredentials, parseChallenge, parseCredentials } from './headers/auth.js';
@@ -55,6 +56,8 @@ export class SipMessage {
   readonly bodyEnd: number;
 
   private done: number;
+  /** The header block decoded once as latin1 when it is all ASCII (values are slices of it); null when not ASCII. */
+  private hText: string | null | undefined;
   private cVia: Via[] | undefined;
   private cTopVia: Via | undefined;
   private cFrom: NameAddr | undefined;
@@ -106,6 +109,7 @@ export class SipMessage {
     this.bodyStart = bodyStart;
     this.bodyEnd = bodyEnd;
     this.done = 0;
+    this.hText = undefined;
     this.cVia = undefined;
     this.cTopVia = undefined;
     this.cFrom = undefined;
@@ -151,10 +155,28 @@ export class SipMessage {
     return -1;
   }
 
+  /**
+   * The header block as one string, decoded on first use. Slicing it is much cheaper than decoding each value
+   * from the buffer; latin1 equals UTF-8 only for ASCII, so other messages decode value by value.
+   */
+  private headerText(): string | null {
+    if (this.hText === undefined) {
+      // A partial message (parse error) may index a line past headersEnd.
+      const last = this.count > 0 ? (this.idx[(this.count - 1) * STRIDE + 6] as number) : this.headersEnd;
+      const end = last > this.headersEnd ? last : this.headersEnd;
+      const raw = this.raw;
+      this.hText = isAscii(raw.subarray(this.headersStart, end)) ? latin1(raw, this.headersStart, end) : null;
+    }
+    return this.hText;
+  }
+
   /** @internal Unfolded, trimmed value of header line `k`. */
   valueAt(k: number): string {
     const b = k * STRIDE;
-    const s = utf8(this.raw, this.idx[b + 3] as number, this.idx[b + 4] as number);
+    const vs = this.idx[b + 3] as number;
+    const ve = this.idx[b + 4] as number;
+    const h = this.headerText();
+    const s = h !== null ? h.slice(vs - this.headersStart, ve - this.headersStart) : utf8(this.raw, vs, ve);
     // A folded value joins its lines: each CRLF with the whitespace around it counts as one SP (RFC 3261 7.3.1).
     return this.idx[b + 5] === 1 ? s.replace(/[ \t]*\r?\n[ \t]*/g, ' ') : s;
   }
@@ -172,7 +194,10 @@ export class SipMessage {
   /** Name of header line `k` as written. */
   nameAt(k: number): string {
     const b = k * STRIDE;
-    return utf8(this.raw, this.idx[b + 1] as number, this.idx[b + 2] as number);
+    const ns = this.idx[b + 1] as number;
+    const ne = this.idx[b + 2] as number;
+    const h = this.headerText();
+    return h !== null ? h.slice(ns - this.headersStart, ne - this.headersStart) : utf8(this.raw, ns, ne);
   }
 
   /** First value of a header (long or compact name, any case), unfolded and trimmed. */

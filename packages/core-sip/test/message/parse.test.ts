@@ -108,6 +108,21 @@ describe('parseMessage: well-formed messages', () => {
     expect(() => r.validate()).not.toThrow();
     expect(() => r.uri).toThrow(SipParseError);
   });
+
+  it('decodes UTF-8 header values and names in a message with non-ASCII bytes, ASCII ones from the shared header text', () => {
+    const utf = 'OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: "Zoë Ångström" <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nSubject: café\r\n  au lait\r\nX-U: ü\r\n\r\n';
+    const u = parseMessage(Buffer.from(utf, 'utf8'));
+    expect(u.from.displayName).toBe('Zoë Ångström');
+    expect(u.header('Subject')).toBe('café au lait');
+    expect(u.headerNames()).toEqual(['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Subject', 'X-U']);
+    expect(u.header('x-u')).toBe('ü');
+    const a = parseMessage(Buffer.from(utf.replace(/[^\x00-\x7f]/g, 'o'), 'utf8'));
+    expect(a.from.displayName).toBe('Zoo ongstrom');
+    expect(a.header('Subject')).toBe('cafo au lait');
+    expect(a.headerNames()[6]).toBe('X-U');
+    expect(a.header('X-U')).toBe('o');
+    expect(a.header('Call-ID')).toBe('x');
+  });
 });
 
 describe('parseMessage: malformed input', () => {
