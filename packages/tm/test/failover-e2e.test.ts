@@ -4,7 +4,7 @@
  * of a transaction (no retransmission over TCP, timeout → next destination or 408, nothing leaked).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UdpPeer, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from './support/udp-peer.js';
+import { UdpPeer, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from '@tsips/testkit';
 import { TcpPeer } from './support/tcp-peer.js';
 import { DnsServer } from './support/dns-server.js';
 import { startProxy, type Proxy } from './support/proxy.js';

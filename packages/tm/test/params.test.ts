@@ -3,7 +3,7 @@
  * fr_timer_avp / fr_inv_timer_avp, syn_branch=0, and RFC 2543 matching with ruri_matching / via1_matching.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UdpPeer, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from './support/udp-peer.js';
+import { UdpPeer, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from '@tsips/testkit';
 import { startProxy, type Proxy } from './support/proxy.js';
 
 let uac: UdpPeer;

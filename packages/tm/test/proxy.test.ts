@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UdpPeer, request, headerOf, headersOf, statusOf, replyTo, methodOf, nextMatching } from './support/udp-peer.js';
+import { UdpPeer, request, headerOf, headersOf, statusOf, replyTo, methodOf, nextMatching } from '@tsips/testkit';
 import { startProxy, type Proxy } from './support/proxy.js';
 
 let p: Proxy;

@@ -9,7 +9,7 @@ import { createServer, Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UdpPeer, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from './support/udp-peer.js';
+import { UdpPeer, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from '@tsips/testkit';
 import { startProxy, type Proxy } from './support/proxy.js';
 
 let p: Proxy;

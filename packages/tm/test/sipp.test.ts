@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UdpPeer } from './support/udp-peer.js';
+import { UdpPeer } from '@tsips/testkit';
 import { startProxy, type Proxy } from './support/proxy.js';
 
 const dir = fileURLToPath(new URL('./sipp/', import.meta.url));

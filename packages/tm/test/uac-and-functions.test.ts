@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TmApi, TmcbType } from '../src/index.js';
-import { UdpPeer, request, headerOf, statusOf, replyTo, methodOf, nextMatching } from './support/udp-peer.js';
+import { UdpPeer, request, headerOf, statusOf, replyTo, methodOf, nextMatching } from '@tsips/testkit';
 import { startProxy, type Proxy } from './support/proxy.js';
 
 let p: Proxy;
