@@ -12,7 +12,7 @@ import { Contact, NameAddr } from './headers/name-addr.js';
 import { nextListComma, splitList } from './headers/split.js';
 import { parseVia } from './headers/via.js';
 import type { Via } from './headers/via.js';
-import { parseNameAddr, parseNameAddrParts } from '../uri/name-addr.js';
+import { nameAddrOf, parseNameAddrParts } from '../uri/name-addr.js';
 import { parseUri } from '../uri/uri.js';
 import type { SipUri } from '../uri/uri.js';
 import { MessageEdit } from './edit.js';
@@ -292,7 +292,7 @@ export class SipMessage {
   get from(): NameAddr {
     if (this.cFrom === undefined) {
       const k = this.required(Hdr.From);
-      this.cFrom = parseNameAddr(this.valueAt(k), 'From', this.valueOffset(k));
+      this.cFrom = nameAddrOf(this.valueAt(k), 'From', this.valueOffset(k));
     }
     return this.cFrom;
   }
@@ -300,7 +300,7 @@ export class SipMessage {
   get to(): NameAddr {
     if (this.cTo === undefined) {
       const k = this.required(Hdr.To);
-      this.cTo = parseNameAddr(this.valueAt(k), 'To', this.valueOffset(k));
+      this.cTo = nameAddrOf(this.valueAt(k), 'To', this.valueOffset(k));
     }
     return this.cTo;
   }
@@ -363,7 +363,7 @@ export class SipMessage {
         continue;
       }
       const p = parseNameAddrParts(e.text, 'Contact', e.at);
-      out.push(new Contact(p.displayName, p.uri, p.params, p.raw, e.at));
+      out.push(new Contact(p.displayName, p.uriText, p.params, p.raw, e.at, p.uriAt));
     }
     if (star && out.length > 0) throw headerError('E_PARSE_HEADER', 'Contact', this.headersStart, '"*" mixed with other contacts');
     this.cContacts = out;
@@ -372,13 +372,13 @@ export class SipMessage {
   }
 
   get routes(): NameAddr[] {
-    if (this.cRoutes === undefined) this.cRoutes = this.listOf(Hdr.Route).map((e) => parseNameAddr(e.text, 'Route', e.at));
+    if (this.cRoutes === undefined) this.cRoutes = this.listOf(Hdr.Route).map((e) => nameAddrOf(e.text, 'Route', e.at));
     return this.cRoutes;
   }
 
   get recordRoutes(): NameAddr[] {
     if (this.cRecordRoutes === undefined) {
-      this.cRecordRoutes = this.listOf(Hdr.RecordRoute).map((e) => parseNameAddr(e.text, 'Record-Route', e.at));
+      this.cRecordRoutes = this.listOf(Hdr.RecordRoute).map((e) => nameAddrOf(e.text, 'Record-Route', e.at));
     }
     return this.cRecordRoutes;
   }
@@ -521,8 +521,9 @@ export class SipMessage {
       }
     }
     void this.via;
-    void this.from;
-    void this.to;
+    // From/To URIs are parsed on first use; a proxy still rejects a bad one up front.
+    void this.from.uri;
+    void this.to.uri;
     void this.callId;
     const cseq = this.cseq;
     if (this.isRequest && cseq.method !== this.method) {

@@ -1,13 +1,14 @@
 import { TOKEN, isWs } from '../message/chars.js';
-import { SipParseError, headerError } from '../message/parse-error.js';
+import { headerError } from '../message/parse-error.js';
 import { NameAddr } from '../message/headers/name-addr.js';
 import { parseParams, skipQuoted, unquote } from '../message/headers/params.js';
-import { parseUri } from './uri.js';
-import type { SipUri } from './uri.js';
 
 interface NameAddrParts {
   displayName: string | undefined;
-  uri: SipUri;
+  /** The URI as written, not parsed yet (NameAddr parses it on first access). */
+  uriText: string;
+  /** Offset of the URI in the message (base + position in the value). */
+  uriAt: number;
   params: ReturnType<typeof parseParams>;
   raw: string;
 }
@@ -65,19 +66,19 @@ export function parseNameAddrParts(text: string, header = 'name-addr', base = 0)
       if (c === 63 || c === 44) throw headerError('E_PARSE_HEADER', header, base + i + k, `URI containing "${uriText[k]}" must be enclosed in "<>"`);
     }
   }
-  let uri: SipUri;
-  try {
-    uri = parseUri(uriText);
-  } catch (e) {
-    if (e instanceof SipParseError) throw headerError('E_PARSE_URI', header, base + uriPos + Math.max(e.offset, 0), e.message);
-    throw e;
-  }
   const params = parseParams(text, after, 59, 'E_PARSE_HEADER', header, base);
-  return { displayName, uri, params, raw: text };
+  return { displayName, uriText, uriAt: base + uriPos, params, raw: text };
 }
 
-/** Parses a name-addr or addr-spec header value (From, To, Route...). Throws SipParseError. */
+/** Parses a name-addr or addr-spec header value (From, To, Route...) and its URI. Throws SipParseError. */
 export function parseNameAddr(text: string, header = 'name-addr', base = 0): NameAddr {
+  const a = nameAddrOf(text, header, base);
+  void a.uri;
+  return a;
+}
+
+/** As parseNameAddr, but the URI is parsed (and its errors thrown) on first `uri` access. */
+export function nameAddrOf(text: string, header = 'name-addr', base = 0): NameAddr {
   const p = parseNameAddrParts(text, header, base);
-  return new NameAddr(p.displayName, p.uri, p.params, p.raw);
+  return new NameAddr(p.displayName, p.uriText, p.params, p.raw, header, p.uriAt);
 }

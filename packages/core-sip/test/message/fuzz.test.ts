@@ -30,6 +30,23 @@ function exercise(buf: Buffer): void {
       if (!(e instanceof SipParseError)) throw e;
     }
   }
+  // Name-addr URIs and params are decoded on first use: those reads may only throw SipParseError too.
+  for (const read of [() => m.from, () => m.to, () => m.routes, () => m.recordRoutes, () => m.contacts]) {
+    try {
+      const v = read();
+      for (const a of Array.isArray(v) ? v : [v]) {
+        void a.uri.toString();
+        void [...a.params];
+      }
+    } catch (e) {
+      if (!(e instanceof SipParseError)) throw e;
+    }
+  }
+  try {
+    for (const v of m.via) void [...v.params];
+  } catch (e) {
+    if (!(e instanceof SipParseError)) throw e;
+  }
   try {
     m.validate();
   } catch (e) {

@@ -195,4 +195,20 @@ describe('parseMessage: malformed input', () => {
     expect(v(ok.replace('Via: SIP/2.0/UDP h;', 'Via: SIP/2.0/UDP h:70000;'))).toBe('E_PARSE_VIA');
     expect(v('SIP/2.0 99 Odd\r\n' + ok.slice(ok.indexOf('\r\n') + 2))).toBe('E_PARSE_STATUS');
   });
+
+  it('parses a name-addr URI on first use: the tag reads without it, a bad URI throws there and in validate()', () => {
+    const bad = ok.replace(/From: [^\r]*/, 'From: "A" <sip:a@h h>;tag=77');
+    const m = parseMessage(Buffer.from(bad));
+    expect(m.from.tag).toBe('77');
+    expect(m.from.displayName).toBe('A');
+    const e = err(() => m.from.uri);
+    expect(e.code).toBe('E_PARSE_URI');
+    expect(e.message).toMatch(/^From header at offset \d+: URI "sip:a@h h" at offset 7: whitespace or control character$/);
+    expect(e.offset).toBe(bad.indexOf('<sip:a@h h>') + 1 + 7);
+    expect(err(() => parseMessage(Buffer.from(bad)).validate()).code).toBe('E_PARSE_URI');
+    const r = parseMessage(Buffer.from(ok.replace('Call-ID: x', 'Route: <sip:p1;lr>, <sip:p 2;lr>\r\nCall-ID: x')));
+    expect(r.routes).toHaveLength(2);
+    expect(r.routes[0]?.uri.lr).toBe(true);
+    expect(err(() => r.routes[1]?.uri).code).toBe('E_PARSE_URI');
+  });
 });

@@ -1,24 +1,51 @@
 import type { SipUri } from '../../uri/uri.js';
-import { headerError } from '../parse-error.js';
+import { parseUri } from '../../uri/uri.js';
+import { SipParseError, headerError } from '../parse-error.js';
 import type { Params } from './params.js';
 
-/** A name-addr or addr-spec with header parameters: From, To, Route, Record-Route, Refer-To... */
+/**
+ * A name-addr or addr-spec with header parameters: From, To, Route, Record-Route, Refer-To...
+ * The URI may be kept as text and parsed on first `uri` access: a proxy reading From/To tags or relaying
+ * Route values never pays for it.
+ */
 export class NameAddr {
   /** Without quotes, quoted-pairs resolved; undefined when none was written. */
   readonly displayName: string | undefined;
-  readonly uri: SipUri;
   /** Header parameters (after `>`, or after the addr-spec). */
   readonly params: Params;
   readonly tag: string | undefined;
   /** The value as received (unfolded, trimmed). */
   readonly raw: string;
+  private cUri: SipUri | undefined;
+  /** URI text still to parse ('' once parsed or when given parsed). */
+  private uriText: string;
+  /** Header name and message offset of the URI, for the error of a deferred parse. */
+  private readonly uriHeader: string;
+  private readonly uriAt: number;
 
-  constructor(displayName: string | undefined, uri: SipUri, params: Params, raw: string) {
+  /** `uri` given as text is parsed on first access; a bad one throws SipParseError 'E_PARSE_URI' then. */
+  constructor(displayName: string | undefined, uri: SipUri | string, params: Params, raw: string, header = 'name-addr', uriAt = 0) {
     this.displayName = displayName;
-    this.uri = uri;
     this.params = params;
     this.tag = params.get('tag') ?? undefined;
     this.raw = raw;
+    this.cUri = typeof uri === 'string' ? undefined : uri;
+    this.uriText = typeof uri === 'string' ? uri : '';
+    this.uriHeader = header;
+    this.uriAt = uriAt;
+  }
+
+  get uri(): SipUri {
+    if (this.cUri === undefined) {
+      try {
+        this.cUri = parseUri(this.uriText);
+      } catch (e) {
+        if (e instanceof SipParseError) throw headerError('E_PARSE_URI', this.uriHeader, this.uriAt + Math.max(e.offset, 0), e.message);
+        throw e;
+      }
+      this.uriText = '';
+    }
+    return this.cUri;
   }
 }
 
@@ -27,8 +54,8 @@ export class Contact extends NameAddr {
   readonly expires: number | undefined;
   readonly q: number | undefined;
 
-  constructor(displayName: string | undefined, uri: SipUri, params: Params, raw: string, base = 0) {
-    super(displayName, uri, params, raw);
+  constructor(displayName: string | undefined, uri: SipUri | string, params: Params, raw: string, base = 0, uriAt = base) {
+    super(displayName, uri, params, raw, 'Contact', uriAt);
     const ex = params.get('expires');
     if (ex === undefined) {
       this.expires = undefined;
