@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { freePort } from './ports.js';
-import { exited, run, sleep, spawnServer, terminate, waitFor } from './process.js';
-import type { ServerHandle } from './server.js';
+import { exited, run, spawnServer, waitFor } from './process.js';
+import { lifecycle, type ServerHandle } from './server.js';
 
 const MARIADBD = process.env['TSIPS_MARIADBD'] ?? '/usr/sbin/mariadbd';
 const INSTALL_DB = process.env['TSIPS_MARIADB_INSTALL_DB'] ?? '/usr/bin/mariadb-install-db';
@@ -127,29 +127,13 @@ export async function startMariaDb(database = 'tsips_test'): Promise<MariaDbServ
     await admin.end();
   }
 
-  const down = async (): Promise<void> => {
-    if (child) await terminate(child, 'SIGTERM', 20_000);
-  };
   const handle: MariaDbServer = {
     url: `mysql://root@127.0.0.1:${port}/${database}`,
     userUrl: `mysql://tsips:tsips@127.0.0.1:${port}/${database}`,
     database,
     port,
     dir,
-    down,
-    up,
-    async restart(downMs = 0) {
-      await down();
-      if (downMs > 0) await sleep(downMs);
-      await up();
-    },
-    async kill() {
-      if (child) await terminate(child, 'SIGKILL', 5_000);
-    },
-    async stop() {
-      await down();
-      await rm(dir, { recursive: true, force: true });
-    },
+    ...lifecycle(() => child, up, dir, 20_000),
   };
   return handle;
 }

@@ -4,8 +4,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
-import { exited, sleep, spawnServer, terminate, waitFor } from './process.js';
-import type { ServerHandle } from './server.js';
+import { exited, spawnServer, waitFor } from './process.js';
+import { lifecycle, type ServerHandle } from './server.js';
 
 const REDIS_SERVER = process.env['TSIPS_REDIS_SERVER'] ?? 'redis-server';
 
@@ -88,26 +88,10 @@ export async function startRedis(opts: RedisStartOptions = {}): Promise<RedisSer
     }
   }
 
-  const down = async (): Promise<void> => {
-    if (child) await terminate(child, 'SIGTERM', 10_000);
-  };
   return {
     url: `redis://${opts.password !== undefined ? `:${encodeURIComponent(opts.password)}@` : ''}127.0.0.1:${port}/0`,
     port,
     dir,
-    down,
-    up,
-    async restart(downMs = 0) {
-      await down();
-      if (downMs > 0) await sleep(downMs);
-      await up();
-    },
-    async kill() {
-      if (child) await terminate(child, 'SIGKILL', 5_000);
-    },
-    async stop() {
-      await down();
-      await rm(dir, { recursive: true, force: true });
-    },
+    ...lifecycle(() => child, up, dir, 10_000),
   };
 }
