@@ -15,7 +15,7 @@ import { COUNTER_LUA, COUNTER_SHA, isNoScript } from './counter.js';
 import { errors, RedisError } from './errors.js';
 import { connectionLoss, isAuthError } from './failures.js';
 import { escapeGlob } from './glob.js';
-import { defaultLog, type DriverLog } from './log.js';
+import { standaloneLogger as defaultLog, type DriverLog } from '@core/sip';
 import { DEFAULT_REDIS_OPTIONS, type RedisCacheOptions } from './options.js';
 import { parseRedisUrl, type RedisUrl } from './url.js';
 

@@ -6,4 +6,4 @@ export { DEFAULT_REDIS_OPTIONS, type RedisCacheOptions } from './options.js';
 export { cachedbRedisParams, type CachedbRedisParams } from './params.js';
 export { parseRedisUrl, type RedisUrl, type RedisNode } from './url.js';
 export { RedisError, type RedisErrorCode } from './errors.js';
-export type { DriverLog } from './log.js';
+export type { DriverLog } from '@core/sip';

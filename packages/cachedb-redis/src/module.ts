@@ -1,6 +1,6 @@
 import { defineModule, type z } from '@core/sip';
 import { RedisDriver } from './driver.js';
-import type { DriverLog } from './log.js';
+import type { DriverLog } from '@core/sip';
 import type { RedisCacheOptions } from './options.js';
 import { cachedbRedisParams, type CachedbRedisParams } from './params.js';
 import { CACHEDB_REDIS_VERSION } from './version.js';

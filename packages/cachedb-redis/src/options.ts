@@ -1,4 +1,4 @@
-import type { DriverLog } from './log.js';
+import type { DriverLog } from '@core/sip';
 
 /** How a RedisCacheDb connects and rides out outages; built from the cachedb_redis modparams. */
 export interface RedisCacheOptions {

@@ -11,7 +11,7 @@ export * from './message/index.js';
 export * from './uri/index.js';
 export * from './script/index.js';
 export * from './server/index.js';
-export { createLogger, type LogControl } from './log.js';
+export { createLogger, standaloneLogger, type LogControl, type DriverLog } from './log.js';
 export { VERSION } from './version.js';
 /** The zod instance modules declare their params with, so every module shares one. */
 export { z } from 'zod';

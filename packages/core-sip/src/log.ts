@@ -101,3 +101,21 @@ export function createLogger(opts: CreateLoggerOptions = {}): { root: Logger; co
   };
   return { root, control };
 }
+
+/** The logging a storage driver needs; pino's `Logger` fits (`log.error({ err }, 'msg')`). */
+export interface DriverLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+let standalone: Logger | undefined;
+
+/**
+ * For code used outside a server (a driver opened directly by a tool or test): one shared JSON logger,
+ * with the server's line format. Inside a server, modules get their logger from the loader instead.
+ */
+export function standaloneLogger(module: string): Logger {
+  standalone ??= createLogger().root;
+  return standalone.child({ module });
+}

@@ -9,7 +9,7 @@ import { createPool, type Pool, type ResultSetHeader, type RowDataPacket } from 
 import type { Db, DbRow, DbSelectOptions, DbValue, DbWhere, TableSchema } from '@core/sip';
 import { errors } from './errors.js';
 import { connectionFailure } from './failures.js';
-import { defaultLog, type DriverLog } from './log.js';
+import { standaloneLogger as defaultLog, type DriverLog } from '@core/sip';
 import { DEFAULT_MYSQL_OPTIONS, type MysqlOptions } from './options.js';
 import { OutageGate } from './outage.js';
 import { createTableSql, VERSION_TABLE_SQL } from './schema.js';

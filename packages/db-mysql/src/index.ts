@@ -7,4 +7,4 @@ export { dbMysqlParams, type DbMysqlParams } from './params.js';
 export { parseMysqlUrl, type MysqlUrl } from './url.js';
 export { createTableSql, VERSION_TABLE_SQL } from './schema.js';
 export { MysqlError, type MysqlErrorCode } from './errors.js';
-export type { DriverLog } from './log.js';
+export type { DriverLog } from '@core/sip';

@@ -1,6 +1,6 @@
 import { defineModule, type z } from '@core/sip';
 import { MysqlDriver } from './driver.js';
-import type { DriverLog } from './log.js';
+import type { DriverLog } from '@core/sip';
 import type { MysqlOptions } from './options.js';
 import { dbMysqlParams, type DbMysqlParams } from './params.js';
 import { DB_MYSQL_VERSION } from './version.js';

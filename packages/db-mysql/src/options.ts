@@ -1,4 +1,4 @@
-import type { DriverLog } from './log.js';
+import type { DriverLog } from '@core/sip';
 
 /** How a MysqlDb connects and rides out outages; built from the db_mysql modparams. */
 export interface MysqlOptions {

@@ -3,7 +3,7 @@
  * loop probes the server with exponential backoff, and every operation waits at the gate instead of
  * hammering a dead server. Waiters are released in arrival order when the probe succeeds.
  */
-import type { DriverLog } from './log.js';
+import type { DriverLog } from '@core/sip';
 
 export interface OutageOptions {
   backoffMs: number;
