@@ -5,7 +5,7 @@
 import type { SipMessage } from '../message/message.js';
 import type { MessageEdit } from '../message/edit.js';
 import type { RouteContext } from '../script/context.js';
-import type { ListenSocket, ReceiveInfo, SendTarget } from '../transport/types.js';
+import type { ConnectionClosed, ListenSocket, ReceiveInfo, SendTarget } from '../transport/types.js';
 
 /** Returns true when the reply was consumed (it matched a transaction), false to let the core relay it. */
 export type ReplyInHook = (msg: SipMessage, rinfo: ReceiveInfo) => boolean;
@@ -18,14 +18,27 @@ export interface OutgoingRequest {
 }
 export type RequestOutHook = (ctx: RouteContext, out: OutgoingRequest) => void;
 
+/**
+ * A TCP/TLS connection closed (either direction: accepted or opened by us) · once per connection · after it
+ * left the connection table, so a send to its id opens a new connection · also for the connections the
+ * transport closes when the server stops (modules are stopped first). Not for UDP, which has no connection.
+ * tm uses it to fail at once the branches sent on that connection (RFC 3261 16.9 / 17.1.4).
+ */
+export type ConnectionCloseHook = (closed: ConnectionClosed) => void;
+
 export class CoreHooks {
   readonly replyIn: ReplyInHook[] = [];
   readonly requestOut: RequestOutHook[] = [];
+  readonly connectionClose: ConnectionCloseHook[] = [];
 
   onReplyIn(h: ReplyInHook): void {
     this.replyIn.push(h);
   }
   onRequestOut(h: RequestOutHook): void {
     this.requestOut.push(h);
+  }
+  /** See ConnectionCloseHook. Errors a handler throws are logged; the other handlers still run. */
+  onConnectionClose(h: ConnectionCloseHook): void {
+    this.connectionClose.push(h);
   }
 }

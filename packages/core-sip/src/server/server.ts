@@ -87,6 +87,15 @@ export class SipServer implements ScriptHost {
       limits: config.limits,
       log: this.logControl.child('transport'),
       onMessage: (data, rinfo) => this.#receiver.receive(data, rinfo),
+      onConnectionClose: (closed) => {
+        for (const h of this.hooks.connectionClose) {
+          try {
+            h(closed);
+          } catch (err) {
+            this.log.error({ err, connId: closed.id }, 'connection close hook failed');
+          }
+        }
+      },
     });
     this.#sl = new StatelessReplier(this);
     this.#fwd = new StatelessForwarder(this);
@@ -232,7 +241,8 @@ export class SipServer implements ScriptHost {
   get fwd(): StatelessForwarder {
     return this.#fwd;
   }
-  send(target: SendTarget, data: Buffer): Promise<void> {
+  /** Resolves to the TCP/TLS connection id used, undefined for UDP (CoreTransport.send). */
+  send(target: SendTarget, data: Buffer): Promise<number | undefined> {
     return this.transport.send(target, data);
   }
 }

@@ -14,8 +14,12 @@ import type { CoreHooks } from './hooks.js';
 export interface CoreTransport {
   /** Bound listen sockets, in declaration order. */
   readonly sockets: readonly ListenSocket[];
-  /** Sends raw bytes; rejects when the target cannot be reached (no socket, connect failure). */
-  send(target: SendTarget, data: Buffer): Promise<void>;
+  /**
+   * Sends raw bytes; rejects when the target cannot be reached (no socket, connect failure). Resolves to the
+   * id of the TCP/TLS connection used (the id `hooks.onConnectionClose` reports when it closes), undefined
+   * for UDP.
+   */
+  send(target: SendTarget, data: Buffer): Promise<number | undefined>;
   findSocket(proto: Proto, family: 4 | 6): ListenSocket | undefined;
 }
 

@@ -11,8 +11,8 @@ const PONG = Buffer.from('\r\n', 'latin1');
 export interface ConnectionHooks {
   /** A whole SIP message arrived on the connection. */
   onMessage(conn: Connection, data: Buffer): void;
-  /** The connection closed (peer, error, idle timeout or stop). Fires once. */
-  onClose(conn: Connection): void;
+  /** The connection closed (peer, error, idle timeout or stop). Fires once; `error` as ConnectionClosed.error. */
+  onClose(conn: Connection, error: boolean): void;
 }
 
 export interface ConnectionOptions {
@@ -42,6 +42,8 @@ export class Connection {
   private readonly stream: Socket;
   private readonly log: Logger;
   private closed = false;
+  /** Set when the stream could not be framed: we close it ourselves, yet the close is a failure. */
+  private failed = false;
 
   constructor(o: ConnectionOptions) {
     this.id = o.id;
@@ -67,6 +69,7 @@ export class Connection {
       },
       onError: (reason) => {
         this.log.warn({ connId: this.id, remote: this.remoteName(), reason }, 'closing connection: stream cannot be resynchronised');
+        this.failed = true;
         this.close();
       },
     });
@@ -85,9 +88,10 @@ export class Connection {
       // Resets and aborts are routine on SIP trunks; the close handler does the bookkeeping.
       if (this.log.isLevelEnabled('debug')) this.log.debug({ connId: this.id, remote: this.remoteName(), err }, 'connection error');
     });
-    stream.once('close', () => {
+    // Node sets hadError for resets and failed writes; a FIN from the peer or our own destroy() is not one.
+    stream.once('close', (hadError: boolean) => {
       this.closed = true;
-      o.hooks.onClose(this);
+      o.hooks.onClose(this, hadError || this.failed);
     });
   }
 

@@ -8,6 +8,7 @@ import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { CoreTransport } from '../server/types.js';
 import type {
+  ConnectionCloseHandler,
   ListenSocket,
   ListenSpec,
   MessageHandler,
@@ -38,6 +39,11 @@ export interface TransportLayerOptions {
    * they never stop the receive loop.
    */
   onMessage: MessageHandler;
+  /**
+   * Called once per TCP/TLS connection (accepted or opened) when it closed, after it left the table: sends to
+   * its id no longer reuse it. Errors it throws are logged.
+   */
+  onConnectionClose?: ConnectionCloseHandler;
 }
 
 export const DEFAULT_LIMITS: Readonly<Required<TransportLimits>> = Object.freeze({
@@ -75,10 +81,7 @@ export class TransportLayer implements CoreTransport {
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...definedOnly(opts.limits) });
     this.hooks = {
       onMessage: (conn, data) => this.deliver(data, conn.rinfo),
-      onClose: (conn) => {
-        this.table.remove(conn);
-        if (this.log.isLevelEnabled('debug')) this.log.debug({ connId: conn.id, remote: conn.remoteName() }, 'connection closed');
-      },
+      onClose: (conn, error) => this.connectionClosed(conn, error),
     };
   }
 
@@ -136,25 +139,44 @@ export class TransportLayer implements CoreTransport {
    * Sends raw bytes. UDP goes out of `target.socket` or the first UDP socket of the target's family. TCP/TLS
    * reuses `target.connId` while open, else a connection to the same `address:port`, else opens one (rejects
    * on connect failure or after connectTimeoutMs). A hostname is resolved with the system resolver.
+   * Resolves to the id of the TCP/TLS connection written to (the one onConnectionClose will name), undefined for UDP.
    */
-  async send(target: SendTarget, data: Buffer): Promise<void> {
+  async send(target: SendTarget, data: Buffer): Promise<number | undefined> {
     if (this.state !== 'running') throw new TransportError('E_NOT_STARTED', 'transport is not running');
     if (target.proto !== 'udp' && target.connId !== undefined) {
       const conn = this.table.byId(target.connId);
       if (conn !== undefined && conn.proto === target.proto && conn.isOpen) {
         this.logSend(target.proto, conn.remoteAddress, conn.remotePort, data);
-        return conn.write(data);
+        await conn.write(data);
+        return conn.id;
       }
     }
     const host = bareHost(target.address);
     const address = await this.resolve(host, target.socket?.family);
     const port = target.port;
-    if (target.proto === 'udp') return this.sendUdp(target, address, port, data);
+    if (target.proto === 'udp') {
+      await this.sendUdp(target, address, port, data);
+      return undefined;
+    }
 
     const existing = this.table.byRemote(target.proto, address, port);
     const conn = existing !== undefined && existing.isOpen ? existing : await this.connect(target, host, address, port);
     this.logSend(target.proto, address, port, data);
-    return conn.write(data);
+    await conn.write(data);
+    return conn.id;
+  }
+
+  /** Bookkeeping of a closed connection, then the report to onConnectionClose. */
+  private connectionClosed(conn: Connection, error: boolean): void {
+    this.table.remove(conn);
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ connId: conn.id, remote: conn.remoteName(), error }, 'connection closed');
+    const report = this.opts.onConnectionClose;
+    if (report === undefined) return;
+    try {
+      report({ id: conn.id, proto: conn.proto, remoteAddress: conn.remoteAddress, remotePort: conn.remotePort, outgoing: conn.outgoing, error });
+    } catch (err) {
+      this.log.error({ err, connId: conn.id }, 'connection close handler failed');
+    }
   }
 
   // --- receive ---------------------------------------------------------------------------------------------

@@ -66,3 +66,22 @@ export interface TransportLimits {
 }
 
 export type MessageHandler = (data: Buffer, rinfo: ReceiveInfo) => void;
+
+/** A TCP/TLS connection that has closed, as the transport reports it (the id is never reused). */
+export interface ConnectionClosed {
+  /** The id ReceiveInfo.connId and CoreTransport.send gave for this connection. */
+  readonly id: number;
+  readonly proto: 'tcp' | 'tls';
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** True when we opened it, false when the peer did. */
+  readonly outgoing: boolean;
+  /**
+   * True when it ended on an error (reset, write failure, a stream that could not be framed); false for
+   * an orderly close by the peer, our idle timeout (connectionLifetimeMs) or the transport stopping.
+   */
+  readonly error: boolean;
+}
+
+/** Called once per TCP/TLS connection, after it closed and left the connection table. */
+export type ConnectionCloseHandler = (closed: ConnectionClosed) => void;

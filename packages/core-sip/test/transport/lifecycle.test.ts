@@ -68,6 +68,30 @@ describe('TransportLayer lifecycle', () => {
     expect(bound.map((s) => s.port)).toEqual([udp!.port, tcp!.port]);
   });
 
+  it('stop() reports every open connection closed, once, without error; UDP sends resolve to no connection', async () => {
+    const { log } = captureLog();
+    const closed: { id: number; error: boolean }[] = [];
+    const t = new TransportLayer({
+      listen: ['udp:127.0.0.1:0', 'tcp:127.0.0.1:0'].map(parseListen),
+      log,
+      onMessage: () => undefined,
+      onConnectionClose: (c) => closed.push({ id: c.id, error: c.error }),
+    });
+    cleanup.push(() => t.stop());
+    const [udp, tcp] = await t.start();
+    expect(await t.send({ proto: 'udp', address: '127.0.0.1', port: udp!.port }, Buffer.from('x'))).toBeUndefined();
+    const c1 = await RawClient.tcp(tcp!.port);
+    const c2 = await RawClient.tcp(tcp!.port);
+    await c1.write(sipRequest('a'));
+    await c2.write(sipRequest('b'));
+    while (t.connectionCount() < 2) await new Promise((r) => setTimeout(r, 5));
+    await t.stop();
+    await c1.waitClosed();
+    await c2.waitClosed();
+    expect(closed.map((c) => c.error)).toEqual([false, false]);
+    expect(new Set(closed.map((c) => c.id)).size).toBe(2);
+  });
+
   it('a layer starts once; stop() is idempotent', async () => {
     const t = make(['udp:127.0.0.1:0']);
     await t.start();

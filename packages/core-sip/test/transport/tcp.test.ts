@@ -3,7 +3,7 @@ import { createServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { TransportLayer } from '../../src/transport/transport-layer.js';
 import { parseListen } from '../../src/transport/listen.js';
-import type { TransportLimits } from '../../src/transport/types.js';
+import type { ConnectionClosed, TransportLimits } from '../../src/transport/types.js';
 import { Inbox, RawClient, captureLog, sipRequest, sleep } from './helpers.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -14,15 +14,29 @@ afterEach(async () => {
 async function layer(limits?: Partial<TransportLimits>) {
   const inbox = new Inbox();
   const { log, lines } = captureLog();
+  const closed: ConnectionClosed[] = [];
   const t = new TransportLayer({
     listen: [parseListen('tcp:127.0.0.1:0')],
     log,
     onMessage: inbox.handler,
+    onConnectionClose: (c) => {
+      // The report comes after the connection left the table.
+      expect(t.connectionCount()).toBe(0);
+      closed.push(c);
+    },
     ...(limits === undefined ? {} : { limits }),
   });
   await t.start();
   cleanup.push(() => t.stop());
-  return { t, inbox, lines, port: t.sockets[0]!.port };
+  return { t, inbox, lines, closed, port: t.sockets[0]!.port };
+}
+
+async function until(pred: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(5);
+  }
 }
 
 async function client(port: number): Promise<RawClient> {
@@ -192,5 +206,89 @@ describe('TCP transport', () => {
     expect(busy.closed).toBe(false);
     await busy.waitClosed(2000);
     expect(t.connectionCount()).toBe(0);
+  });
+
+  it('send() resolves to the id of the connection used: the one replies come back on', async () => {
+    const a = await layer();
+    const b = await layer();
+    const id = await a.t.send({ proto: 'tcp', address: '127.0.0.1', port: b.port }, sipRequest('id1'));
+    expect(id).toBeTypeOf('number');
+    const atB = await b.inbox.next();
+    // Reused by address and by connId: the same id.
+    expect(await a.t.send({ proto: 'tcp', address: '127.0.0.1', port: b.port }, sipRequest('id2'))).toBe(id);
+    expect(await a.t.send({ proto: 'tcp', address: '127.0.0.1', port: 1, connId: id! }, sipRequest('id3'))).toBe(id);
+    const back = await b.t.send({ proto: 'tcp', address: atB.rinfo.srcAddress, port: atB.rinfo.srcPort, connId: atB.rinfo.connId! }, Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'));
+    expect(back).toBe(atB.rinfo.connId);
+    expect((await a.inbox.next()).rinfo.connId).toBe(id);
+  });
+
+  it('reports a connection the peer closed in order: once, error false, with its id and peer', async () => {
+    const { inbox, port, closed } = await layer();
+    const c = await client(port);
+    await c.write(sipRequest('fin'));
+    const m = await inbox.next();
+    const local = c.sock.localPort;
+    c.sock.end();
+    await until(() => closed.length > 0);
+    await sleep(30);
+    expect(closed).toEqual([
+      { id: m.rinfo.connId, proto: 'tcp', remoteAddress: '127.0.0.1', remotePort: local, outgoing: false, error: false },
+    ]);
+  });
+
+  it('reports a reset by the peer as an error, on a connection we opened', async () => {
+    const a = await layer();
+    const peer = createServer();
+    const peerSockets: Socket[] = [];
+    peer.on('connection', (s) => peerSockets.push(s));
+    peer.listen(0, '127.0.0.1');
+    await once(peer, 'listening');
+    cleanup.push(() => new Promise<void>((r) => peer.close(() => r())));
+    const peerPort = (peer.address() as { port: number }).port;
+    const id = await a.t.send({ proto: 'tcp', address: '127.0.0.1', port: peerPort }, sipRequest('rst'));
+    await until(() => peerSockets.length === 1);
+    peerSockets[0]!.resetAndDestroy();
+    await until(() => a.closed.length > 0);
+    expect(a.closed).toEqual([{ id, proto: 'tcp', remoteAddress: '127.0.0.1', remotePort: peerPort, outgoing: true, error: true }]);
+  });
+
+  it('reports a stream closed because it could not be framed as an error', async () => {
+    const { port, closed } = await layer();
+    const c = await client(port);
+    await c.write('OPTIONS sip:a SIP/2.0\r\nContent-Length: lots\r\n\r\n');
+    await c.waitClosed();
+    await until(() => closed.length > 0);
+    expect(closed[0]).toMatchObject({ proto: 'tcp', outgoing: false, error: true });
+  });
+
+  it('reports an idle timeout as a close without error', async () => {
+    const { port, closed } = await layer({ connectionLifetimeMs: 100 });
+    const c = await client(port);
+    const local = c.sock.localPort;
+    await c.waitClosed(2000);
+    await until(() => closed.length > 0);
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).toMatchObject({ remotePort: local, error: false });
+  });
+
+  it('a close handler that throws is logged; the layer goes on', async () => {
+    const inbox = new Inbox();
+    const { log, lines } = captureLog();
+    const t = new TransportLayer({
+      listen: [parseListen('tcp:127.0.0.1:0')],
+      log,
+      onMessage: inbox.handler,
+      onConnectionClose: () => {
+        throw new Error('boom');
+      },
+    });
+    await t.start();
+    cleanup.push(() => t.stop());
+    const c1 = await client(t.sockets[0]!.port);
+    c1.sock.end();
+    await until(() => lines.some((l) => l.msg === 'connection close handler failed'));
+    const c2 = await client(t.sockets[0]!.port);
+    await c2.write(sipRequest('after'));
+    expect((await inbox.next()).data.toString()).toContain('Call-ID: after');
   });
 });

@@ -68,6 +68,28 @@ describe('TLS transport', () => {
     expect(a.t.connectionCount()).toBe(1);
   });
 
+  it('send() names the TLS connection; its close is reported with proto tls', async () => {
+    const closed: { id: number; proto: string; outgoing: boolean }[] = [];
+    const { log } = captureLog();
+    const a = new TransportLayer({
+      listen: [parseListen('tls:127.0.0.1:0')],
+      tls,
+      log,
+      onMessage: () => undefined,
+      onConnectionClose: (c) => closed.push({ id: c.id, proto: c.proto, outgoing: c.outgoing }),
+    });
+    await a.start();
+    cleanup.push(() => a.stop());
+    const b = await layer();
+    const id = await a.send({ proto: 'tls', address: '127.0.0.1', port: b.port }, sipRequest('tlsid'));
+    expect(id).toBeTypeOf('number');
+    await b.inbox.next();
+    await b.t.stop();
+    const deadline = Date.now() + 3000;
+    while (closed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(closed).toEqual([{ id, proto: 'tls', outgoing: true }]);
+  });
+
   it('verifyPeer rejects a certificate it does not trust', async () => {
     const other = await generate([{ name: 'commonName', value: 'other' }], { keySize: 2048, algorithm: 'sha256' });
     const a = await layer({ verifyPeer: true, ca: other.cert });
