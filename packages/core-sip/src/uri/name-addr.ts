@@ -1,7 +1,8 @@
 import { TOKEN, isWs } from '../message/chars.js';
 import { headerError } from '../message/parse-error.js';
 import { NameAddr } from '../message/headers/name-addr.js';
-import { parseParams, skipQuoted, unquote } from '../message/headers/params.js';
+import { deferParams, skipQuoted, unquote } from '../message/headers/params.js';
+import type { Params } from '../message/headers/params.js';
 
 interface NameAddrParts {
   displayName: string | undefined;
@@ -9,9 +10,15 @@ interface NameAddrParts {
   uriText: string;
   /** Offset of the URI in the message (base + position in the value). */
   uriAt: number;
-  params: ReturnType<typeof parseParams>;
+  params: Params;
+  /** The first `tag` header param (null without a value). */
+  tag: string | null | undefined;
   raw: string;
 }
+
+const TAG: readonly string[] = ['tag'];
+/** Reused by parseNameAddrParts (the tag is copied out before it returns). */
+const picked: (string | null | undefined)[] = [undefined];
 
 /**
  * Splits `"Display" <uri>;params`, `token words<uri>;params` (no LWS needed before `<`, RFC 4475 lwsdisp) or
@@ -66,8 +73,9 @@ export function parseNameAddrParts(text: string, header = 'name-addr', base = 0)
       if (c === 63 || c === 44) throw headerError('E_PARSE_HEADER', header, base + i + k, `URI containing "${uriText[k]}" must be enclosed in "<>"`);
     }
   }
-  const params = parseParams(text, after, 59, 'E_PARSE_HEADER', header, base);
-  return { displayName, uriText, uriAt: base + uriPos, params, raw: text };
+  picked[0] = undefined;
+  const params = deferParams(text, after, 59, 'E_PARSE_HEADER', header, base, TAG, picked);
+  return { displayName, uriText, uriAt: base + uriPos, params, tag: picked[0], raw: text };
 }
 
 /** Parses a name-addr or addr-spec header value (From, To, Route...) and its URI. Throws SipParseError. */
@@ -80,5 +88,5 @@ export function parseNameAddr(text: string, header = 'name-addr', base = 0): Nam
 /** As parseNameAddr, but the URI is parsed (and its errors thrown) on first `uri` access. */
 export function nameAddrOf(text: string, header = 'name-addr', base = 0): NameAddr {
   const p = parseNameAddrParts(text, header, base);
-  return new NameAddr(p.displayName, p.uriText, p.params, p.raw, header, p.uriAt);
+  return new NameAddr(p.displayName, p.uriText, p.params, p.raw, header, p.uriAt, p.tag ?? undefined);
 }

@@ -1,6 +1,6 @@
 import { eqi } from '../message/chars.js';
 import { SipParseError } from '../message/parse-error.js';
-import { Params, parseParams } from '../message/headers/params.js';
+import { Params, deferParams } from '../message/headers/params.js';
 import { unescapePercent } from './percent.js';
 
 /**
@@ -208,7 +208,7 @@ function parseSip(text: string, scheme: string, i: number): SipUri {
   const q = text.indexOf('?', i);
   if (i < n && text.charCodeAt(i) === 59) {
     const pe = q < 0 ? n : q;
-    params = parseParams(pe === n ? text : text.slice(0, pe), i, 59, 'E_PARSE_URI', 'URI', 0);
+    params = deferParams(pe === n ? text : text.slice(0, pe), i, 59, 'E_PARSE_URI', 'URI', 0, null, null);
     i = pe;
   }
   if (i < n) {
@@ -233,7 +233,7 @@ function parseTel(text: string, i: number): SipUri {
   if (e < 0) e = n;
   if (e === i) throw uriError(text, 'missing telephone number', i);
   const number = text.slice(i, e);
-  const params = e < n ? parseParams(text, e, 59, 'E_PARSE_URI', 'URI', 0) : undefined;
+  const params = e < n ? deferParams(text, e, 59, 'E_PARSE_URI', 'URI', 0, null, null) : undefined;
   return new SipUri('tel', number, undefined, '', undefined, params, undefined, undefined, text);
 }
 

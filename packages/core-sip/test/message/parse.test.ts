@@ -65,6 +65,26 @@ describe('parseMessage: well-formed messages', () => {
     expect(m.via[2]?.raw).toBe('SIP/2.0/UDP h3;branch=z9hG4bK3');
   });
 
+  it('splits Via, name-addr and URI params on first read, first value of a name wins, changes work before any read', () => {
+    const p = parseMessage(Buffer.from(INVITE.replace('branch=z9hG4bK776asdhds;rport', 'BRANCH=z9hG4bK7 ; rport ;branch=b2;x="a;b";RECEIVED=10.0.0.1')));
+    const v = p.topVia;
+    expect([v.branch, v.rport, v.received, v.maddr]).toEqual(['z9hG4bK7', null, '10.0.0.1', undefined]);
+    v.params.set('rport', '5060');
+    expect(v.params.toString()).toBe(';BRANCH=z9hG4bK7;rport=5060;branch=b2;x="a;b";RECEIVED=10.0.0.1');
+    expect(v.params.modified).toBe(true);
+    const q = parseMessage(Buffer.from(INVITE.replace(';tag=1928301774', ';x=1;TAG=t1;tag=t2')));
+    expect(q.from.tag).toBe('t1');
+    expect(q.from.params.delete('x')).toBe(true);
+    expect([...q.from.params]).toEqual([['TAG', 't1'], ['tag', 't2']]);
+    const r = q.routes[0]?.uri;
+    expect(r?.params.modified).toBe(false);
+    expect(r?.toString()).toBe('sip:p1.example.com;lr');
+    expect([r?.params.size, r?.lr, r?.params.nameAt(0), r?.params.valueAt(0)]).toEqual([1, true, 'lr', null]);
+    r?.params.set('ftag', 'f');
+    expect(r?.toString()).toBe('sip:p1.example.com;lr;ftag=f');
+    expect(q.to.params.size).toBe(0);
+  });
+
   it('decodes address headers, contacts and small ones', () => {
     expect(m.from.displayName).toBe('Alice, A.');
     expect(m.from.tag).toBe('1928301774');

@@ -23,11 +23,14 @@ export class NameAddr {
   private readonly uriHeader: string;
   private readonly uriAt: number;
 
-  /** `uri` given as text is parsed on first access; a bad one throws SipParseError 'E_PARSE_URI' then. */
-  constructor(displayName: string | undefined, uri: SipUri | string, params: Params, raw: string, header = 'name-addr', uriAt = 0) {
+  /**
+   * `uri` given as text is parsed on first access; a bad one throws SipParseError 'E_PARSE_URI' then.
+   * `tag` is the tag param when the parser already found it (`false`: read it from `params`).
+   */
+  constructor(displayName: string | undefined, uri: SipUri | string, params: Params, raw: string, header = 'name-addr', uriAt = 0, tag: string | undefined | false = false) {
     this.displayName = displayName;
     this.params = params;
-    this.tag = params.get('tag') ?? undefined;
+    this.tag = tag !== false ? tag : (params.get('tag') ?? undefined);
     this.raw = raw;
     this.cUri = typeof uri === 'string' ? undefined : uri;
     this.uriText = typeof uri === 'string' ? uri : '';

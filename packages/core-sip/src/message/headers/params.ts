@@ -1,23 +1,45 @@
 import { eqi, isWs } from '../chars.js';
 import { headerError } from '../parse-error.js';
 
+/** Shared empty list of a Params nothing was added to; replaced by a list of its own before any change. */
+const NONE: never[] = [];
+
 /**
  * Ordered parameters of a header value or URI (`;a=b;c`). Names keep their written case and compare
  * case-insensitively; a parameter written without `=value` has the value `null`. Values keep quotes as written.
+ * Parameters of a received message are kept as text (already checked) and split into names and values on
+ * first access.
  */
 export class Params {
-  private readonly names: string[];
-  private readonly values: (string | null)[];
+  private names: string[];
+  private values: (string | null)[];
   /** True once set/delete changed the list (lets a URI reuse its original text while unmodified). */
   modified: boolean;
+  /** Checked parameter text still to split ('' when none), from `srcAt`, separated by `srcSep`. */
+  private src: string;
+  private srcAt: number;
+  private srcSep: number;
 
   constructor() {
-    this.names = [];
-    this.values = [];
+    this.names = NONE;
+    this.values = NONE;
     this.modified = false;
+    this.src = '';
+    this.srcAt = 0;
+    this.srcSep = 59;
+  }
+
+  /** @internal Parameters of `s` from `i` (checked by scanParams), split on first access. */
+  static deferred(s: string, i: number, sep: number): Params {
+    const p = new Params();
+    p.src = s;
+    p.srcAt = i;
+    p.srcSep = sep;
+    return p;
   }
 
   get size(): number {
+    if (this.src !== '') this.load();
     return this.names.length;
   }
 
@@ -35,9 +57,9 @@ export class Params {
   set(name: string, value: string | null): this {
     const i = this.indexOf(name);
     if (i < 0) {
-      this.names.push(name);
-      this.values.push(value);
+      this.append(name, value);
     } else {
+      this.own();
       this.values[i] = value;
     }
     this.modified = true;
@@ -47,6 +69,7 @@ export class Params {
   delete(name: string): boolean {
     const i = this.indexOf(name);
     if (i < 0) return false;
+    this.own();
     this.names.splice(i, 1);
     this.values.splice(i, 1);
     this.modified = true;
@@ -55,15 +78,18 @@ export class Params {
 
   /** Used by the parsers: appends without looking for duplicates and without marking the list modified. */
   append(name: string, value: string | null): void {
+    this.own();
     this.names.push(name);
     this.values.push(value);
   }
 
   nameAt(i: number): string | undefined {
+    if (this.src !== '') this.load();
     return this.names[i];
   }
 
   valueAt(i: number): string | null | undefined {
+    if (this.src !== '') this.load();
     return this.values[i];
   }
 
@@ -72,11 +98,13 @@ export class Params {
   }
 
   *entries(): IterableIterator<[string, string | null]> {
+    if (this.src !== '') this.load();
     for (let i = 0; i < this.names.length; i++) yield [this.names[i] as string, this.values[i] ?? null];
   }
 
   /** `;a=b;c` (or with another separator, `&` for URI headers where the first one is `?`). */
   toString(sep = ';', first = sep): string {
+    if (this.src !== '') this.load();
     let out = '';
     for (let i = 0; i < this.names.length; i++) {
       const v = this.values[i];
@@ -86,8 +114,28 @@ export class Params {
   }
 
   private indexOf(name: string): number {
-    for (let i = 0; i < this.names.length; i++) if (eqi(this.names[i] as string, name)) return i;
+    if (this.src !== '') this.load();
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) if (eqi(names[i] as string, name)) return i;
     return -1;
+  }
+
+  /** Splits deferred text (it was checked, so this cannot throw). */
+  private load(): void {
+    const s = this.src;
+    this.src = '';
+    this.names = [];
+    this.values = [];
+    scanParams(s, this.srcAt, this.srcSep, 'E_PARSE_HEADER', 'Parameter', 0, this, null);
+  }
+
+  /** Gives this list arrays of its own before a change. */
+  private own(): void {
+    if (this.src !== '') this.load();
+    if (this.names === NONE) {
+      this.names = [];
+      this.values = [];
+    }
   }
 }
 
@@ -96,10 +144,47 @@ export class Params {
  * or at the end). Values are tokens, hosts or quoted strings (kept with their quotes).
  */
 export function parseParams(s: string, i: number, sep: number, code = 'E_PARSE_HEADER', header = 'Parameter', base = 0, into = new Params()): Params {
+  scanParams(s, i, sep, code, header, base, into, null);
+  return into;
+}
+
+/**
+ * Checks the parameters of `s` from `i` as parseParams does (same errors) and returns them deferred: split
+ * only when read. The first value of each name in `want` (lower-case) is stored in `picked` at the same
+ * index (`null` without a value, left `undefined` when absent); callers pass a reused array.
+ */
+export function deferParams(s: string, i: number, sep: number, code: string, header: string, base: number, want: readonly string[] | null, picked: (string | null | undefined)[] | null): Params {
+  const n = s.length;
+  let j = i;
+  while (j < n && isWs(s.charCodeAt(j))) j++;
+  if (j >= n) return new Params();
+  scanParams(s, i, sep, code, header, base, null, want, picked);
+  return Params.deferred(s, i, sep);
+}
+
+/** `s[a..b)` equals lower-case ASCII `w`, ignoring case. */
+function eqiAt(s: string, a: number, b: number, w: string): boolean {
+  if (b - a !== w.length) return false;
+  for (let k = 0; k < w.length; k++) if ((s.charCodeAt(a + k) | 0x20) !== w.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The parameter grammar walk shared by parseParams, deferParams and a deferred list's first read. */
+function scanParams(
+  s: string,
+  i: number,
+  sep: number,
+  code: string,
+  header: string,
+  base: number,
+  into: Params | null,
+  want: readonly string[] | null,
+  picked: (string | null | undefined)[] | null = null,
+): void {
   const n = s.length;
   for (;;) {
     while (i < n && isWs(s.charCodeAt(i))) i++;
-    if (i >= n) return into;
+    if (i >= n) return;
     if (s.charCodeAt(i) !== sep) throw headerError(code, header, base + i, `unexpected "${s[i]}" where "${String.fromCharCode(sep)}" or the end was expected`);
     i++;
     while (i < n && isWs(s.charCodeAt(i))) i++;
@@ -109,8 +194,17 @@ export function parseParams(s: string, i: number, sep: number, code = 'E_PARSE_H
       if (c === 61 /* = */ || c === sep || isWs(c)) break;
       i++;
     }
+    const ne = i;
     if (i === ns) throw headerError(code, header, base + ns, 'empty parameter');
-    const name = s.slice(ns, i);
+    let w = -1;
+    if (want !== null) {
+      for (let k = 0; k < want.length; k++) {
+        if (eqiAt(s, ns, ne, want[k] as string)) {
+          if ((picked as (string | null | undefined)[])[k] === undefined) w = k;
+          break;
+        }
+      }
+    }
     while (i < n && isWs(s.charCodeAt(i))) i++;
     if (i < n && s.charCodeAt(i) === 61) {
       i++;
@@ -118,7 +212,7 @@ export function parseParams(s: string, i: number, sep: number, code = 'E_PARSE_H
       const vs = i;
       if (i < n && s.charCodeAt(i) === 34 /* " */) {
         i = skipQuoted(s, i);
-        if (i < 0) throw headerError(code, header, base + vs, `unterminated quoted value of parameter "${name}"`);
+        if (i < 0) throw headerError(code, header, base + vs, `unterminated quoted value of parameter "${s.slice(ns, ne)}"`);
       } else {
         while (i < n) {
           const c = s.charCodeAt(i);
@@ -126,10 +220,12 @@ export function parseParams(s: string, i: number, sep: number, code = 'E_PARSE_H
           i++;
         }
       }
-      if (i === vs) throw headerError(code, header, base + vs, `parameter "${name}" has "=" but no value`);
-      into.append(name, s.slice(vs, i));
+      if (i === vs) throw headerError(code, header, base + vs, `parameter "${s.slice(ns, ne)}" has "=" but no value`);
+      if (into !== null) into.append(s.slice(ns, ne), s.slice(vs, i));
+      if (w >= 0) (picked as (string | null | undefined)[])[w] = s.slice(vs, i);
     } else {
-      into.append(name, null);
+      if (into !== null) into.append(s.slice(ns, ne), null);
+      if (w >= 0) (picked as (string | null | undefined)[])[w] = null;
     }
   }
 }

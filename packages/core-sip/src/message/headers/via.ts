@@ -1,6 +1,6 @@
 import { TOKEN, isWs, parseUint } from '../chars.js';
 import { headerError } from '../parse-error.js';
-import { Params, parseParams } from './params.js';
+import { Params, deferParams } from './params.js';
 
 /** One Via value (RFC 3261 20.42): `SIP/2.0/UDP host:port;branch=...;received=...;rport`. */
 export class Via {
@@ -20,20 +20,29 @@ export class Via {
   /** The value as received (unfolded). */
   readonly raw: string;
 
-  constructor(protocol: string, transport: string, host: string, port: number | undefined, params: Params, raw: string) {
+  /**
+   * `picked` holds the branch, received, rport and maddr values when the parser already found them (see
+   * VIA_PARAMS); without it they are read from `params`.
+   */
+  constructor(protocol: string, transport: string, host: string, port: number | undefined, params: Params, raw: string, picked?: readonly (string | null | undefined)[]) {
     this.protocol = protocol;
     this.transport = transport;
     this.host = host;
     this.port = port;
     this.params = params;
-    this.branch = params.get('branch') ?? undefined;
-    this.received = params.get('received') ?? undefined;
-    const rp = params.get('rport');
+    this.branch = (picked !== undefined ? picked[0] : params.get('branch')) ?? undefined;
+    this.received = (picked !== undefined ? picked[1] : params.get('received')) ?? undefined;
+    const rp = picked !== undefined ? picked[2] : params.get('rport');
     this.rport = rp === undefined || rp === null ? rp : parseUint(rp);
-    this.maddr = params.get('maddr') ?? undefined;
+    this.maddr = (picked !== undefined ? picked[3] : params.get('maddr')) ?? undefined;
     this.raw = raw;
   }
 }
+
+/** The params a Via reads while parsing, in the order of Via's `picked` constructor argument. */
+const VIA_PARAMS = ['branch', 'received', 'rport', 'maddr'] as const;
+/** Reused by parseVia (never kept: Via's constructor copies the values out). */
+const picked: (string | null | undefined)[] = [undefined, undefined, undefined, undefined];
 
 /** Formats a Via value from its parts (used when a Via is rebuilt with received/rport filled in). */
 export function formatVia(v: Via): string {
@@ -99,8 +108,9 @@ export function parseVia(text: string, base = 0): Via {
     if (p < 0 || p > 65535) throw headerError('E_PARSE_VIA', 'Via', base + ps, 'sent-by port is not a number in 0-65535');
     port = p;
   }
-  const params = parseParams(text, i, 59, 'E_PARSE_VIA', 'Via', base);
-  const via = new Via(`${name}/${version}`, transport, host, port, params, text);
+  picked[0] = picked[1] = picked[2] = picked[3] = undefined;
+  const params = deferParams(text, i, 59, 'E_PARSE_VIA', 'Via', base, VIA_PARAMS, picked);
+  const via = new Via(`${name}/${version}`, transport, host, port, params, text, picked);
   if (via.rport !== null && via.rport !== undefined && (via.rport < 0 || via.rport > 65535)) throw headerError('E_PARSE_VIA', 'Via', base + i, 'bad rport value');
   return via;
 }
