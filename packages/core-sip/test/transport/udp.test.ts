@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { TransportLayer } from '../../src/transport/transport-layer.js';
+import { DEFAULT_UDP_BUFFER_SIZE, UdpEndpoint } from '../../src/transport/udp.js';
 import { parseListen } from '../../src/transport/listen.js';
 import type { MessageHandler } from '../../src/transport/types.js';
 import { Inbox, captureLog, sipRequest } from './helpers.js';
@@ -119,5 +121,27 @@ describe('UDP transport', () => {
     await new Promise((r) => setTimeout(r, 20));
     const errors = lines.filter((l) => l.msg === 'message handler failed');
     expect(errors.map((l) => (l.err as { message: string }).message)).toEqual(['handler bug', 'async handler bug']);
+  });
+
+  it('asks the kernel for larger socket buffers (4 MiB by default, capped by rmem_max/wmem_max) and logs what it got', async () => {
+    const kernelMax = (f: string): number => Number(readFileSync(`/proc/sys/net/core/${f}`, 'utf8'));
+    const open = async (size?: number) => {
+      const { log, lines } = captureLog();
+      const ep = await UdpEndpoint.open(parseListen('udp:127.0.0.1:0'), '127.0.0.1', 4, 65535, log, () => undefined, size);
+      cleanup.push(() => ep.close());
+      return { ep, lines };
+    };
+    // Linux reports twice what it accepted: between the size granted and double it.
+    const { ep, lines } = await open();
+    const got = ep.bufferSizes();
+    const recvWant = Math.min(DEFAULT_UDP_BUFFER_SIZE, kernelMax('rmem_max'));
+    const sendWant = Math.min(DEFAULT_UDP_BUFFER_SIZE, kernelMax('wmem_max'));
+    expect(got.recv).toBeGreaterThanOrEqual(recvWant);
+    expect(got.send).toBeGreaterThanOrEqual(sendWant);
+    expect(lines.find((l) => l.msg === 'udp socket buffers')).toMatchObject({ requested: DEFAULT_UDP_BUFFER_SIZE, recv: got.recv, send: got.send });
+    // A small size is applied too (the kernel default receive buffer is ~208 KB, so this is not the default).
+    const small = (await open(64 * 1024)).ep.bufferSizes();
+    expect(small.recv).toBeGreaterThanOrEqual(64 * 1024);
+    expect(small.recv).toBeLessThanOrEqual(2 * 64 * 1024);
   });
 });
