@@ -180,6 +180,28 @@ export function onBranchTimeout(tm: Tm, cell: Cell, br: Branch): void {
   });
 }
 
+/**
+ * The TCP/TLS connection a pending branch was sent on closed: the branch fails now, not at fr_timer.
+ * RFC 3261 17.1.4 reports it to the TU as a transport error and 16.9 has the proxy behave "as if the
+ * forwarded request received a 503": so the branch ends with a local 503, which the tm doc and RFC 3263 4.3
+ * make a transaction-level failover to the next DNS destination; with none left, failure_route sees 503
+ * ($T_reply_code, t_check_status) and, by RFC 3261 16.7 step 6, a 500 goes upstream, never the 503.
+ * A branch that had rung is CANCELled first (best effort, over a new connection): the UAS may still be
+ * alive and reach us by a new connection (18.2.2).
+ */
+export function onBranchTransportFailure(tm: Tm, cell: Cell, br: Branch): void {
+  stopBranchTimers(tm, br);
+  if (cell.isInvite && br.provisional) cancelBranch(tm, cell, br);
+  br.state = 'terminated';
+  br.finalCode = 503;
+  br.localFinal = true;
+  tm.log.debug({ t: cell.id, branch: br.idx, connId: br.connId }, 'branch connection closed: transport failure');
+  serial(tm, cell, async () => {
+    if (await failover(tm, cell, br)) return;
+    await decide(tm, cell);
+  });
+}
+
 /** Re-examines the transaction once branch creation ended (replies may have come meanwhile). */
 export function decideLater(tm: Tm, cell: Cell): void {
   serial(tm, cell, () => decide(tm, cell));
@@ -249,8 +271,8 @@ async function runFailureRoute(tm: Tm, cell: Cell, best: Branch): Promise<boolea
 
 function sendBest(tm: Tm, cell: Cell, best: Branch): void {
   if (cell.cancelled && best.localFinal) replyLocal(tm, cell, 487, 'Request Terminated');
+  else if (best.finalCode === 503) replyLocal(tm, cell, 500, 'Server Internal Error'); // 16.7 step 6: never a 503 upstream (received or a transport failure)
   else if (best.final === undefined) replyLocal(tm, cell, best.finalCode, best.finalCode === 408 ? 'Request Timeout' : undefined);
-  else if (best.finalCode === 503) replyLocal(tm, cell, 500, 'Server Internal Error'); // 16.7 step 6: never a 503 upstream
   else {
     const code = best.finalCode;
     relayReply(tm, cell, best.final, null, best.idx, code === 401 || code === 407 ? authChallenges(cell.branches) : null);

@@ -16,6 +16,7 @@ import { TmMsgState } from './msg-state.js';
 import type { TmStats } from './stats.js';
 import type { DnsResolver } from './dns-failover.js';
 import type { TwAppend } from './write.js';
+import { unwatchConnection } from './connections.js';
 
 export interface TmConfig {
   T1: number;
@@ -47,6 +48,8 @@ export class Tm {
   /** Per-process part of synonym branch ids, so ours are recognisable and differ from another instance's. */
   readonly branchPrefix = randomBytes(4).toString('hex');
   readonly globalCbs: TmCallback[] = [];
+  /** Transactions with a pending branch sent on each TCP/TLS connection (see connections.ts). */
+  readonly byConn = new Map<number, Set<Cell>>();
   #started = false;
 
   constructor(
@@ -70,6 +73,7 @@ export class Tm {
     this.#started = false;
     this.wheel.stop();
     for (const c of [...this.table.cells()]) this.table.remove(c);
+    this.byConn.clear();
   }
   get running(): boolean {
     return this.#started;
@@ -140,9 +144,13 @@ export class Tm {
 
   /** Sends; false (logged) when the transport refuses. */
   async send(target: SendTarget, buf: Buffer, what: string): Promise<boolean> {
+    return (await this.sendOn(target, buf, what)) !== false;
+  }
+
+  /** Sends; resolves to the TCP/TLS connection id used (undefined over UDP), false (logged) when refused. */
+  async sendOn(target: SendTarget, buf: Buffer, what: string): Promise<number | undefined | false> {
     try {
-      await this.core.transport.send(target, buf);
-      return true;
+      return await this.core.transport.send(target, buf);
     } catch (err) {
       this.log.debug({ err, what, to: `${target.proto}:${target.address}:${target.port}` }, 'tm send failed');
       return false;
@@ -208,6 +216,7 @@ export class Tm {
       b.retrTimer = w.cancel(b.retrTimer);
       b.frTimer = w.cancel(b.frTimer);
       b.cancelTimer = w.cancel(b.cancelTimer);
+      if (b.connId !== undefined) unwatchConnection(this, cell, b.connId);
     }
     this.table.remove(cell);
     this.fire(cell, 'TMCB_TRANS_DELETED', { rpl: undefined, code: cell.status, branch: -1, ctx: undefined });

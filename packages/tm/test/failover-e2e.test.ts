@@ -1,13 +1,16 @@
 /**
  * DNS failover end to end (RFC 3263 through our own DNS server on 127.0.0.1, the `dns_servers` modparam)
  * and TCP faults: a connection refused (transport-level failover) and a connection that drops in the middle
- * of a transaction (no retransmission over TCP, timeout → next destination or 408, nothing leaked).
+ * of a transaction: the core reports the close, the branch fails at once as a transport error (RFC 3261
+ * 16.9: a 503 for it) → next destination, else failure_route sees 503 and 500 goes upstream; nothing leaked.
+ * The TCP tests run on a second proxy with long fr_timer/fr_inv_timer so "at once" is visibly not a timeout.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UdpPeer, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from '@tsips/testkit';
 import { TcpPeer } from './support/tcp-peer.js';
 import { DnsServer } from './support/dns-server.js';
 import { startProxy, type Proxy } from './support/proxy.js';
+import type { TmApi } from '../src/index.js';
 
 let dns: DnsServer;
 let p: Proxy;
@@ -113,16 +116,34 @@ describe('DNS failover through a local DNS server (NAPTR → SRV → A)', () => 
   });
 });
 
-describe('TCP faults', () => {
+/** The hop-by-hop ACK of a negative final reply (RFC 3261 17.1.1.3): the INVITE's Via, From, CSeq number; the reply's To. */
+function ackFor(invite: string, final: string): string {
+  const head = invite.slice(0, invite.indexOf('\r\n\r\n'));
+  return (
+    head
+      .replace(/^INVITE /, 'ACK ')
+      .replace(/^CSeq: (\d+) INVITE$/m, 'CSeq: $1 ACK')
+      .replace(/^To: .*$/m, `To: ${headerOf(final, 'To') ?? ''}`)
+      .replace(/^Content-Length: .*$/m, 'Content-Length: 0') + '\r\n\r\n'
+  );
+}
+
+describe('TCP faults (fr_timer 10 s, fr_inv_timer 20 s)', () => {
+  let q: Proxy;
+  beforeAll(async () => {
+    q = await startProxy({ dns_servers: dns.server, fr_timer: 10, fr_inv_timer: 20 }, ['udp:127.0.0.1:0', 'tcp:127.0.0.1:0']);
+  });
+  afterAll(() => q.stop());
+
   it('a refused connection fails over to the next SRV target at once (transport level)', async () => {
     const b = await TcpPeer.open();
     dns.zone = {
       srv: { '_sip._tcp.tcp1.test': [{ priority: 1, weight: 0, port: await deadTcpPort(), name: 'a.tcp1.test' }, { priority: 2, weight: 0, port: b.port, name: 'b.tcp1.test' }] },
       a: { 'a.tcp1.test': ['127.0.0.1'], 'b.tcp1.test': ['127.0.0.1'] },
     };
-    p.routes.request = (ctx) => ctx.t_relay();
+    q.routes.request = (ctx) => ctx.t_relay();
     const t0 = Date.now();
-    await uac.send(request('OPTIONS', 'sip:bob@tcp1.test;transport=tcp', uac.port, { callId: 'tcp-refused' }), p.port);
+    await uac.send(request('OPTIONS', 'sip:bob@tcp1.test;transport=tcp', uac.port, { callId: 'tcp-refused' }), q.port);
     const got = await b.next();
     expect(Date.now() - t0).toBeLessThan(900); // not after a timeout
     expect(headerOf(got, 'Via')).toMatch(/^SIP\/2\.0\/TCP /);
@@ -131,50 +152,103 @@ describe('TCP faults', () => {
     await b.close();
   });
 
-  it('a connection dropped mid-transaction: no retransmission, 408 after fr_timer, nothing left in memory', async () => {
+  it('a connection dropped before any reply: the branch fails at once (no retransmission, 500 upstream, not 408 at fr_inv_timer), nothing left', async () => {
     const t = await TcpPeer.open();
-    p.routes.request = (ctx) => ctx.t_relay(`tcp:127.0.0.1:${t.port}`);
-    await uac.send(request('INVITE', 'sip:bob@127.0.0.1', uac.port, { callId: 'tcp-drop' }), p.port);
+    q.routes.request = (ctx) => ctx.t_relay(`tcp:127.0.0.1:${t.port}`);
+    const invite = request('INVITE', 'sip:bob@127.0.0.1', uac.port, { callId: 'tcp-drop' });
+    await uac.send(invite, q.port);
     expect(statusOf((await uac.next()).text)).toBe(100);
     expect(methodOf(await t.next())).toBe('INVITE');
+    const t0 = Date.now();
     await t.die();
-    const r = await finalOf(uac, 'tcp-drop');
-    expect(statusOf(r.text)).toBe(408);
+    const r = await finalOf(uac, 'tcp-drop', 3000);
+    expect(Date.now() - t0).toBeLessThan(1000); // fr_timer is 10 s
+    expect(statusOf(r.text)).toBe(500); // RFC 3261 16.9 + 16.7 step 6: a transport error is a 503, never sent upstream
     expect(t.received).toHaveLength(1);
-    await uac.send(request('ACK', 'sip:bob@127.0.0.1', uac.port, { callId: 'tcp-drop', toTag: /tag=([^;\s]+)/.exec(headerOf(r.text, 'To') ?? '')?.[1] }), p.port);
-    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 3000 }).toBe(0);
+    await uac.send(ackFor(invite, r.text), q.port);
+    await expect.poll(() => q.stat('inuse_transactions'), { timeout: 3000 }).toBe(0);
   });
 
-  it('a connection dropped after a 180: 408 after fr_inv_timer (the CANCEL cannot go), nothing left', async () => {
+  it('a connection dropped after a 180: the branch fails at once, failure_route sees 503, 500 upstream, nothing left', async () => {
     const t = await TcpPeer.open();
-    p.routes.request = (ctx) => ctx.t_relay(`tcp:127.0.0.1:${t.port}`, '0x1');
-    await uac.send(request('INVITE', 'sip:bob@127.0.0.1', uac.port, { callId: 'tcp-drop-180' }), p.port);
+    const seen: number[] = [];
+    q.routes.failure.tcpfail = (ctx) => {
+      seen.push(ctx.T_reply_code(), ctx.t_check_status('503'));
+    };
+    q.routes.request = (ctx) => {
+      ctx.t_on_failure('tcpfail');
+      return ctx.t_relay(`tcp:127.0.0.1:${t.port}`, '0x1');
+    };
+    const invite = request('INVITE', 'sip:bob@127.0.0.1', uac.port, { callId: 'tcp-drop-180' });
+    await uac.send(invite, q.port);
     const inv = await t.next();
     t.send(replyTo(inv, 180, 'Ringing', { toTag: 'r' }));
     expect(statusOf((await uac.next()).text)).toBe(180);
-    await t.die();
     const t0 = Date.now();
-    const r = await finalOf(uac, 'tcp-drop-180', 4000);
-    expect(statusOf(r.text)).toBe(408);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1500); // fr_inv_timer is 2 s
-    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 4000 }).toBe(0);
+    await t.die();
+    const r = await finalOf(uac, 'tcp-drop-180', 3000);
+    expect(Date.now() - t0).toBeLessThan(1000); // fr_inv_timer is 20 s
+    expect(statusOf(r.text)).toBe(500);
+    expect(seen).toEqual([503, 1]);
+    expect(t.received).toHaveLength(1); // the peer is gone: the best-effort CANCEL found no connection
+    await uac.send(ackFor(invite, r.text), q.port);
+    await expect.poll(() => q.stat('inuse_transactions'), { timeout: 3000 }).toBe(0);
   });
 
-  it('a connection dropped mid-transaction with another SRV target: the call moves there after fr_timer', async () => {
+  it('a connection dropped mid-transaction with another SRV target: the call moves there at once', async () => {
     const a = await TcpPeer.open();
     const b = await TcpPeer.open();
     dns.zone = {
       srv: { '_sip._tcp.tcp2.test': [{ priority: 1, weight: 0, port: a.port, name: 'a.tcp2.test' }, { priority: 2, weight: 0, port: b.port, name: 'b.tcp2.test' }] },
       a: { 'a.tcp2.test': ['127.0.0.1'], 'b.tcp2.test': ['127.0.0.1'] },
     };
-    p.routes.request = (ctx) => ctx.t_relay();
-    await uac.send(request('INVITE', 'sip:bob@tcp2.test;transport=tcp', uac.port, { callId: 'tcp-drop-srv' }), p.port);
+    q.routes.request = (ctx) => ctx.t_relay();
+    await uac.send(request('INVITE', 'sip:bob@tcp2.test;transport=tcp', uac.port, { callId: 'tcp-drop-srv' }), q.port);
     expect(methodOf(await a.next())).toBe('INVITE');
+    const t0 = Date.now();
     await a.die();
     const got = await b.next(3000);
+    expect(Date.now() - t0).toBeLessThan(1000); // fr_inv_timer is 20 s
     expect(methodOf(got)).toBe('INVITE');
     b.send(replyTo(got, 200, 'OK', { toTag: 'b' }));
     expect(statusOf((await finalOf(uac, 'tcp-drop-srv')).text)).toBe(200);
     await b.close();
+  });
+
+  it('a non-INVITE whose connection drops fails at once too', async () => {
+    const t = await TcpPeer.open();
+    q.routes.request = (ctx) => ctx.t_relay(`tcp:127.0.0.1:${t.port}`);
+    await uac.send(request('OPTIONS', 'sip:bob@127.0.0.1', uac.port, { callId: 'tcp-drop-options' }), q.port);
+    expect(methodOf(await t.next())).toBe('OPTIONS');
+    const t0 = Date.now();
+    await t.die();
+    const r = await finalOf(uac, 'tcp-drop-options', 3000);
+    expect(Date.now() - t0).toBeLessThan(1000); // fr_timer is 10 s
+    expect(statusOf(r.text)).toBe(500);
+    await expect.poll(() => q.stat('inuse_transactions'), { timeout: 3000 }).toBe(0);
+  });
+
+  it('a connection that closes after the final reply changes nothing', async () => {
+    const t = await TcpPeer.open();
+    q.routes.request = (ctx) => ctx.t_relay(`tcp:127.0.0.1:${t.port}`);
+    await uac.send(request('OPTIONS', 'sip:bob@127.0.0.1', uac.port, { callId: 'tcp-close-after' }), q.port);
+    const got = await t.next();
+    t.send(replyTo(got, 200, 'OK', { toTag: 'x' }));
+    expect(statusOf((await finalOf(uac, 'tcp-close-after')).text)).toBe(200);
+    await t.die();
+    expect(await uac.silent(200)).toBe(true);
+    await expect.poll(() => q.stat('inuse_transactions'), { timeout: 3000 }).toBe(0);
+  });
+
+  it('a request tm originates (UAC API) whose connection drops ends at once with 503, no reply', async () => {
+    const t = await TcpPeer.open();
+    const api = q.server.loader.apiOf('tm')!.api as TmApi;
+    const h = api.request({ method: 'BYE', ruri: `sip:bob@127.0.0.1:${t.port};transport=tcp`, from: '<sip:a@127.0.0.1>;tag=f', to: '<sip:bob@127.0.0.1>;tag=t', callId: 'tcp-drop-uac' });
+    expect(methodOf(await t.next())).toBe('BYE');
+    const t0 = Date.now();
+    await t.die();
+    const o = await h.done;
+    expect(Date.now() - t0).toBeLessThan(1000); // fr_timer is 10 s
+    expect([o.code, o.reply]).toEqual([503, undefined]);
   });
 });

@@ -40,6 +40,8 @@ export class Branch {
   ackBuf: Buffer | null = null;
   /** The remaining RFC 3263 destinations for failover, null when disabled. */
   dests: DnsCursor | null;
+  /** TCP/TLS connection the copy went out on (its close fails the branch at once); undefined over UDP. */
+  connId: number | undefined = undefined;
   #sent: SipMessage | null = null;
 
   constructor(

@@ -7,20 +7,25 @@ import { parseMessage, type SipMessage } from '@core/sip';
 import type { Tm } from '../tm.js';
 import type { Cell } from './cell.js';
 import type { Branch } from './branch.js';
+import { watchConnection } from '../connections.js';
 
 export type BranchTimeout = (tm: Tm, cell: Cell, br: Branch) => void;
 
 /** Sends the branch's copy and starts its timers; false when the transport refused it. */
 export async function sendBranch(tm: Tm, cell: Cell, br: Branch, onTimeout: BranchTimeout): Promise<boolean> {
   cell.refs++;
-  let ok: boolean;
+  let sent: number | undefined | false;
   try {
-    ok = await tm.send(br.target, br.buf, cell.method);
+    sent = await tm.sendOn(br.target, br.buf, cell.method);
   } finally {
     cell.refs--;
   }
-  if (!ok || cell.deleted) return false;
+  if (sent === false || cell.deleted) return false;
   if (!br.pending) return true; // answered while we were sending (a fast reply over TCP)
+  if (sent !== undefined) {
+    br.connId = sent;
+    watchConnection(tm, cell, sent);
+  }
   if (!br.reliable) {
     br.retrMs = tm.cfg.T1;
     armRetransmission(tm, cell, br);
