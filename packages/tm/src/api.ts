@@ -5,7 +5,7 @@
  *
  * This file is the contract between tm and its users: change it only together with them.
  */
-import type { RouteContext, SipMessage } from '@core/sip';
+import type { HeaderOp, RouteContext, SipMessage } from '@core/sip';
 
 /** Transaction callback types, as OpenSIPS t_hooks.h names them. */
 export type TmcbType =
@@ -149,6 +149,14 @@ export interface TmApi {
   cancelTransaction(t: Transaction): void;
   /** Finds a server transaction by its id (t_lookup_ident). */
   lookup(id: string): Transaction | undefined;
+  /**
+   * Header ops applied to every reply of `t` that tm relays upstream (after onreply_route's ops), for the
+   * transaction's life: provisional replies, 2xx, the best final reply, and 2xx retransmissions relayed
+   * statelessly after the transaction answered (RFC 6026). Not to replies tm builds itself (t_reply, 100,
+   * 408, 487…), which come from the received request. A later call replaces the ops; an empty list clears them.
+   * Used by dialog to give a UA back its own CSeq after renumbering.
+   */
+  setReplyOps(t: Transaction, ops: readonly HeaderOp[]): void;
 }
 
 declare module '@core/sip' {

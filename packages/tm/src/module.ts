@@ -101,6 +101,9 @@ export default defineModule({
       sendAck: (h, ok, o) => uacSendAck(tm, cellOf(h.transaction), ok, o),
       cancelTransaction: (t) => cancelAll(tm, cellOf(t)),
       lookup: (id) => tm.table.byId(id),
+      setReplyOps(t, ops) {
+        cellOf(t).replyOps = ops.length === 0 ? null : ops.slice();
+      },
     };
   },
   functions,

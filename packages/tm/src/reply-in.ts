@@ -80,7 +80,9 @@ function lateTwoXx(tm: Tm, cell: Cell, msg: SipMessage): void {
     return;
   }
   if (cell.replyTarget === null) return;
-  void tm.send(cell.replyTarget, msg.edit().popVia().toBuffer(), '2xx');
+  const e = msg.edit().popVia();
+  if (cell.replyOps !== null) applyHeaderOps(e, cell.replyOps);
+  void tm.send(cell.replyTarget, e.toBuffer(), '2xx');
   tm.stats.relayed.inc();
 }
 
@@ -154,7 +156,10 @@ async function runOnReply(tm: Tm, cell: Cell, br: Branch, msg: SipMessage, rinfo
   return { ctx: c, dropped: !ok && msg.status < 200 };
 }
 
-/** Relays a received reply upstream: our Via popped (16.7 step 9), onreply_route header changes applied. */
+/**
+ * Relays a received reply upstream: our Via popped (16.7 step 9), onreply_route header changes applied,
+ * then the transaction's reply ops (setReplyOps).
+ */
 function relayReply(tm: Tm, cell: Cell, msg: SipMessage, ctx: RouteContext | null, branch: number, auth: [string, string][] | null): void {
   const e = msg.edit().popVia();
   if (ctx !== null && ctx.ops.length > 0) applyHeaderOps(e, ctx.ops);
@@ -162,6 +167,7 @@ function relayReply(tm: Tm, cell: Cell, msg: SipMessage, ctx: RouteContext | nul
     e.removeHeader('WWW-Authenticate').removeHeader('Proxy-Authenticate');
     for (const [n, v] of auth) e.addHeader(n, v);
   }
+  if (cell.replyOps !== null) applyHeaderOps(e, cell.replyOps);
   tm.core.stats.fwd_replies.inc();
   sendUpstream(tm, cell, e.toBuffer(), msg.status, false, msg, branch);
 }

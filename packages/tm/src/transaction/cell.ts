@@ -2,7 +2,7 @@
  * A transaction as tm keeps it (OpenSIPS `struct cell`): the server side (RFC 3261 17.2) for a received
  * request, or none for a local one, and its branches (client transactions). All fields are set here.
  */
-import type { ReceiveInfo, RouteContext, SendTarget, SipMessage } from '@core/sip';
+import type { HeaderOp, ReceiveInfo, RouteContext, SendTarget, SipMessage } from '@core/sip';
 import type { Transaction, TmCallback, TmcbType, UacCallbacks, UacOutcome } from '../api.js';
 import type { Branch } from './branch.js';
 import type { Timer } from './timer-wheel.js';
@@ -64,6 +64,8 @@ export class Cell implements Transaction {
   local: LocalSide | null;
   /** The e2e ACK key when this is an INVITE. */
   dlgKey: string | null = null;
+  /** Header ops for every reply relayed upstream (TmApi.setReplyOps), after onreply_route's; null for none. */
+  replyOps: readonly HeaderOp[] | null = null;
 
   constructor(
     readonly hashIndex: number,
