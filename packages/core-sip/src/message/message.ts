@@ -11,6 +11,7 @@ import type { EventHeader } from './headers/event.js';
 import { Contact, NameAddr } from './headers/name-addr.js';
 import { nextListComma, splitList } from './headers/split.js';
 import { parseVia } from './headers/via.js';
+import { viaFromBytes } from './headers/via-fast.js';
 import type { Via } from './headers/via.js';
 import { nameAddrOf, parseNameAddrParts } from '../uri/name-addr.js';
 import { parseUri } from '../uri/uri.js';
@@ -264,12 +265,9 @@ export class SipMessage {
   /** All Via values, top first. */
   get via(): Via[] {
     if (this.cVia === undefined) {
-      const list = this.listOf(Hdr.Via);
       const out: Via[] = [];
-      for (let i = 0; i < list.length; i++) {
-        const e = list[i] as { text: string; at: number };
-        out.push(i === 0 && this.cTopVia !== undefined ? this.cTopVia : parseVia(e.text, e.at));
-      }
+      for (let k = this.findHeader(Hdr.Via, '', 0); k >= 0; k = this.findHeader(Hdr.Via, '', k + 1)) this.viasOfLine(k, out, false);
+      if (this.cTopVia !== undefined && out.length > 0) out[0] = this.cTopVia;
       this.cVia = out;
       if (this.cTopVia === undefined) this.cTopVia = out[0];
     }
@@ -282,11 +280,50 @@ export class SipMessage {
       if (this.cVia !== undefined && this.cVia.length > 0) return (this.cTopVia = this.cVia[0] as Via);
       const k = this.findHeader(Hdr.Via, '', 0);
       if (k < 0) throw new SipParseError('E_PARSE_VIA', 'missing Via header', this.headersStart, 'Via');
-      const v = this.valueAt(k);
-      const comma = nextListComma(v, 0);
-      this.cTopVia = parseVia(comma < 0 ? v : v.slice(0, comma), this.valueOffset(k));
+      const one: Via[] = [];
+      this.viasOfLine(k, one, true);
+      this.cTopVia = one[0] as Via;
     }
     return this.cTopVia;
+  }
+
+  /**
+   * Appends the Via values of line `k` (only the first when `first`). An ASCII, unfolded line without quotes
+   * is split on its commas in place and each value read from the bytes when it has the usual shape; the
+   * rest goes through splitList and parseVia, which own the grammar and its errors.
+   */
+  private viasOfLine(k: number, out: Via[], first: boolean): void {
+    const h = this.headerText();
+    const b = k * STRIDE;
+    const at = this.idx[b + 3] as number;
+    if (h !== null && this.idx[b + 5] === 0) {
+      const raw = this.raw;
+      const end = this.idx[b + 4] as number;
+      let quoted = false;
+      for (let i = at; i < end; i++) if (raw[i] === 34) quoted = true;
+      if (!quoted) {
+        const hs = this.headersStart;
+        let s = at;
+        for (;;) {
+          let c = raw.indexOf(44, s);
+          if (c < 0 || c > end) c = end;
+          let a = s;
+          let z = c;
+          while (a < z && isWs(raw[a] as number)) a++;
+          while (z > a && isWs(raw[z - 1] as number)) z--;
+          out.push(viaFromBytes(raw, a, z, h, hs) ?? parseVia(h.slice(a - hs, z - hs), at));
+          if (first || c >= end) return;
+          s = c + 1;
+        }
+      }
+    }
+    const v = this.valueAt(k);
+    if (first) {
+      const comma = nextListComma(v, 0);
+      out.push(parseVia(comma < 0 ? v : v.slice(0, comma), at));
+      return;
+    }
+    for (const text of splitList(v)) out.push(parseVia(text, at));
   }
 
   get from(): NameAddr {
