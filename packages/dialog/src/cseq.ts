@@ -8,8 +8,9 @@
  * anything, and from then on the UA's requests are relayed shifted by the gap between that number and the
  * UA's own last one. ACK and CANCEL take the shift their INVITE had (a ping may run between the two).
  *
- * Replies to shifted requests go back with the shifted number: restoring the UA's number there needs tm to
- * apply header changes to a relayed reply, which its API does not offer yet.
+ * Replies to shifted requests go back with the UA's own number: the engine asks tm (setReplyOps) to put the
+ * original CSeq back on every reply of that transaction it relays, 2xx retransmissions included while the
+ * transaction lives. A 2xx retransmission after tm freed the transaction goes back shifted (relayed statelessly).
  */
 import type { Dlg } from './dialog.js';
 

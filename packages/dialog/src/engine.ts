@@ -28,6 +28,8 @@ export class MsgDlg {
     /** CSeq the sender had used before this request (validate_dialog checks it grew). */
     readonly prevCseq: number,
   ) {}
+  /** The request was relayed renumbered (cseq.ts): its own CSeq value (`<number> <method>`), restored on replies. */
+  replyCseq: string | null = null;
 }
 
 export interface EngineConfig {
@@ -379,11 +381,18 @@ export class DialogEngine {
     const dir = downstream ? DLG_DIR.DOWNSTREAM : DLG_DIR.UPSTREAM;
     const seq = msg.cseq.seq;
     const prev = downstream ? d.callerCseq : d.calleeCseq;
-    ctx.slots[this.#d.msgSlot] = new MsgDlg(d, dir, false, prev);
+    const m = new MsgDlg(d, dir, false, prev);
+    ctx.slots[this.#d.msgSlot] = m;
     let dirty = false;
     // After a request of ours towards the other leg, this UA's numbering is shifted there (before prev moves).
     const out = relayedCseq(d, downstream, method, seq);
-    if (out !== seq) ctx.ops.push({ kind: 'replace', name: 'CSeq', value: `${out} ${msg.cseq.method}` });
+    if (out !== seq) {
+      ctx.ops.push({ kind: 'replace', name: 'CSeq', value: `${out} ${msg.cseq.method}` });
+      m.replyCseq = `${seq} ${msg.cseq.method}`;
+    }
+    // A script that created the transaction before matching the dialog: TMCB_REQUEST_IN has passed already.
+    const t = this.#d.tm.getTransaction(ctx);
+    if (t !== undefined) this.#attachWithin(m, t);
     if (method !== 'ACK' && method !== 'CANCEL' && seq > prev) {
       if (downstream) d.callerCseq = seq;
       else d.calleeCseq = seq;
@@ -418,7 +427,10 @@ export class DialogEngine {
 
   #attachWithin(m: MsgDlg, t: Transaction): void {
     const d = m.dlg;
+    if (t.data.get('dialog') === d) return; // attached already (matched twice)
     t.data.set('dialog', d);
+    // The UA sees its own numbering in the replies to a renumbered request (the 2xx it ACKs, RFC 3261 8.1.3.3).
+    if (m.replyCseq !== null) this.#d.tm.setReplyOps(t, [{ kind: 'replace', name: 'CSeq', value: m.replyCseq }]);
     const open = this.#lingering.get(d);
     if (open !== undefined) {
       this.#lingering.set(d, open + 1);

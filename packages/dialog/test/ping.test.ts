@@ -1,7 +1,7 @@
 /** In-dialog OPTIONS pinging (create_dialog P/p): healthy peers keep the call, silent or 481 peers end it. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Proxy, answerNext, call } from './proxy.js';
-import { cseqOf, headerOf, methodOf, statusOf, tagOf, type Ua } from './sip-ua.js';
+import { cseqOf, headerOf, methodOf, replyTo, statusOf, tagOf, type Ua } from './sip-ua.js';
 
 let p: Proxy;
 beforeAll(async () => {
@@ -105,7 +105,7 @@ describe('pinging', () => {
     c.callee.close();
   });
 
-  it('renumbers the caller\'s later requests past the pings the callee got (ACK keeps its INVITE\'s number)', async () => {
+  it('renumbers the caller\'s later requests past the pings the callee got (ACK keeps its INVITE\'s number); the caller\'s replies carry its own CSeq', async () => {
     const c = await call(p);
     const pings: number[] = [];
     for (let n = 0; n < 2; n++) {
@@ -115,13 +115,24 @@ describe('pinging', () => {
     }
     expect(pings).toEqual([2, 3]);
     // The caller's re-INVITE has CSeq 2, which the callee already saw in a ping: it must get a higher one.
-    await c.caller.sendInDialog('INVITE');
+    const callerInv = await c.caller.sendInDialog('INVITE');
+    expect(cseqOf(callerInv)).toBe(2);
     const inv = await nextNotPing(c.callee, pings);
     expect(methodOf(inv)).toBe('INVITE');
     const invSeq = cseqOf(inv);
     expect(invSeq).toBe(Math.max(...pings) + 1);
-    await c.callee.reply(inv, 200, 'OK');
-    expect(statusOf((await c.caller.nextNon100()).text)).toBe(200);
+    // Upstream, the caller sees its own numbering again (tm setReplyOps): provisional and 2xx alike.
+    await c.callee.reply(inv, 183, 'Session Progress');
+    const progress = (await c.caller.nextNon100()).text;
+    expect([statusOf(progress), headerOf(progress, 'CSeq')]).toEqual([183, '2 INVITE']);
+    const okReply = replyTo(inv, 200, 'OK', { toTag: c.callee.localTag, contact: c.callee.contact });
+    await c.callee.send(okReply);
+    const ok = (await c.caller.nextNon100()).text;
+    expect([statusOf(ok), headerOf(ok, 'CSeq')]).toEqual([200, '2 INVITE']);
+    // The callee retransmits its 2xx (the ACK is late): still the caller's number.
+    await c.callee.send(okReply);
+    const okAgain = (await c.caller.nextNon100()).text;
+    expect([statusOf(okAgain), headerOf(okAgain, 'CSeq')]).toEqual([200, '2 INVITE']);
     // A ping between the 2xx and its ACK: the ACK still carries the INVITE's number.
     const ping = await answerNext(c.callee, 200, 2000);
     expect(methodOf(ping)).toBe('OPTIONS');
@@ -130,11 +141,13 @@ describe('pinging', () => {
     const ack = await nextNotPing(c.callee, pings);
     expect(methodOf(ack)).toBe('ACK');
     expect(cseqOf(ack)).toBe(invSeq);
-    await c.caller.sendInDialog('BYE');
+    const callerBye = await c.caller.sendInDialog('BYE');
     const bye = await nextNotPing(c.callee, pings);
     expect(methodOf(bye)).toBe('BYE');
     expect(cseqOf(bye)).toBeGreaterThan(Math.max(...pings, invSeq));
     await c.callee.reply(bye, 200, 'OK');
+    const byeOk = (await c.caller.nextNon100()).text;
+    expect([statusOf(byeOk), headerOf(byeOk, 'CSeq')]).toEqual([200, `${cseqOf(callerBye)} BYE`]);
     c.caller.close();
     c.callee.close();
   });
@@ -151,6 +164,24 @@ describe('pinging', () => {
     expect(cseqOf(bye)).toBe(4);
     await c.callee.reply(bye, 200, 'OK');
     expect(methodOf(await answerNext(c.caller))).toBe('BYE');
+    c.caller.close();
+    c.callee.close();
+  });
+
+  it('restores the caller\'s CSeq on replies when the script created the transaction before matching the dialog', async () => {
+    p.hooks = { flags: 'p', recordRoute: true, beforeMatch: (ctx) => void ctx.t_newtran() };
+    const c = await call(p);
+    expect(methodOf(await answerNext(c.callee, 200, 2000))).toBe('OPTIONS');
+    const callerInfo = await c.caller.sendInDialog('INFO');
+    const info = await nextNotPing(c.callee, []);
+    expect(methodOf(info)).toBe('INFO');
+    expect(cseqOf(info)).toBeGreaterThan(cseqOf(callerInfo));
+    await c.callee.reply(info, 200, 'OK');
+    const ok = (await c.caller.nextNon100()).text;
+    expect([statusOf(ok), headerOf(ok, 'CSeq')]).toEqual([200, `${cseqOf(callerInfo)} INFO`]);
+    expect(p.cbTypes(c.caller.callId)).toContain('DLGCB_RESPONSE_WITHIN');
+    await c.caller.sendInDialog('BYE');
+    await c.callee.reply(await nextNotPing(c.callee, []), 200, 'OK');
     c.caller.close();
     c.callee.close();
   });

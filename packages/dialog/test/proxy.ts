@@ -25,6 +25,8 @@ export interface Hooks {
   recordRoute: boolean;
   /** Runs after create_dialog on the initial INVITE. */
   initial?(ctx: RouteContext): void | Promise<void>;
+  /** Runs on in-dialog requests before loose_route/match_dialog (e.g. a script that calls t_newtran first). */
+  beforeMatch?(ctx: RouteContext): void | Promise<void>;
   /** Runs on in-dialog requests after loose_route/match_dialog. */
   within?(ctx: RouteContext, matched: boolean): void | Promise<void>;
 }
@@ -94,6 +96,7 @@ export class Proxy {
   async #route(ctx: RouteContext): Promise<void> {
     const h = this.hooks;
     if (ctx.has_totag()) {
+      await h.beforeMatch?.(ctx);
       const matched = ctx.loose_route() > 0 || ctx.match_dialog() > 0;
       await h.within?.(ctx, matched);
       if (!matched && !ctx.is_method('ACK')) {
