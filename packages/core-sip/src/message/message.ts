@@ -187,6 +187,22 @@ export class SipMessage {
     return this.idx[k * STRIDE + 3] as number;
   }
 
+  /** Digits-only value of unfolded line `k` (1 to 9 digits) read from the bytes, or -1 (then decode the value). */
+  private smallUintAt(k: number): number {
+    const b = k * STRIDE;
+    const s = this.idx[b + 3] as number;
+    const e = this.idx[b + 4] as number;
+    if (this.idx[b + 5] !== 0 || e === s || e - s > 9) return -1;
+    const raw = this.raw;
+    let n = 0;
+    for (let i = s; i < e; i++) {
+      const d = (raw[i] as number) - 48;
+      if (d < 0 || d > 9) return -1;
+      n = n * 10 + d;
+    }
+    return n;
+  }
+
   /** @internal Header number (-1 for unknown names) of line `k`. */
   idAt(k: number): number {
     return this.idx[k * STRIDE] as number;
@@ -299,9 +315,8 @@ export class SipMessage {
     if (h !== null && this.idx[b + 5] === 0) {
       const raw = this.raw;
       const end = this.idx[b + 4] as number;
-      let quoted = false;
-      for (let i = at; i < end; i++) if (raw[i] === 34) quoted = true;
-      if (!quoted) {
+      const quote = raw.indexOf(34, at);
+      if (quote < 0 || quote >= end) {
         const hs = this.headersStart;
         let s = at;
         for (;;) {
@@ -320,7 +335,8 @@ export class SipMessage {
     const v = this.valueAt(k);
     if (first) {
       const comma = nextListComma(v, 0);
-      out.push(parseVia(comma < 0 ? v : v.slice(0, comma), at));
+      // Trimmed like splitList's elements, so topVia equals via[0].
+      out.push(parseVia(comma < 0 ? v : trimLws(v.slice(0, comma)), at));
       return;
     }
     for (const text of splitList(v)) out.push(parseVia(text, at));
@@ -347,8 +363,11 @@ export class SipMessage {
       const k = this.required(Hdr.CallId);
       const v = this.valueAt(k);
       if (v.length === 0) throw headerError('E_PARSE_HEADER', 'Call-ID', this.valueOffset(k), 'empty value');
-      for (let i = 0; i < v.length; i++) {
-        if (isWs(v.charCodeAt(i))) throw headerError('E_PARSE_HEADER', 'Call-ID', this.valueOffset(k) + i, 'whitespace inside the Call-ID');
+      // indexOf is native; the loop only runs to place the error.
+      if (v.indexOf(' ') >= 0 || v.indexOf('\t') >= 0 || v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0) {
+        for (let i = 0; i < v.length; i++) {
+          if (isWs(v.charCodeAt(i))) throw headerError('E_PARSE_HEADER', 'Call-ID', this.valueOffset(k) + i, 'whitespace inside the Call-ID');
+        }
       }
       this.cCallId = v;
     }
@@ -368,7 +387,8 @@ export class SipMessage {
     if ((this.done & D_MAXFWD) === 0) {
       const k = this.findHeader(Hdr.MaxForwards, '', 0);
       if (k >= 0) {
-        const n = parseUint(this.valueAt(k));
+        let n = this.smallUintAt(k);
+        if (n < 0) n = parseUint(this.valueAt(k));
         if (n < 0) throw headerError('E_PARSE_HEADER', 'Max-Forwards', this.valueOffset(k), 'not a number');
         if (n > 255) throw headerError('E_PARSE_RANGE', 'Max-Forwards', this.valueOffset(k), `${this.valueAt(k)} exceeds 255`);
         this.cMaxFwd = n;
