@@ -12,6 +12,7 @@ import { Contact, NameAddr } from './headers/name-addr.js';
 import { nextListComma, splitList } from './headers/split.js';
 import { parseVia } from './headers/via.js';
 import { viaFromBytes } from './headers/via-fast.js';
+import { nameAddrFromBytes } from './headers/name-addr-fast.js';
 import type { Via } from './headers/via.js';
 import { nameAddrOf, parseNameAddrParts } from '../uri/name-addr.js';
 import { parseUri } from '../uri/uri.js';
@@ -345,7 +346,7 @@ export class SipMessage {
   get from(): NameAddr {
     if (this.cFrom === undefined) {
       const k = this.required(Hdr.From);
-      this.cFrom = nameAddrOf(this.valueAt(k), 'From', this.valueOffset(k));
+      this.cFrom = this.nameAddrAt(k, 'From');
     }
     return this.cFrom;
   }
@@ -353,7 +354,7 @@ export class SipMessage {
   get to(): NameAddr {
     if (this.cTo === undefined) {
       const k = this.required(Hdr.To);
-      this.cTo = nameAddrOf(this.valueAt(k), 'To', this.valueOffset(k));
+      this.cTo = this.nameAddrAt(k, 'To');
     }
     return this.cTo;
   }
@@ -429,15 +430,62 @@ export class SipMessage {
   }
 
   get routes(): NameAddr[] {
-    if (this.cRoutes === undefined) this.cRoutes = this.listOf(Hdr.Route).map((e) => nameAddrOf(e.text, 'Route', e.at));
+    if (this.cRoutes === undefined) this.cRoutes = this.nameAddrList(Hdr.Route, 'Route');
     return this.cRoutes;
   }
 
   get recordRoutes(): NameAddr[] {
-    if (this.cRecordRoutes === undefined) {
-      this.cRecordRoutes = this.listOf(Hdr.RecordRoute).map((e) => nameAddrOf(e.text, 'Record-Route', e.at));
-    }
+    if (this.cRecordRoutes === undefined) this.cRecordRoutes = this.nameAddrList(Hdr.RecordRoute, 'Record-Route');
     return this.cRecordRoutes;
+  }
+
+  /** The single name-addr of line `k`: from the bytes when it has the usual shape, else parseNameAddrParts. */
+  private nameAddrAt(k: number, header: string): NameAddr {
+    const h = this.headerText();
+    const b = k * STRIDE;
+    if (h !== null && this.idx[b + 5] === 0) {
+      const s = this.idx[b + 3] as number;
+      const v = nameAddrFromBytes(this.raw, s, this.idx[b + 4] as number, h, this.headersStart, header, s, s);
+      if (v !== undefined) return v;
+    }
+    return nameAddrOf(this.valueAt(k), header, this.valueOffset(k));
+  }
+
+  /**
+   * Every name-addr of every line of header `id`. An ASCII, unfolded line without quotes is split on its
+   * commas outside `<>` in place (as splitList would) and each value read from the bytes when it can be.
+   */
+  private nameAddrList(id: number, header: string): NameAddr[] {
+    const out: NameAddr[] = [];
+    const h = this.headerText();
+    const raw = this.raw;
+    const hs = this.headersStart;
+    for (let k = this.findHeader(id, '', 0); k >= 0; k = this.findHeader(id, '', k + 1)) {
+      const b = k * STRIDE;
+      const at = this.idx[b + 3] as number;
+      const end = this.idx[b + 4] as number;
+      const quote = raw.indexOf(34, at);
+      if (h === null || this.idx[b + 5] !== 0 || (quote >= 0 && quote < end)) {
+        for (const text of splitList(this.valueAt(k))) out.push(nameAddrOf(text, header, at));
+        continue;
+      }
+      let s = at;
+      let angle = false;
+      for (let i = at; i <= end; i++) {
+        const c = i < end ? (raw[i] as number) : 44;
+        if (c === 60) angle = true;
+        else if (c === 62) angle = false;
+        else if (c === 44 && (!angle || i === end)) {
+          let a = s;
+          let z = i;
+          while (a < z && isWs(raw[a] as number)) a++;
+          while (z > a && isWs(raw[z - 1] as number)) z--;
+          out.push(nameAddrFromBytes(raw, a, z, h, hs, header, at, a) ?? nameAddrOf(h.slice(a - hs, z - hs), header, at));
+          s = i + 1;
+        }
+      }
+    }
+    return out;
   }
 
   /** Body length in bytes (the Content-Length used for framing, or the rest of the datagram without one). */
