@@ -152,37 +152,28 @@ export class MessageEdit {
     return this;
   }
 
-  /** The edited message. Without any edit this is a view of the original bytes up to the end of the body. */
+  /**
+   * The edited message. Without any edit this is a view of the original bytes up to the end of the body;
+   * otherwise one buffer of the final size, with untouched spans copied from the original and new text
+   * written straight into it (no intermediate buffers or strings of the original bytes).
+   */
   toBuffer(): Buffer {
     const m = this.msg;
     const raw = m.raw;
     if (this.lines === undefined && this.ruri === undefined && this.body === undefined) return raw.subarray(0, m.bodyEnd);
-    const parts: Buffer[] = [];
-    let pending = '';
-    // Contiguous spans of the original are merged so an edit of a few lines yields a few slices.
-    let spanStart = 0;
-    let spanEnd = 0;
-    const flushSpan = (): void => {
-      if (spanEnd > spanStart) parts.push(raw.subarray(spanStart, spanEnd));
-      spanStart = spanEnd = 0;
-    };
+    // Pairs of numbers are spans [start, end) of the original (contiguous ones merged); strings are new text.
+    const segs: (number | string)[] = [];
+    let size = 0;
     const addRaw = (s: number, e: number): void => {
-      if (pending !== '') {
-        flushSpan();
-        parts.push(Buffer.from(pending, 'utf8'));
-        pending = '';
-      }
       if (e <= s) return;
-      if (spanEnd === s && spanEnd > spanStart) spanEnd = e;
-      else {
-        flushSpan();
-        spanStart = s;
-        spanEnd = e;
-      }
+      const n = segs.length;
+      if (n >= 2 && segs[n - 1] === s) segs[n - 1] = e;
+      else segs.push(s, e);
+      size += e - s;
     };
     const addText = (t: string): void => {
-      flushSpan();
-      pending += t;
+      segs.push(t);
+      size += Buffer.byteLength(t, 'utf8');
     };
     if (this.ruri !== undefined) {
       addRaw(0, m.ruriStart);
@@ -207,15 +198,23 @@ export class MessageEdit {
       }
     }
     addRaw(m.headersEnd, m.bodyStart);
-    if (this.body === undefined) addRaw(m.bodyStart, m.bodyEnd);
-    else {
-      addRaw(0, 0);
-      flushSpan();
-      if (this.body.length > 0) parts.push(this.body);
+    const body = this.body;
+    if (body === undefined) addRaw(m.bodyStart, m.bodyEnd);
+    else size += body.length;
+    const out = Buffer.allocUnsafe(size);
+    let pos = 0;
+    for (let i = 0; i < segs.length; ) {
+      const x = segs[i] as number | string;
+      if (typeof x === 'string') {
+        pos += out.write(x, pos, 'utf8');
+        i++;
+      } else {
+        pos += raw.copy(out, pos, x, segs[i + 1] as number);
+        i += 2;
+      }
     }
-    addRaw(0, 0);
-    flushSpan();
-    return parts.length === 1 ? Buffer.from(parts[0] as Buffer) : Buffer.concat(parts);
+    if (body !== undefined) body.copy(out, pos);
+    return out;
   }
 
   private setValue(id: number, name: string, value: string): this {

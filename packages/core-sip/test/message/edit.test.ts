@@ -118,4 +118,22 @@ describe('MessageEdit', () => {
     const r = parseMessage(Buffer.from('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h\r\n\r\n'));
     expect(() => r.edit().setRuri('sip:x')).toThrow('setRuri on a response');
   });
+
+  it('writes new UTF-8 text, original spans and a new body into one buffer of the exact size', () => {
+    const m = parseMessage(Buffer.from(REQ));
+    const out = m
+      .edit()
+      .setRuri('sip:zo%C3%AB@h')
+      .addHeader('Subject', 'café ☕', 'top')
+      .popVia()
+      .setBody(Buffer.from('v=0\r\n'), 'application/sdp')
+      .toBuffer();
+    const text = out.toString('utf8');
+    expect(out.length).toBe(Buffer.byteLength(text));
+    expect(text.startsWith('INVITE sip:zo%C3%AB@h SIP/2.0\r\nSubject: café ☕\r\n')).toBe(true);
+    expect(text.endsWith('\r\n\r\nv=0\r\n')).toBe(true);
+    const back = parseMessage(out);
+    expect([back.ruri, back.header('Subject'), back.contentLength, back.via.length]).toEqual(['sip:zo%C3%AB@h', 'café ☕', 5, m.via.length - 1]);
+    expect(back.body.toString()).toBe('v=0\r\n');
+  });
 });
