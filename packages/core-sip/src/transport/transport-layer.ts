@@ -21,7 +21,7 @@ import type {
 import { TransportError } from './errors.js';
 import { bareHost, hostPort, ipFamily } from './address.js';
 import { boundSocket } from './listen.js';
-import { UdpEndpoint } from './udp.js';
+import { DEFAULT_UDP_BUFFER_SIZE, UdpEndpoint } from './udp.js';
 import { Connection, type ConnectionHooks } from './connection.js';
 import { ConnectionTable, remoteKey } from './connection-table.js';
 import { closeServer, connectTcp, createTcpServer, listenServer } from './tcp.js';
@@ -50,6 +50,7 @@ export const DEFAULT_LIMITS: Readonly<Required<TransportLimits>> = Object.freeze
   maxMessageSize: 65535,
   connectionLifetimeMs: 120_000,
   connectTimeoutMs: 10_000,
+  udpBufferSize: DEFAULT_UDP_BUFFER_SIZE,
 });
 
 interface StreamListener {
@@ -204,8 +205,14 @@ export class TransportLayer implements CoreTransport {
     const address = await this.resolve(spec.address, undefined);
     const family = ipFamily(address) === 6 ? 6 : 4;
     if (spec.proto === 'udp') {
-      const ep = await UdpEndpoint.open(spec, address, family, this.limits.maxMessageSize, this.log, (data, rinfo) =>
-        this.deliver(data, rinfo),
+      const ep = await UdpEndpoint.open(
+        spec,
+        address,
+        family,
+        this.limits.maxMessageSize,
+        this.log,
+        (data, rinfo) => this.deliver(data, rinfo),
+        this.limits.udpBufferSize,
       );
       this.udp.push(ep);
       return ep.listen;
@@ -377,6 +384,7 @@ function definedOnly(limits: Partial<TransportLimits> | undefined): Partial<Tran
   if (limits.maxMessageSize !== undefined) out.maxMessageSize = limits.maxMessageSize;
   if (limits.connectionLifetimeMs !== undefined) out.connectionLifetimeMs = limits.connectionLifetimeMs;
   if (limits.connectTimeoutMs !== undefined) out.connectTimeoutMs = limits.connectTimeoutMs;
+  if (limits.udpBufferSize !== undefined) out.udpBufferSize = limits.udpBufferSize;
   return out;
 }
 

@@ -63,6 +63,8 @@ export interface TransportLimits {
   connectionLifetimeMs: number;
   /** An outgoing TCP/TLS connect (with the TLS handshake) fails after this many ms (default 10000). */
   connectTimeoutMs?: number;
+  /** UDP socket receive/send buffer, bytes (default 4 MiB; the kernel caps it at rmem_max/wmem_max). */
+  udpBufferSize?: number;
 }
 
 export type MessageHandler = (data: Buffer, rinfo: ReceiveInfo) => void;

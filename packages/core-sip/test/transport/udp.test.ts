@@ -144,4 +144,12 @@ describe('UDP transport', () => {
     expect(small.recv).toBeGreaterThanOrEqual(64 * 1024);
     expect(small.recv).toBeLessThanOrEqual(2 * 64 * 1024);
   });
+
+  it('takes the buffer size from the transport limits (udpBufferSize)', async () => {
+    const { log, lines } = captureLog();
+    const layer = new TransportLayer({ listen: [parseListen('udp:127.0.0.1:0')], log, limits: { udpBufferSize: 96 * 1024 }, onMessage: () => undefined });
+    await layer.start();
+    cleanup.push(() => layer.stop());
+    expect(lines.find((l) => l.msg === 'udp socket buffers')).toMatchObject({ requested: 96 * 1024 });
+  });
 });
