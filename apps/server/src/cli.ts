@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.listen) config = { ...config, listen: values.listen };
   if (values['mi-port'] !== undefined && config.mi !== false) config = { ...config, mi: { ...config.mi, port: Number(values['mi-port']) } };
   const level = values['log-level'] ?? process.env.TSIPS_LOG_LEVEL;
-  if (level !== undefined && (config.log === undefined || !('info' in config.log))) config = { ...config, log: { level } };
+  if (level !== undefined) config = { ...config, log: { ...config.log, level } };
   const server = new SipServer(config);
   await server.start();
   await new Promise<void>((resolve) => {

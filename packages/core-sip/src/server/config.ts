@@ -1,5 +1,5 @@
 /** The operator's configuration: what an opensips.cfg holds, as a typed object. */
-import type { Logger } from 'pino';
+import type { DestinationStream } from 'pino';
 import type { AnyModule, ModuleParamsMap } from '../module/types.js';
 import type { RouteTable } from '../script/routes.js';
 import type { ListenSpec, TlsOptions, TransportLimits } from '../transport/types.js';
@@ -31,8 +31,8 @@ export interface ServerConfig {
   /** HTTP MI and /metrics; `false` disables it. */
   mi?: MiHttpConfig | false;
   tls?: TlsOptions;
-  /** Log level or a logger of your own. */
-  log?: { level?: string } | Logger;
+  /** Log level (pino names or OpenSIPS numbers; MI `log_level` changes it at run time) and where lines go (stdout by default). */
+  log?: { level?: string; destination?: DestinationStream };
   /** Parser limits. */
   limits?: Partial<ParseLimits> & Partial<TransportLimits>;
   /** `server_header` on locally generated replies; `false` for none. */

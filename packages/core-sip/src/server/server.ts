@@ -65,14 +65,9 @@ export class SipServer implements ScriptHost {
   constructor(config: ServerConfig) {
     this.#config = config;
     this.routes = config.routes;
-    if (config.log && 'info' in config.log) {
-      this.log = config.log;
-      this.logControl = { getLevel: () => (config.log as Logger).level, setLevel: (l) => ((config.log as Logger).level = l), child: (m) => (config.log as Logger).child({ module: m }) };
-    } else {
-      const { root, control } = createLogger({ level: config.log?.level });
-      this.log = root;
-      this.logControl = control;
-    }
+    const { root, control } = createLogger({ level: config.log?.level, destination: config.log?.destination });
+    this.log = root;
+    this.logControl = control;
     this.scriptLog = this.logControl.child('script');
     this.events = new Events(this.logControl.child('events'));
     this.mi = new MiRegistryImpl(this.logControl.child('mi'));
