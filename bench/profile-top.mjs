@@ -4,6 +4,9 @@
  * `node --cpu-prof`), so a profile can be read without a browser.
  *
  *   node bench/profile-top.mjs <dir or file> [--top 25] [--filter core-sip]
+ *
+ * Also prints self time per package (packages/<name>, apps/<name>, node internals, V8) as a share of the
+ * busy (non-idle) time, which says which package to look at first in a server profile.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, basename } from 'node:path';
@@ -27,12 +30,25 @@ const label = (n) => `${n.callFrame.functionName || '(anonymous)'} ${basename(n.
 
 const self = new Map();
 const total = new Map();
+const byPackage = new Map();
 let all = 0;
+let idle = 0;
+/** Which package a frame's script belongs to. */
+const packageOf = (url) => {
+  const m = /\/(packages|apps)\/([^/]+)\//.exec(url);
+  if (m) return `${m[1]}/${m[2]}`;
+  if (url.startsWith('node:') || /^[a-z_]+$/.test(url)) return 'node internals';
+  if (url.includes('node_modules')) return 'node_modules';
+  if (url === '') return 'V8 / native';
+  return basename(url).replace(/\?.*/, '');
+};
 for (let i = 0; i < prof.samples.length; i++) {
   const dt = prof.timeDeltas[i] ?? 0;
   all += dt;
   const n = byId.get(prof.samples[i]);
   self.set(label(n), (self.get(label(n)) ?? 0) + dt);
+  if (n.callFrame.functionName === '(idle)') idle += dt;
+  else byPackage.set(packageOf(n.callFrame.url || ''), (byPackage.get(packageOf(n.callFrame.url || '')) ?? 0) + dt);
   // Inclusive: count each function once per sample along its stack.
   const seen = new Set();
   for (let id = n.id; id !== undefined; id = parent.get(id)) {
@@ -49,3 +65,5 @@ const show = (title, m) => {
 };
 show('self time', self);
 show('inclusive time', total);
+process.stdout.write(`\nself time by package, share of busy time (${(((all - idle) / all) * 100).toFixed(1)}% of the profile was busy)\n`);
+for (const [p, t] of [...byPackage].sort((a, b) => b[1] - a[1])) process.stdout.write(`${((t / (all - idle)) * 100).toFixed(1).padStart(6)}%  ${p}\n`);

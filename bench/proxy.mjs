@@ -2,21 +2,31 @@
 /**
  * Stateful proxy benchmark: sipp UAC → server → sipp UAS on loopback at fixed call rates
  * (INVITE/100/180/200/ACK/BYE/200, calls held --hold-ms), for tsips (bench/configs/tsips-proxy.mjs:
- * tm t_relay + rr when @mod/tm is built, else stateless), Kamailio (bench/configs/kamailio.cfg: tm + rr) and
- * Node's floor (bench/floor-relay.mjs). Per run: CPU µs per call of the server's processes (utime+stime
- * from /proc, all of Kamailio's processes summed), failed calls, retransmissions (both sipp sides), and the
- * highest rate each server held with < 0.1 % failed calls.
+ * tm t_relay + rr), tsips-dialog (the same plus create_dialog() on each initial INVITE), Kamailio
+ * (bench/configs/kamailio.cfg: tm + rr) and Node's floor (bench/floor-relay.mjs). Per run: CPU µs per call of
+ * the server's processes (utime+stime from /proc, all of Kamailio's processes summed), failed calls,
+ * retransmissions (both sipp sides), and the highest rate each server held with < 0.1 % failed calls.
+ * Each server first takes an unrecorded warm-up (--warmup-s at --warmup-rate) so V8 has compiled the hot
+ * path before CPU is counted. tsips must run stateful: a stateless fallback aborts unless --allow-stateless.
  *
- *   node bench/proxy.mjs [--rates 500,1000,2000] [--seconds 10] [--servers tsips,kamailio,floor] [--hold-ms 100]
+ *   node bench/proxy.mjs [--rates 250,500,1000,2000] [--seconds 10] [--servers tsips,tsips-dialog,kamailio,floor]
+ *                        [--hold-ms 100] [--warmup-s 3] [--warmup-rate 200] [--cpu-prof] [--allow-stateless]
  */
-import { arg, fmt, mdTable, writeResult } from './lib/results.mjs';
+import { join } from 'node:path';
+import { arg, fmt, mdTable, RESULTS_DIR, writeResult } from './lib/results.mjs';
 import { ensureCommand, sleep, startServer, stop, treeUsage, udpBound, udpRcvbufErrors, waitUdp } from './lib/procs.mjs';
 import { UAC_PORT, UAS_PORT, readStats, startUac, startUas, uacErrors } from './lib/sipp.mjs';
 
-const RATES = String(arg('rates', '500,1000,2000')).split(',').map(Number);
+const RATES = String(arg('rates', '250,500,1000,2000')).split(',').map(Number);
 const SECONDS = Number(arg('seconds', 10));
 const HOLD_MS = Number(arg('hold-ms', 100));
-const SERVERS = String(arg('servers', 'tsips,kamailio,floor')).split(',');
+const SERVERS = String(arg('servers', 'tsips,tsips-dialog,kamailio,floor')).split(',');
+const WARMUP_S = Number(arg('warmup-s', 3));
+const WARMUP_RATE = Number(arg('warmup-rate', 200));
+const ALLOW_STATELESS = arg('allow-stateless', false) === true;
+// --cpu-prof: tsips and the floor write a V8 CPU profile per server run (read it with bench/profile-top.mjs).
+const CPU_PROF = arg('cpu-prof', false) === true;
+const PROF_DIR = join(RESULTS_DIR, '.run', 'prof-proxy');
 const MAX_FAIL = 0.001;
 
 if (!ensureCommand('sipp', 'sip-tester')) {
@@ -27,15 +37,15 @@ const skipped = {};
 if (SERVERS.includes('kamailio') && !ensureCommand('kamailio', 'kamailio')) skipped.kamailio = 'kamailio not installed';
 
 /** One bounded run at one rate against a running server. */
-async function runRate(server, rate) {
+async function runRate(server, rate, seconds = SECONDS) {
   if (udpBound(UAC_PORT) || udpBound(UAS_PORT)) throw new Error(`udp ${UAC_PORT}/${UAS_PORT} busy: is a previous sipp still running?`);
   const uas = startUas();
   await waitUdp(UAS_PORT, uas.child);
-  const calls = rate * SECONDS;
+  const calls = rate * seconds;
   const before = treeUsage(server.pid);
   const drops0 = udpRcvbufErrors();
   const t0 = performance.now();
-  const uac = startUac({ serverPort: server.port, rate, calls, holdMs: HOLD_MS, timeoutS: SECONDS * 3 + 30 });
+  const uac = startUac({ serverPort: server.port, rate, calls, holdMs: HOLD_MS, timeoutS: seconds * 3 + 30 });
   // When sipp had created every call: the offered rate is calls / that time (the wall time also holds the
   // retransmission tail of failing calls).
   let createdAtS = null;
@@ -86,7 +96,16 @@ for (const name of SERVERS) {
   }
   let server;
   try {
-    server = await startServer(name, { uacPort: UAC_PORT, uasPort: UAS_PORT });
+    const nodeArgs = CPU_PROF && name !== 'kamailio' ? ['--cpu-prof', `--cpu-prof-dir=${join(PROF_DIR, name)}`] : [];
+    server = await startServer(name, { uacPort: UAC_PORT, uasPort: UAS_PORT, nodeArgs });
+    if (name.startsWith('tsips') && !/STATEFUL/.test(server.note) && !ALLOW_STATELESS) {
+      await stop(server.child);
+      throw new Error(`tsips did not load tm (${server.note}); run \`pnpm build\` or pass --allow-stateless`);
+    }
+    if (name === 'tsips-dialog' && !/dialog: yes/.test(server.note)) {
+      await stop(server.child);
+      throw new Error(`tsips did not load dialog (${server.note})`);
+    }
   } catch (err) {
     skipped[name] = err instanceof Error ? err.message : String(err);
     process.stdout.write(`${name}: skipped (${skipped[name]})\n`);
@@ -96,6 +115,11 @@ for (const name of SERVERS) {
   process.stdout.write(`${name}: ${server.note}\n`);
   runs[name] = [];
   try {
+    if (WARMUP_S > 0) {
+      const w = await runRate(server, WARMUP_RATE, WARMUP_S);
+      process.stdout.write(`  warm-up ${WARMUP_RATE} cps × ${WARMUP_S}s (not recorded): ok ${w.successful}/${w.calls}, failed ${w.failed}\n`);
+      await sleep(1000);
+    }
     for (const rate of RATES) {
       const r = await runRate(server, rate);
       runs[name].push(r);
@@ -116,14 +140,36 @@ for (const name of SERVERS) {
 const best = {};
 for (const [name, list] of Object.entries(runs)) best[name] = list.filter((r) => r.held).reduce((m, r) => Math.max(m, r.rate), 0) || null;
 
-// Target: tsips uses no more CPU per call than Kamailio and holds at least the same rate.
-let target = { met: null, reason: 'tsips or kamailio did not run' };
-if (runs.tsips?.length && runs.kamailio?.length) {
-  const pairs = runs.tsips.map((t) => ({ rate: t.rate, t: t.cpuUsPerCall, k: runs.kamailio.find((k) => k.rate === t.rate)?.cpuUsPerCall })).filter((p) => p.t && p.k);
-  const ratio = pairs.length ? pairs.reduce((s, p) => s + p.t / p.k, 0) / pairs.length : null;
-  const rateOk = (best.tsips ?? 0) >= (best.kamailio ?? 0);
-  target = { met: ratio !== null && ratio <= 1 && rateOk, cpuRatioTsipsOverKamailio: ratio, bestRate: best, reason: 'mean over rates of tsips/kamailio CPU per call; best rate held' };
+/**
+ * tsips-variant / Kamailio CPU per call, the mean over the rates both held (CPU per call of a rate where
+ * calls failed counts retransmissions and timeouts, not calls); over every common rate when none was held.
+ */
+function cpuRatio(name) {
+  if (!runs[name]?.length || !runs.kamailio?.length) return null;
+  const pairs = runs[name]
+    .map((t) => ({ t, k: runs.kamailio.find((k) => k.rate === t.rate) }))
+    .filter((p) => p.k && p.t.cpuUsPerCall && p.k.cpuUsPerCall);
+  const heldBoth = pairs.filter((p) => p.t.held && p.k.held);
+  const use = heldBoth.length ? heldBoth : pairs;
+  if (!use.length) return null;
+  return { ratio: use.reduce((s, p) => s + p.t.cpuUsPerCall / p.k.cpuUsPerCall, 0) / use.length, rates: use.map((p) => p.t.rate), heldByBoth: heldBoth.length > 0 };
 }
+
+// Target: tsips (tm + rr, the same relay as Kamailio's) uses no more CPU per call and holds at least the same rate.
+let target = { met: null, reason: 'tsips or kamailio did not run' };
+const tsipsRatio = cpuRatio('tsips');
+if (tsipsRatio) {
+  const rateOk = (best.tsips ?? 0) >= (best.kamailio ?? 0);
+  target = {
+    met: tsipsRatio.ratio <= 1 && rateOk,
+    cpuRatioTsipsOverKamailio: tsipsRatio.ratio,
+    comparedAt: tsipsRatio.rates,
+    rateRatioTsipsOverKamailio: best.kamailio ? (best.tsips ?? 0) / best.kamailio : null,
+    bestRate: best,
+    reason: 'mean of tsips/kamailio CPU per call over the rates both held; best rate held',
+  };
+}
+const dialogRatio = cpuRatio('tsips-dialog');
 
 const rows = [];
 for (const [name, list] of Object.entries(runs)) for (const r of list) {
@@ -139,8 +185,9 @@ const table = [
   '',
   target.met === null
     ? `Target (tsips ≤ Kamailio CPU/call, ≥ its rate): not measured (${target.reason}).`
-    : `Target (tsips ≤ Kamailio CPU/call, ≥ its rate): **${target.met ? 'met' : 'not met'}**: tsips/Kamailio CPU per call ${fmt(target.cpuRatioTsipsOverKamailio, 2)}×, best rate tsips ${fmt(best.tsips)} vs Kamailio ${fmt(best.kamailio)}.`,
+    : `Target (tsips ≤ Kamailio CPU/call, ≥ its rate): **${target.met ? 'met' : 'not met'}**: tsips/Kamailio CPU per call ${fmt(target.cpuRatioTsipsOverKamailio, 2)}× (at ${target.comparedAt.join(', ')} cps${tsipsRatio.heldByBoth ? ', held by both' : ', no rate held by both'}), best rate held tsips ${fmt(best.tsips)} vs Kamailio ${fmt(best.kamailio)}.`,
+  ...(dialogRatio ? [`tsips-dialog (tm + rr + dialog, more work than Kamailio's relay): ${fmt(dialogRatio.ratio, 2)}× Kamailio's CPU per call (at ${dialogRatio.rates.join(', ')} cps).`] : []),
   'Load generator and servers share the machine: "offered cps" below the rate means sipp could not generate it. "UDP rcvbuf drops" counts datagrams the kernel dropped machine-wide because a socket buffer was full (RcvbufErrors in /proc/net/snmp) during the run.',
 ].join('\n');
-writeResult('proxy', { seconds: SECONDS, holdMs: HOLD_MS, rates: RATES, notes, skipped, runs, best, target }, table);
+writeResult('proxy', { seconds: SECONDS, holdMs: HOLD_MS, warmup: { seconds: WARMUP_S, rate: WARMUP_RATE }, rates: RATES, notes, skipped, runs, best, target, dialogCpuRatio: dialogRatio }, table);
 process.stdout.write(`\n${table}\n`);

@@ -5,9 +5,10 @@
  *
  *   node bench/run.mjs [--quick] [--full] [--only parser,proxy] [--build]
  *
- * Default: parser (5 × 1 s rounds), proxy (500/1000/2000 cps × 10 s for tsips, Kamailio, Node floor),
- * dialog-memory (50,000 dialogs, or skipped while @mod/dialog is not built), soak for 2 minutes at 300 cps.
- * --full runs the soak for the 10 minutes the target is stated for; --quick shortens everything (smoke run).
+ * Default (~20 minutes): parser (5 × 1 s rounds), proxy (250/500/1000/2000 cps × 10 s for tsips tm+rr,
+ * tsips tm+rr+dialog, Kamailio and the Node floor), dialog-memory (50,000 dialogs set up at 250 cps), soak
+ * for 2 minutes at 200 cps. --full runs the soak for the 10 minutes the target is stated for (~28 minutes in
+ * all); --quick shortens everything (smoke run, ~4 minutes, figures rough).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -21,8 +22,8 @@ const only = arg('only', '');
 const soakMinutes = full ? 10 : quick ? 0.5 : 2;
 const plan = [
   { name: 'parser', args: quick ? ['--rounds', '3', '--round-ms', '300', '--warmup-ms', '300'] : [], limitS: 300 },
-  { name: 'proxy', args: quick ? ['--rates', '200,500', '--seconds', '3'] : ['--rates', '500,1000,2000', '--seconds', '10'], limitS: quick ? 180 : 600 },
-  { name: 'dialog-memory', args: quick ? ['--dialogs', '5000', '--rate', '1000'] : [], limitS: quick ? 120 : 400 },
+  { name: 'proxy', args: quick ? ['--rates', '200,500', '--seconds', '3', '--warmup-s', '2'] : ['--rates', '250,500,1000,2000', '--seconds', '10'], limitS: quick ? 300 : 1200 },
+  { name: 'dialog-memory', args: quick ? ['--dialogs', '5000', '--rate', '250'] : [], limitS: quick ? 150 : 600 },
   { name: 'soak', args: ['--minutes', String(soakMinutes), ...(quick ? ['--rate', '100', '--sample-s', '3'] : [])], limitS: soakMinutes * 60 + 180 },
 ].filter((b) => !only || String(only).split(',').includes(b.name));
 

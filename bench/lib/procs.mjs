@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT, BENCH_DIR } from './results.mjs';
 
 export const HOST = '127.0.0.1';
@@ -109,25 +110,44 @@ export async function stop(child, ms = 5000) {
   clearTimeout(t);
 }
 
-/** The servers the proxy and soak benchmarks compare; each listens on its own loopback port. */
+/**
+ * The servers the proxy, dialog-memory and soak benchmarks run; each listens on its own loopback port.
+ * - tsips: bench/configs/tsips-proxy.mjs, tm t_relay + rr (the relay Kamailio's config does).
+ * - tsips-dialog: the same config plus create_dialog() on each initial INVITE (TSIPS_BENCH_DIALOG=1).
+ * - tsips-default: `tsips` with no config at all, the shipped default (rr + tm + dialog); the memory probe is
+ *   preloaded with --import since there is no bench config to install it.
+ * - floor / floor-cb: the Node UDP relay, without / with a Promise-wrapped send callback per datagram.
+ */
 export const SERVERS = {
   tsips: { port: 15080, miPort: 18888 },
+  'tsips-dialog': { port: 15080, miPort: 18888 },
+  'tsips-default': { port: 15080, miPort: 18888 },
   kamailio: { port: 15090 },
   floor: { port: 15100 },
+  'floor-cb': { port: 15100 },
 };
 
 export function tsipsBuilt() {
-  return existsSync(join(ROOT, 'apps/server/dist/bin.js')) && existsSync(join(ROOT, 'packages/core-sip/dist/index.js')) && existsSync(join(ROOT, 'packages/rr/dist/index.js'));
+  return ['apps/server/dist/bin.js', 'packages/core-sip/dist/index.js', 'packages/rr/dist/index.js', 'packages/tm/dist/index.js', 'packages/dialog/dist/index.js'].every((f) => existsSync(join(ROOT, f)));
 }
 
-/** Starts one server under test; returns { child, pid, note }. */
-export async function startServer(name, { uacPort, uasPort, env = {} }) {
+/** Starts one server under test; returns { child, pid, note, port }. */
+export async function startServer(name, { uacPort, uasPort, env = {}, nodeArgs = [] }) {
   const s = SERVERS[name];
+  if (s === undefined) throw new Error(`unknown server ${name}`);
+  const isTsips = name.startsWith('tsips');
   let child;
   let note = '';
-  if (name === 'tsips') {
+  if (isTsips) {
     if (!tsipsBuilt()) throw new Error('tsips is not built: run `pnpm build` first');
-    child = start(process.execPath, ['--expose-gc', 'apps/server/dist/bin.js', '--config', join(BENCH_DIR, 'configs/tsips-proxy.mjs'), '--listen', `udp:${HOST}:${s.port}`, '--mi-port', String(s.miPort), '--log-level', 'warn'], { env: { ...process.env, ...env } });
+    const listen = ['--listen', `udp:${HOST}:${s.port}`, '--mi-port', String(s.miPort), '--log-level', 'warn'];
+    if (name === 'tsips-default') {
+      child = start(process.execPath, ['--expose-gc', '--import', pathToFileURL(join(BENCH_DIR, 'lib/mem-probe.mjs')).href, ...nodeArgs, 'apps/server/dist/bin.js', ...listen], { env: { ...process.env, ...env } });
+      note = 'STATEFUL default server, no config (rr + tm + dialog: record_route, create_dialog, t_relay); dialog: yes';
+    } else {
+      if (name === 'tsips-dialog') env = { ...env, TSIPS_BENCH_DIALOG: '1' };
+      child = start(process.execPath, ['--expose-gc', ...nodeArgs, 'apps/server/dist/bin.js', '--config', join(BENCH_DIR, 'configs/tsips-proxy.mjs'), ...listen], { env: { ...process.env, ...env } });
+    }
   } else if (name === 'kamailio') {
     const modules = ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules', '/usr/lib64/kamailio/modules'].find((d) => existsSync(join(d, 'tm.so')));
     if (modules === undefined) throw new Error('kamailio modules directory not found');
@@ -135,17 +155,20 @@ export async function startServer(name, { uacPort, uasPort, env = {} }) {
     mkdirSync(run, { recursive: true });
     child = start('kamailio', ['-f', join(BENCH_DIR, 'configs/kamailio.cfg'), '-DD', '-E', '-x', 'tlsf', '-m', '256', '-M', '32', '-L', modules, '-Y', run]);
     note = 'children=1, tm+rr+sl+maxfwd, tlsf, -m 256 -M 32';
-  } else if (name === 'floor') {
-    child = start(process.execPath, [join(BENCH_DIR, 'floor-relay.mjs'), '--port', String(s.port), '--uac', String(uacPort), '--uas', String(uasPort)]);
-    note = 'UDP relay by source port, parses nothing';
   } else {
-    throw new Error(`unknown server ${name}`);
+    const extra = name === 'floor-cb' ? ['--send-callback'] : [];
+    child = start(process.execPath, [...nodeArgs, join(BENCH_DIR, 'floor-relay.mjs'), '--port', String(s.port), '--uac', String(uacPort), '--uas', String(uasPort), ...extra]);
+    note = `UDP relay by source port, parses nothing${extra.length ? ', every send awaited through a callback Promise' : ''}`;
   }
   await waitUdp(s.port, child);
   await sleep(300); // let workers finish forking / the event loop settle
-  if (name === 'tsips') {
+  if (isTsips && name !== 'tsips-default') {
     const m = /tsips bench config: ([^\n]*)/.exec(child.log);
     note = m ? m[1] : 'config banner not seen';
+  }
+  if (name.startsWith('floor')) {
+    const m = /SO_RCVBUF (\d+)/.exec(child.log);
+    note += m ? `, SO_RCVBUF ${Math.round(Number(m[1]) / 1048576)} MiB (kernel figure, 2× the size asked)` : '';
   }
   return { child, pid: child.pid, note, port: s.port };
 }
