@@ -72,6 +72,17 @@ const COMPACT_BY_CODE = new Int8Array(128).fill(-1);
 const ID_BY_NAME = new Map<string, number>();
 /** Known lower-case names grouped by length, as bytes, for matching against the message. */
 const BY_LENGTH: { id: number; bytes: Uint8Array }[][] = [];
+/**
+ * Known long names keyed by length, first and last letter (see nameKey): the id, -1 when none, -2 when two
+ * names share the key (then BY_LENGTH is searched). One lookup and one compare per header line.
+ */
+const BY_KEY = new Int8Array(1 << 15).fill(-1);
+/** Lower-case bytes of each known name, by number. */
+const NAME_BYTES: Uint8Array[] = [];
+
+function nameKey(len: number, first: number, last: number): number {
+  return ((len & 31) << 10) | ((first & 31) << 5) | (last & 31);
+}
 
 for (let id = 0; id < CANONICAL_NAMES.length; id++) {
   const name = CANONICAL_NAMES[id] as string;
@@ -79,6 +90,9 @@ for (let id = 0; id < CANONICAL_NAMES.length; id++) {
   ID_BY_NAME.set(lower, id);
   ID_BY_NAME.set(name, id);
   (BY_LENGTH[lower.length] ??= []).push({ id, bytes: Buffer.from(lower, 'latin1') });
+  NAME_BYTES.push(Buffer.from(lower, 'latin1'));
+  const key = nameKey(lower.length, lower.charCodeAt(0), lower.charCodeAt(lower.length - 1));
+  BY_KEY[key] = BY_KEY[key] === -1 ? id : -2;
 }
 for (const [letter, id] of Object.entries(COMPACT)) {
   COMPACT_BY_CODE[letter.charCodeAt(0)] = id;
@@ -93,13 +107,25 @@ export function headerIdFromBytes(buf: Uint8Array, s: number, e: number): number
     const c = (buf[s] as number) | 0x20;
     return c < 128 ? (COMPACT_BY_CODE[c] as number) : -1;
   }
+  if (len > 31) return -1;
+  const id = BY_KEY[nameKey(len, buf[s] as number, buf[e - 1] as number)] as number;
+  if (id === -1) return -1;
+  if (id >= 0) {
+    const b = NAME_BYTES[id] as Uint8Array;
+    // Names are letters, digits and '-': OR-ing 0x20 folds case and leaves '-' and digits unchanged.
+    for (let j = 0; j < len; j++) if (((buf[s + j] as number) | 0x20) !== b[j]) return -1;
+    return id;
+  }
+  return searchByLength(buf, s, len);
+}
+
+function searchByLength(buf: Uint8Array, s: number, len: number): number {
   const cands = BY_LENGTH[len];
   if (cands === undefined) return -1;
   outer: for (let k = 0; k < cands.length; k++) {
     const cand = cands[k] as { id: number; bytes: Uint8Array };
     const b = cand.bytes;
     for (let j = 0; j < len; j++) {
-      // Names are letters, digits and '-': OR-ing 0x20 folds case and leaves '-' and digits unchanged.
       if (((buf[s + j] as number) | 0x20) !== b[j]) continue outer;
     }
     return cand.id;

@@ -1,5 +1,6 @@
 import { isAscii } from 'node:buffer';
-import { eqi, isWs, latin1, parseUint, trimLws, utf8 } from './chars.js';
+import { HT, SP, TOKEN, eqi, isWs, parseUint, trimLws, utf8 } from './chars.js';
+import { methodAt } from './methods.js';
 import { CANONICAL_NAMES, Hdr, STRIDE, headerIdFromName } from './header-names.js';
 import { SipParseError, headerError } from './parse-error.js';
 import { DigestChallenge, DigestCredentials, parseChallenge, parseCredentials } from './headers/auth.js';
@@ -11,8 +12,8 @@ import type { EventHeader } from './headers/event.js';
 import { Contact, NameAddr } from './headers/name-addr.js';
 import { nextListComma, splitList } from './headers/split.js';
 import { parseVia } from './headers/via.js';
-import { viaFromBytes } from './headers/via-fast.js';
-import { nameAddrFromBytes } from './headers/name-addr-fast.js';
+import { VIA_SCAN, viaFromBytes } from './headers/via-fast.js';
+import { NAME_ADDR_SCAN, nameAddrFromBytes } from './headers/name-addr-fast.js';
 import type { Via } from './headers/via.js';
 import { nameAddrOf, parseNameAddrParts } from '../uri/name-addr.js';
 import { parseUri } from '../uri/uri.js';
@@ -58,8 +59,13 @@ export class SipMessage {
   readonly bodyEnd: number;
 
   private done: number;
-  /** The header block decoded once as latin1 when it is all ASCII (values are slices of it); null when not ASCII. */
-  private hText: string | null | undefined;
+  /**
+   * The message decoded as latin1 by the parser (at least through the headers; one character per byte, so
+   * positions are offsets in `raw`). Values are slices of it while the header block is ASCII.
+   */
+  private readonly text: string;
+  /** Whether the header block is ASCII: 0 not checked yet, 1 yes, 2 no (values then decode as UTF-8). */
+  private ascii: number;
   private cVia: Via[] | undefined;
   private cTopVia: Via | undefined;
   private cFrom: NameAddr | undefined;
@@ -80,6 +86,7 @@ export class SipMessage {
 
   constructor(
     raw: Buffer,
+    text: string,
     isRequest: boolean,
     method: string,
     ruri: string,
@@ -111,7 +118,8 @@ export class SipMessage {
     this.bodyStart = bodyStart;
     this.bodyEnd = bodyEnd;
     this.done = 0;
-    this.hText = undefined;
+    this.text = text;
+    this.ascii = 0;
     this.cVia = undefined;
     this.cTopVia = undefined;
     this.cFrom = undefined;
@@ -162,14 +170,18 @@ export class SipMessage {
    * from the buffer; latin1 equals UTF-8 only for ASCII, so other messages decode value by value.
    */
   private headerText(): string | null {
-    if (this.hText === undefined) {
-      // A partial message (parse error) may index a line past headersEnd.
-      const last = this.count > 0 ? (this.idx[(this.count - 1) * STRIDE + 6] as number) : this.headersEnd;
-      const end = last > this.headersEnd ? last : this.headersEnd;
+    if (this.ascii === 0) {
+      // The whole datagram is ASCII in the usual case: one check, no subarray.
       const raw = this.raw;
-      this.hText = isAscii(raw.subarray(this.headersStart, end)) ? latin1(raw, this.headersStart, end) : null;
+      if (isAscii(raw)) this.ascii = 1;
+      else {
+        // A partial message (parse error) may index a line past headersEnd.
+        const last = this.count > 0 ? (this.idx[(this.count - 1) * STRIDE + 6] as number) : this.headersEnd;
+        const end = last > this.headersEnd ? last : this.headersEnd;
+        this.ascii = isAscii(raw.subarray(this.headersStart, end)) ? 1 : 2;
+      }
     }
-    return this.hText;
+    return this.ascii === 1 ? this.text : null;
   }
 
   /** @internal Unfolded, trimmed value of header line `k`. */
@@ -178,7 +190,7 @@ export class SipMessage {
     const vs = this.idx[b + 3] as number;
     const ve = this.idx[b + 4] as number;
     const h = this.headerText();
-    const s = h !== null ? h.slice(vs - this.headersStart, ve - this.headersStart) : utf8(this.raw, vs, ve);
+    const s = h !== null ? h.slice(vs, ve) : utf8(this.raw, vs, ve);
     // A folded value joins its lines: each CRLF with the whitespace around it counts as one SP (RFC 3261 7.3.1).
     return this.idx[b + 5] === 1 ? s.replace(/[ \t]*\r?\n[ \t]*/g, ' ') : s;
   }
@@ -215,7 +227,7 @@ export class SipMessage {
     const ns = this.idx[b + 1] as number;
     const ne = this.idx[b + 2] as number;
     const h = this.headerText();
-    return h !== null ? h.slice(ns - this.headersStart, ne - this.headersStart) : utf8(this.raw, ns, ne);
+    return h !== null ? h.slice(ns, ne) : utf8(this.raw, ns, ne);
   }
 
   /** First value of a header (long or compact name, any case), unfolded and trimmed. */
@@ -305,9 +317,9 @@ export class SipMessage {
   }
 
   /**
-   * Appends the Via values of line `k` (only the first when `first`). An ASCII, unfolded line without quotes
-   * is split on its commas in place and each value read from the bytes when it has the usual shape; the
-   * rest goes through splitList and parseVia, which own the grammar and its errors.
+   * Appends the Via values of line `k` (only the first when `first`). On an ASCII, unfolded line each value of
+   * the usual shape is read from the bytes, up to its comma; at the first other one the whole line goes
+   * through splitList and parseVia, which own the grammar and its errors.
    */
   private viasOfLine(k: number, out: Via[], first: boolean): void {
     const h = this.headerText();
@@ -316,22 +328,19 @@ export class SipMessage {
     if (h !== null && this.idx[b + 5] === 0) {
       const raw = this.raw;
       const end = this.idx[b + 4] as number;
-      const quote = raw.indexOf(34, at);
-      if (quote < 0 || quote >= end) {
-        const hs = this.headersStart;
-        let s = at;
-        for (;;) {
-          let c = raw.indexOf(44, s);
-          if (c < 0 || c > end) c = end;
-          let a = s;
-          let z = c;
-          while (a < z && isWs(raw[a] as number)) a++;
-          while (z > a && isWs(raw[z - 1] as number)) z--;
-          out.push(viaFromBytes(raw, a, z, h, hs) ?? parseVia(h.slice(a - hs, z - hs), at));
-          if (first || c >= end) return;
-          s = c + 1;
-        }
+      const mark = out.length;
+      let s = at;
+      for (;;) {
+        const v = viaFromBytes(raw, s, end, h);
+        if (v === undefined) break;
+        out.push(v);
+        const c = VIA_SCAN.end;
+        if (first || c >= end) return;
+        s = c + 1;
+        while (s < end && isWs(raw[s] as number)) s++;
+        if (s >= end) break;
       }
+      out.length = mark;
     }
     const v = this.valueAt(k);
     if (first) {
@@ -378,9 +387,37 @@ export class SipMessage {
   get cseq(): CSeq {
     if (this.cCSeq === undefined) {
       const k = this.required(Hdr.CSeq);
-      this.cCSeq = parseCSeq(this.valueAt(k), this.valueOffset(k));
+      this.cCSeq = this.cseqFromBytes(k) ?? parseCSeq(this.valueAt(k), this.valueOffset(k));
     }
     return this.cCSeq;
+  }
+
+  /**
+   * CSeq of the usual shape (unfolded, 1 to 9 digits, whitespace, a token) read from the bytes, the method
+   * shared with the start line's when equal; undefined otherwise (parseCSeq owns the grammar and errors).
+   */
+  private cseqFromBytes(k: number): CSeq | undefined {
+    const b = k * STRIDE;
+    if (this.idx[b + 5] !== 0) return undefined;
+    const raw = this.raw;
+    let i = this.idx[b + 3] as number;
+    const e = this.idx[b + 4] as number;
+    const ds = i;
+    let seq = 0;
+    for (; i < e; i++) {
+      const d = (raw[i] as number) - 48;
+      if (d < 0 || d > 9) break;
+      seq = seq * 10 + d;
+    }
+    if (i === ds || i - ds > 9 || (raw[i] !== SP && raw[i] !== HT)) return undefined;
+    while (i < e && (raw[i] === SP || raw[i] === HT)) i++;
+    const ms = i;
+    for (; i < e; i++) if (TOKEN[raw[i] as number] !== 1) return undefined;
+    if (ms === e) return undefined;
+    const m = this.method;
+    let same = m.length === e - ms;
+    for (let j = 0; same && j < m.length; j++) same = m.charCodeAt(j) === raw[ms + j];
+    return { seq, method: same ? m : methodAt(raw, ms, e) };
   }
 
   /** Max-Forwards (0-255), undefined when absent. */
@@ -445,45 +482,46 @@ export class SipMessage {
     const b = k * STRIDE;
     if (h !== null && this.idx[b + 5] === 0) {
       const s = this.idx[b + 3] as number;
-      const v = nameAddrFromBytes(this.raw, s, this.idx[b + 4] as number, h, this.headersStart, header, s, s);
-      if (v !== undefined) return v;
+      const e = this.idx[b + 4] as number;
+      const v = nameAddrFromBytes(this.raw, s, e, h, header, s, s);
+      if (v !== undefined && NAME_ADDR_SCAN.end === e) return v;
     }
     return nameAddrOf(this.valueAt(k), header, this.valueOffset(k));
   }
 
   /**
-   * Every name-addr of every line of header `id`. An ASCII, unfolded line without quotes is split on its
-   * commas outside `<>` in place (as splitList would) and each value read from the bytes when it can be.
+   * Every name-addr of every line of header `id`. On an ASCII, unfolded line each value of the usual shape
+   * is read from the bytes up to its comma; at the first other one the whole line goes through splitList.
    */
   private nameAddrList(id: number, header: string): NameAddr[] {
     const out: NameAddr[] = [];
     const h = this.headerText();
     const raw = this.raw;
-    const hs = this.headersStart;
     for (let k = this.findHeader(id, '', 0); k >= 0; k = this.findHeader(id, '', k + 1)) {
       const b = k * STRIDE;
       const at = this.idx[b + 3] as number;
-      const end = this.idx[b + 4] as number;
-      const quote = raw.indexOf(34, at);
-      if (h === null || this.idx[b + 5] !== 0 || (quote >= 0 && quote < end)) {
-        for (const text of splitList(this.valueAt(k))) out.push(nameAddrOf(text, header, at));
-        continue;
-      }
-      let s = at;
-      let angle = false;
-      for (let i = at; i <= end; i++) {
-        const c = i < end ? (raw[i] as number) : 44;
-        if (c === 60) angle = true;
-        else if (c === 62) angle = false;
-        else if (c === 44 && (!angle || i === end)) {
-          let a = s;
-          let z = i;
-          while (a < z && isWs(raw[a] as number)) a++;
-          while (z > a && isWs(raw[z - 1] as number)) z--;
-          out.push(nameAddrFromBytes(raw, a, z, h, hs, header, at, a) ?? nameAddrOf(h.slice(a - hs, z - hs), header, at));
-          s = i + 1;
+      if (h !== null && this.idx[b + 5] === 0) {
+        const end = this.idx[b + 4] as number;
+        const mark = out.length;
+        let s = at;
+        let ok = false;
+        for (;;) {
+          const v = nameAddrFromBytes(raw, s, end, h, header, at, s);
+          if (v === undefined) break;
+          out.push(v);
+          const c = NAME_ADDR_SCAN.end;
+          if (c >= end) {
+            ok = true;
+            break;
+          }
+          s = c + 1;
+          while (s < end && isWs(raw[s] as number)) s++;
+          if (s >= end) break;
         }
+        if (ok) continue;
+        out.length = mark;
       }
+      for (const text of splitList(this.valueAt(k))) out.push(nameAddrOf(text, header, at));
     }
     return out;
   }

@@ -1,25 +1,16 @@
 import { CR, HT, LF, SP, TOKEN, latin1, utf8 } from './chars.js';
-import { Hdr, headerIdFromBytes } from './header-names.js';
+import { Hdr, STRIDE, headerIdFromBytes } from './header-names.js';
 import { DEFAULT_PARSE_LIMITS } from './limits.js';
 import type { ParseLimits } from './limits.js';
 
 export type { ParseLimits } from './limits.js';
 import { SipMessage } from './message.js';
 import { SipParseError } from './parse-error.js';
+import { methodAt } from './methods.js';
 
-// Common methods are returned as shared constants instead of a freshly decoded string.
-const METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE'];
-const METHOD_BYTES = METHODS.map((m) => Buffer.from(m, 'latin1'));
-
-function methodAt(buf: Buffer, s: number, e: number): string {
-  const len = e - s;
-  outer: for (let k = 0; k < METHOD_BYTES.length; k++) {
-    const m = METHOD_BYTES[k] as Buffer;
-    if (m.length !== len) continue;
-    for (let j = 0; j < len; j++) if (buf[s + j] !== m[j]) continue outer;
-    return METHODS[k] as string;
-  }
-  return latin1(buf, s, e);
+function asciiAt(buf: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if ((buf[i] as number) >= 128) return false;
+  return true;
 }
 
 function isSipVersion(buf: Buffer, s: number, e: number): boolean {
@@ -39,10 +30,11 @@ interface StartLine {
   next: number;
 }
 
-function parseStartLine(buf: Buffer, p: number, maxLine: number): StartLine {
+function parseStartLine(buf: Buffer, text: string, p: number, maxLine: number): StartLine {
   const len = buf.length;
   const lineStart = p;
-  while (p < len && buf[p] !== LF) p++;
+  p = text.indexOf('\n', p);
+  if (p < 0) p = len;
   if (p >= len) throw new SipParseError('E_PARSE_START_LINE', 'start line is not terminated by CRLF', lineStart);
   let lineEnd = p > lineStart && buf[p - 1] === CR ? p - 1 : p;
   if (lineEnd - lineStart > maxLine) throw new SipParseError('E_PARSE_LIMIT', `start line longer than ${maxLine} bytes`, lineStart);
@@ -61,7 +53,7 @@ function parseStartLine(buf: Buffer, p: number, maxLine: number): StartLine {
   if (sp1 - lineStart > 4 && buf[lineStart] === 83 && buf[lineStart + 1] === 73 && buf[lineStart + 2] === 80 && buf[lineStart + 3] === 47) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
     isRequest = false;
-    version = isSipVersion(buf, lineStart, sp1) ? 'SIP/2.0' : latin1(buf, lineStart, sp1);
+    version = isSipVersion(buf, lineStart, sp1) ? 'SIP/2.0' : text.slice(lineStart, sp1);
     let i = sp1 + 1;
     const cs = i;
     while (i < lineEnd && buf[i] !== SP) {
@@ -71,7 +63,7 @@ function parseStartLine(buf: Buffer, p: number, maxLine: number): StartLine {
       i++;
     }
     if (i === cs || i - cs > 10) throw new SipParseError('E_PARSE_START_LINE', `bad status code at offset ${cs}`, cs);
-    if (i < lineEnd) reason = utf8(buf, i + 1, lineEnd);
+    if (i < lineEnd) reason = asciiAt(buf, i + 1, lineEnd) ? text.slice(i + 1, lineEnd) : utf8(buf, i + 1, lineEnd);
   } else {
     // Request-Line = Method SP Request-URI SP SIP-Version, single spaces only (RFC 4475 lwsstart, trws).
     isRequest = true;
@@ -98,19 +90,43 @@ function parseStartLine(buf: Buffer, p: number, maxLine: number): StartLine {
       if (c < 32 || c >= 127) throw new SipParseError('E_PARSE_START_LINE', `unexpected character in the SIP version at offset ${j}`, j);
     }
     if (vs >= lineEnd) throw new SipParseError('E_PARSE_START_LINE', 'request line has no SIP version', vs);
-    version = isSipVersion(buf, vs, lineEnd) ? 'SIP/2.0' : latin1(buf, vs, lineEnd);
-    ruri = latin1(buf, ruriStart, ruriEnd);
+    version = isSipVersion(buf, vs, lineEnd) ? 'SIP/2.0' : text.slice(vs, lineEnd);
+    ruri = text.slice(ruriStart, ruriEnd);
   }
 
   return { isRequest, method, ruri, status, reason, version, ruriStart, ruriEnd, next };
 }
 
+/**
+ * Header index scratch, reused by every parse and copied out once (slice of a packed SMI array is a memcpy):
+ * cheaper than growing a fresh array seven numbers at a time.
+ */
+const SCRATCH: number[] = [];
+
+/** Messages up to this size are decoded whole; larger ones only up to the end of their headers. */
+const DECODE_WHOLE = 8192;
+
+/**
+ * The message as latin1 text (one character per byte, so string positions are byte offsets): whole when
+ * small, else up to and including the empty line after the headers (or whole when there is none).
+ */
+function decodeHead(buf: Buffer, p: number): string {
+  const len = buf.length;
+  if (len <= DECODE_WHOLE) return latin1(buf, 0, len);
+  for (let lf = buf.indexOf(LF, p); lf >= 0 && lf + 1 < len; lf = buf.indexOf(LF, lf + 1)) {
+    const n = buf[lf + 1];
+    if (n === LF) return latin1(buf, 0, lf + 2);
+    if (n === CR && buf[lf + 2] === LF) return latin1(buf, 0, lf + 3);
+  }
+  return latin1(buf, 0, len);
+}
+
 /** An error carrying the message as far as it was indexed (kept out of parseMessage so no closure captures its loop state). */
 function failAt(
   buf: Buffer,
+  text: string,
   sl: StartLine,
-  idx: number[],
-  count: number,
+  n: number,
   headersStart: number,
   p: number,
   code: string,
@@ -118,7 +134,7 @@ function failAt(
   at: number,
   header?: string,
 ): SipParseError {
-  const partial = new SipMessage(buf, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, count, sl.ruriStart, sl.ruriEnd, headersStart, p, p, p);
+  const partial = new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, SCRATCH.slice(0, n), n / STRIDE, sl.ruriStart, sl.ruriEnd, headersStart, p, p, p);
   return new SipParseError(code, what, at, header, partial);
 }
 
@@ -139,22 +155,23 @@ export function parseMessage(buf: Buffer, limits?: Partial<ParseLimits>): SipMes
   let p = 0;
   while (p < len && (buf[p] === CR || buf[p] === LF)) p++;
   if (p >= len) throw new SipParseError('E_PARSE_START_LINE', 'empty message', p);
+  const text = decodeHead(buf, p);
 
   // ---- start line ----
   let sl: StartLine;
   try {
-    sl = parseStartLine(buf, p, maxLine);
+    sl = parseStartLine(buf, text, p, maxLine);
   } catch (err) {
-    throw withLooseRequestLine(err, buf, p, maxHeaders, maxLine);
+    throw withLooseRequestLine(err, buf, text, p, maxHeaders, maxLine);
   }
-  return parseHeaders(buf, sl, maxHeaders, maxLine);
+  return parseHeaders(buf, text, sl, maxHeaders, maxLine);
 }
 
 /**
  * A request line we refuse (extra spaces, <> around the URI, RFC 4475 3.1.2.7-10) still deserves a 400:
  * read it loosely (method, first and last words) only to index the headers, and attach that as `partial`.
  */
-function withLooseRequestLine(err: unknown, buf: Buffer, p: number, maxHeaders: number, maxLine: number): unknown {
+function withLooseRequestLine(err: unknown, buf: Buffer, text: string, p: number, maxHeaders: number, maxLine: number): unknown {
   if (!(err instanceof SipParseError) || err.code !== 'E_PARSE_START_LINE') return err;
   const lf = buf.indexOf(LF, p);
   if (lf < 0 || lf - p > maxLine) return err;
@@ -164,7 +181,7 @@ function withLooseRequestLine(err: unknown, buf: Buffer, p: number, maxHeaders: 
   if (words.length < 3 || !version.startsWith('SIP/') || !/^[A-Za-z0-9.!%*_+`'~-]+$/.test(method)) return err;
   const loose: StartLine = { isRequest: true, method, ruri: words.slice(1, -1).join(' '), status: 0, reason: '', version, ruriStart: p, ruriEnd: p, next: lf + 1 };
   try {
-    const partial = parseHeaders(buf, loose, maxHeaders, maxLine);
+    const partial = parseHeaders(buf, text, loose, maxHeaders, maxLine);
     return new SipParseError(err.code, err.message, err.offset, err.header, partial);
   } catch (inner) {
     return inner instanceof SipParseError && inner.partial ? new SipParseError(err.code, err.message, err.offset, err.header, inner.partial) : err;
@@ -172,13 +189,14 @@ function withLooseRequestLine(err: unknown, buf: Buffer, p: number, maxHeaders: 
 }
 
 /** Indexes the headers after the start line and frames the body. */
-function parseHeaders(buf: Buffer, sl: StartLine, maxHeaders: number, maxLine: number): SipMessage {
+function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: number, maxLine: number): SipMessage {
   const len = buf.length;
   let p = sl.next;
   // ---- header index ----
   const headersStart = p;
-  const idx: number[] = [];
-  let count = 0;
+  const idx = SCRATCH;
+  const token = TOKEN;
+  let n = 0;
   let contentLength = -1;
   let clAt = -1;
   let headersEnd = -1;
@@ -195,34 +213,30 @@ function parseHeaders(buf: Buffer, sl: StartLine, maxHeaders: number, maxLine: n
       bodyStart = p + 1;
       break;
     }
-    if (c === SP || c === HT) throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_HEADER', `line at offset ${p} starts with whitespace but continues no header`, p);
-    if (count >= maxHeaders) throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_LIMIT', `more than ${maxHeaders} header lines`, p);
+    if (c === SP || c === HT) throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_HEADER', `line at offset ${p} starts with whitespace but continues no header`, p);
+    if (n >= maxHeaders * STRIDE) throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_LIMIT', `more than ${maxHeaders} header lines`, p);
     // name *WSP ":"
     const nameStart = p;
     let physStart = p;
-    while (p < len) {
-      const b = buf[p] as number;
-      if (TOKEN[b] !== 1) break;
-      p++;
-    }
+    while (p < len && token[buf[p] as number] === 1) p++;
     const nameEnd = p;
     while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
     if (buf[p] !== 58) {
       if (p >= len) break;
-      throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_HEADER', nameEnd === nameStart ? `header line at offset ${nameStart} has no name` : `header at offset ${nameStart}: expected ":" after the name, found byte ${buf[p] as number}`, p);
+      throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_HEADER', nameEnd === nameStart ? `header line at offset ${nameStart} has no name` : `header at offset ${nameStart}: expected ":" after the name, found byte ${buf[p] as number}`, p);
     }
-    if (nameEnd === nameStart) throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_HEADER', `header line at offset ${nameStart} has no name`, nameStart);
+    if (nameEnd === nameStart) throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_HEADER', `header line at offset ${nameStart} has no name`, nameStart);
     p++;
     const afterColon = p;
-    // value: first and last non-whitespace byte across continuation lines; line ends found with memchr.
+    // value: first and last non-whitespace byte across continuation lines; line ends found in the text (memchr).
     let valueStart = -1;
     let valueEnd = -1;
     let folded = 0;
     for (;;) {
       while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
-      const lf = buf.indexOf(LF, p);
+      const lf = text.indexOf('\n', p);
       const eol = lf < 0 ? len : lf;
-      if (eol - physStart > maxLine) throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_LIMIT', `header line at offset ${physStart} longer than ${maxLine} bytes`, physStart);
+      if (eol - physStart > maxLine) throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_LIMIT', `header line at offset ${physStart} longer than ${maxLine} bytes`, physStart);
       let e = eol;
       while (e > p) {
         const b = buf[e - 1];
@@ -239,15 +253,21 @@ function parseHeaders(buf: Buffer, sl: StartLine, maxHeaders: number, maxLine: n
         break;
       }
       p = lf + 1;
-      const n = buf[p];
-      if (n !== SP && n !== HT) break;
+      const nx = buf[p];
+      if (nx !== SP && nx !== HT) break;
       physStart = p;
     }
     if (valueStart < 0) valueStart = valueEnd = afterColon;
     if (p >= len && buf[len - 1] !== LF) break;
     const id = headerIdFromBytes(buf, nameStart, nameEnd);
-    idx.push(id, nameStart, nameEnd, valueStart, valueEnd, folded, p);
-    count++;
+    idx[n] = id;
+    idx[n + 1] = nameStart;
+    idx[n + 2] = nameEnd;
+    idx[n + 3] = valueStart;
+    idx[n + 4] = valueEnd;
+    idx[n + 5] = folded;
+    idx[n + 6] = p;
+    n += STRIDE;
     // Only the first Content-Length frames the body; validate() reports conflicting ones (RFC 4475 mcl01).
     if (id === Hdr.ContentLength && contentLength < 0) {
       clAt = valueStart;
@@ -256,15 +276,15 @@ function parseHeaders(buf: Buffer, sl: StartLine, maxHeaders: number, maxLine: n
         const d = (buf[i] as number) - 48;
         if (d < 0 || d > 9 || v > 1e9) {
           p = valueStart;
-          throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `Content-Length at offset ${valueStart} is not a non-negative number`, valueStart, 'Content-Length');
+          throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `Content-Length at offset ${valueStart} is not a non-negative number`, valueStart, 'Content-Length');
         }
         v = v * 10 + d;
       }
-      if (valueEnd === valueStart) throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `empty Content-Length at offset ${valueStart}`, valueStart, 'Content-Length');
+      if (valueEnd === valueStart) throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `empty Content-Length at offset ${valueStart}`, valueStart, 'Content-Length');
       contentLength = v;
     }
   }
-  if (headersEnd < 0) throw failAt(buf, sl, idx, count, headersStart, p, 'E_PARSE_TRUNCATED', `no empty line after the headers (message ends at offset ${len})`, len);
+  if (headersEnd < 0) throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_TRUNCATED', `no empty line after the headers (message ends at offset ${len})`, len);
 
   let bodyEnd = len;
   if (contentLength >= 0) {
@@ -276,10 +296,9 @@ function parseHeaders(buf: Buffer, sl: StartLine, maxHeaders: number, maxLine: n
         `Content-Length at offset ${clAt} says ${contentLength} bytes but only ${len - bodyStart} follow the headers`,
         clAt,
         'Content-Length',
-        new SipMessage(buf, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, count, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, len),
+        new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx.slice(0, n), n / STRIDE, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, len),
       );
     }
   }
-  return new SipMessage(buf, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, count, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, bodyEnd);
+  return new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx.slice(0, n), n / STRIDE, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, bodyEnd);
 }
-

@@ -18,12 +18,17 @@ function isTag(b: Uint8Array, s: number, e: number): boolean {
   return e - s === 3 && ((b[s] as number) | 0x20) === 116 && ((b[s + 1] as number) | 0x20) === 97 && ((b[s + 2] as number) | 0x20) === 103;
 }
 
+/** Where the value nameAddrFromBytes last read ends: the offset of the comma after it, or the line's end. */
+export const NAME_ADDR_SCAN = { end: 0 };
+
 /**
- * The value in `b[s..e)` (trimmed, one list element) as a NameAddr, or undefined. `h` is the header block
- * decoded as latin1 from offset `hs`; `base` is the offset errors count from and `elemAt` where this
- * element's text starts (the deferred URI error then lands where parseNameAddrParts would put it).
+ * The name-addr starting at `s` (after any whitespace) of the line value ending at `e`, up to a comma
+ * outside `<>` or `e`, or undefined when it is not of the usual shape. Sets NAME_ADDR_SCAN.end. `h` is the
+ * message decoded as latin1 (positions are offsets in `b`); `base` is the offset errors count from and
+ * `elemAt` where this element's text starts (the deferred URI error then lands where parseNameAddrParts
+ * would put it).
  */
-export function nameAddrFromBytes(b: Uint8Array, s: number, e: number, h: string, hs: number, header: string, base: number, elemAt: number): NameAddr | undefined {
+export function nameAddrFromBytes(b: Uint8Array, s: number, e: number, h: string, header: string, base: number, elemAt: number): NameAddr | undefined {
   if (s >= e) return undefined;
   let i = s;
   let displayName: string | undefined;
@@ -35,7 +40,7 @@ export function nameAddrFromBytes(b: Uint8Array, s: number, e: number, h: string
       i++;
     }
     if (i >= e) return undefined;
-    displayName = h.slice(s + 1 - hs, i - hs);
+    displayName = h.slice(s + 1, i);
     i++;
     while (i < e && (b[i] === 32 || b[i] === 9)) i++;
     if (b[i] !== 60) return undefined;
@@ -52,35 +57,38 @@ export function nameAddrFromBytes(b: Uint8Array, s: number, e: number, h: string
       last = ++i;
     }
     if (i >= e) return undefined;
-    displayName = h.slice(s - hs, last - hs);
+    displayName = h.slice(s, last);
   }
   const lt = i;
-  let gt = lt + 1;
-  while (gt < e && b[gt] !== 62) gt++;
-  if (gt >= e) return undefined;
+  // The URI is skipped with the text's native search; its syntax is checked when it is parsed.
+  const gt = h.indexOf('>', lt + 1);
+  if (gt < 0 || gt >= e) return undefined;
   i = gt + 1;
-  if (i < e && b[i] !== 59) return undefined;
+  if (i < e && b[i] !== 59 && b[i] !== 44) return undefined;
   const paramsAt = i;
   let tag: string | null | undefined;
-  while (i < e) {
+  while (i < e && b[i] === 59) {
     const ns = ++i;
-    while (i < e && b[i] !== 61 && b[i] !== 59) {
-      if (odd(b[i] as number)) return undefined;
-      i++;
+    for (; i < e; i++) {
+      const c = b[i] as number;
+      if (c === 61 || c === 59 || c === 44) break;
+      if (odd(c)) return undefined;
     }
     if (i === ns) return undefined;
     const isT = tag === undefined && isTag(b, ns, i);
     if (b[i] === 61) {
       const vs = ++i;
-      while (i < e && b[i] !== 59) {
-        if (odd(b[i] as number)) return undefined;
-        i++;
+      for (; i < e; i++) {
+        const c = b[i] as number;
+        if (c === 59 || c === 44) break;
+        if (odd(c)) return undefined;
       }
       if (i === vs) return undefined;
-      if (isT) tag = h.slice(vs - hs, i - hs);
+      if (isT) tag = h.slice(vs, i);
     } else if (isT) tag = null;
   }
-  const raw = h.slice(s - hs, e - hs);
-  const params = paramsAt < e ? Params.deferred(raw, paramsAt - s, 59) : new Params();
-  return new NameAddr(displayName, h.slice(lt + 1 - hs, gt - hs), params, raw, header, base + (lt + 1 - elemAt), tag ?? undefined);
+  NAME_ADDR_SCAN.end = i;
+  const raw = h.slice(s, i);
+  const params = paramsAt < i ? Params.deferred(raw, paramsAt - s, 59) : new Params();
+  return new NameAddr(displayName, h.slice(lt + 1, gt), params, raw, header, base + (lt + 1 - elemAt), tag ?? undefined);
 }

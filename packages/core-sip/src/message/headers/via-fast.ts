@@ -11,7 +11,7 @@ const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'SCTP', 'WS', 'WSS'];
 const TRANSPORT_BYTES = TRANSPORTS.map((t) => Buffer.from(t, 'latin1'));
 /** branch, received, rport, maddr: the order of Via's `picked` constructor argument. */
 const picked: (string | null | undefined)[] = [undefined, undefined, undefined, undefined];
-const NAMES = ['branch', 'received', 'rport', 'maddr'];
+const NAMES = ['branch', 'received', 'rport', 'maddr'].map((n) => Buffer.from(n, 'latin1'));
 
 function transportAt(b: Uint8Array, s: number, e: number): string | undefined {
   outer: for (let k = 0; k < TRANSPORT_BYTES.length; k++) {
@@ -33,8 +33,8 @@ function pickedIndex(b: Uint8Array, s: number, e: number): number {
   else if (len === 5 && c === 114) k = 2;
   else if (len === 5 && c === 109) k = 3;
   else return -1;
-  const w = NAMES[k] as string;
-  for (let j = 1; j < len; j++) if (((b[s + j] as number) | 0x20) !== w.charCodeAt(j)) return -1;
+  const w = NAMES[k] as Buffer;
+  for (let j = 1; j < len; j++) if (((b[s + j] as number) | 0x20) !== w[j]) return -1;
   return k;
 }
 
@@ -54,11 +54,15 @@ function odd(c: number): boolean {
   return c <= 32 || c === 34 || c === 44 || c >= 127;
 }
 
+/** Where the value viaFromBytes last read ends: the offset of the comma after it, or the line's end. */
+export const VIA_SCAN = { end: 0 };
+
 /**
- * The Via value in `b[s..e)` (trimmed, one list element), or undefined when it is not of the usual shape.
- * `h` is the message's header block decoded as latin1 and `hs` the offset it starts at.
+ * The Via value starting at `s` (after any whitespace) of the line value ending at `e`, up to a comma or
+ * `e`, or undefined when it is not of the usual shape (then parse the whole line the slow way). Sets
+ * VIA_SCAN.end. `h` is the message decoded as latin1 (positions are offsets in `b`).
  */
-export function viaFromBytes(b: Uint8Array, s: number, e: number, h: string, hs: number): Via | undefined {
+export function viaFromBytes(b: Uint8Array, s: number, e: number, h: string): Via | undefined {
   if (e - s < 10 || b[s] !== 83 || b[s + 1] !== 73 || b[s + 2] !== 80 || b[s + 3] !== 47 || b[s + 4] !== 50 || b[s + 5] !== 46 || b[s + 6] !== 48 || b[s + 7] !== 47) return undefined;
   let i = s + 8;
   const ts = i;
@@ -82,31 +86,34 @@ export function viaFromBytes(b: Uint8Array, s: number, e: number, h: string, hs:
     if (i === ps || i - ps > 5 || v > 65535) return undefined;
     port = v;
   }
-  if (i < e && b[i] !== 59) return undefined;
+  if (i < e && b[i] !== 59 && b[i] !== 44) return undefined;
   const paramsAt = i;
   picked[0] = picked[1] = picked[2] = picked[3] = undefined;
-  while (i < e) {
+  while (i < e && b[i] === 59) {
     const ns = ++i;
-    while (i < e && b[i] !== 61 && b[i] !== 59) {
-      if (odd(b[i] as number)) return undefined;
-      i++;
+    for (; i < e; i++) {
+      const c = b[i] as number;
+      if (c === 61 || c === 59 || c === 44) break;
+      if (odd(c)) return undefined;
     }
     if (i === ns) return undefined;
     const w = pickedIndex(b, ns, i);
     if (b[i] === 61) {
       const vs = ++i;
-      while (i < e && b[i] !== 59) {
-        if (odd(b[i] as number)) return undefined;
-        i++;
+      for (; i < e; i++) {
+        const c = b[i] as number;
+        if (c === 59 || c === 44) break;
+        if (odd(c)) return undefined;
       }
       if (i === vs) return undefined;
-      if (w >= 0 && picked[w] === undefined) picked[w] = h.slice(vs - hs, i - hs);
+      if (w >= 0 && picked[w] === undefined) picked[w] = h.slice(vs, i);
     } else if (w >= 0 && picked[w] === undefined) picked[w] = null;
   }
   // parseVia owns the "bad rport value" error.
   const rp = picked[2] as string | null | undefined;
   if (typeof rp === 'string' && !isPort(rp)) return undefined;
-  const raw = h.slice(s - hs, e - hs);
-  const params = paramsAt < e ? Params.deferred(raw, paramsAt - s, 59) : new Params();
-  return new Via('SIP/2.0', transport, h.slice(hostStart - hs, hostEnd - hs), port, params, raw, picked);
+  VIA_SCAN.end = i;
+  const raw = h.slice(s, i);
+  const params = paramsAt < i ? Params.deferred(raw, paramsAt - s, 59) : new Params();
+  return new Via('SIP/2.0', transport, h.slice(hostStart, hostEnd), port, params, raw, picked);
 }
