@@ -1,5 +1,5 @@
 import { latin1 } from './chars.js';
-import { Hdr, STRIDE, headerIdFromName } from './header-names.js';
+import { Hdr, headerIdFromName } from './header-names.js';
 import type { SipMessage } from './message.js';
 import { nextListComma } from './headers/split.js';
 
@@ -48,19 +48,17 @@ export class MessageEdit {
   private list(): Line[] {
     if (this.lines === undefined) {
       const m = this.msg;
-      const idx = m.idx;
       const out: Line[] = new Array<Line>(m.count);
       for (let k = 0; k < m.count; k++) {
-        const b = k * STRIDE;
-        const id = idx[b] as number;
+        const id = m.idAt(k);
         out[k] = {
           id,
           lname: id >= 0 ? '' : m.nameAt(k).toLowerCase(),
-          start: idx[b + 1] as number,
-          end: idx[b + 6] as number,
-          valueStart: idx[b + 3] as number,
-          valueEnd: idx[b + 4] as number,
-          cut: idx[b + 3] as number,
+          start: m.lineStart(k),
+          end: m.lineEnd(k),
+          valueStart: m.valueOffset(k),
+          valueEnd: m.valueEnd(k),
+          cut: m.valueOffset(k),
           value: undefined,
           text: undefined,
         };

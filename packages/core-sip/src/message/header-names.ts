@@ -3,8 +3,12 @@
  * compact form, any case) so that lookups never build or lower-case name strings; other names are compared
  * byte by byte on demand.
  */
-/** Slots per header in a message's index: id, name start, name end, value start, value end, folded flag, line end. */
-export const STRIDE = 7;
+/**
+ * Slots per header line in a message's index: line start, header number and folded flag (`id * 2 + folded`),
+ * value start, value end. One more slot after the last line holds its end, so line k ends where slot
+ * `(k + 1) * STRIDE` says. The name ends at the first non-token byte after the line start.
+ */
+export const STRIDE = 4;
 
 export const Hdr = {
   Via: 0,

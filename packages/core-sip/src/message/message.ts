@@ -46,7 +46,7 @@ export class SipMessage {
   readonly reason: string;
   /** Protocol version as written, normally `SIP/2.0`. */
   readonly version: string;
-  /** @internal Header index, STRIDE numbers per header line. */
+  /** @internal Header index, STRIDE numbers per header line (see STRIDE) and the last line's end. */
   readonly idx: number[];
   /** @internal Number of header lines indexed. */
   readonly count: number;
@@ -145,21 +145,22 @@ export class SipMessage {
   findHeader(id: number, lname: string, from: number): number {
     const idx = this.idx;
     if (id >= 0) {
-      for (let k = from; k < this.count; k++) if (idx[k * STRIDE] === id) return k;
+      for (let k = from; k < this.count; k++) if ((idx[k * STRIDE + 1] as number) >> 1 === id) return k;
       return -1;
     }
     const raw = this.raw;
     const len = lname.length;
     outer: for (let k = from; k < this.count; k++) {
       const b = k * STRIDE;
-      if (idx[b] !== -1) continue;
-      const s = idx[b + 1] as number;
-      if ((idx[b + 2] as number) - s !== len) continue;
+      if ((idx[b + 1] as number) >> 1 !== -1) continue;
+      const s = idx[b] as number;
       for (let j = 0; j < len; j++) {
         const x = raw[s + j] as number;
         const y = lname.charCodeAt(j);
-        if (x !== y && ((x | 0x20) !== y || y < 97 || y > 122)) continue outer;
+        if (TOKEN[x] !== 1 || (x !== y && ((x | 0x20) !== y || y < 97 || y > 122))) continue outer;
       }
+      // The name must end there (not merely start with lname).
+      if (TOKEN[raw[s + len] as number] === 1) continue;
       return k;
     }
     return -1;
@@ -176,7 +177,7 @@ export class SipMessage {
       if (isAscii(raw)) this.ascii = 1;
       else {
         // A partial message (parse error) may index a line past headersEnd.
-        const last = this.count > 0 ? (this.idx[(this.count - 1) * STRIDE + 6] as number) : this.headersEnd;
+        const last = this.count > 0 ? (this.idx[this.count * STRIDE] as number) : this.headersEnd;
         const end = last > this.headersEnd ? last : this.headersEnd;
         this.ascii = isAscii(raw.subarray(this.headersStart, end)) ? 1 : 2;
       }
@@ -187,25 +188,43 @@ export class SipMessage {
   /** @internal Unfolded, trimmed value of header line `k`. */
   valueAt(k: number): string {
     const b = k * STRIDE;
-    const vs = this.idx[b + 3] as number;
-    const ve = this.idx[b + 4] as number;
+    const vs = this.idx[b + 2] as number;
+    const ve = this.idx[b + 3] as number;
     const h = this.headerText();
     const s = h !== null ? h.slice(vs, ve) : utf8(this.raw, vs, ve);
     // A folded value joins its lines: each CRLF with the whitespace around it counts as one SP (RFC 3261 7.3.1).
-    return this.idx[b + 5] === 1 ? s.replace(/[ \t]*\r?\n[ \t]*/g, ' ') : s;
+    return this.folded(k) ? s.replace(/[ \t]*\r?\n[ \t]*/g, ' ') : s;
   }
 
   /** @internal Offset in `raw` of the value of header line `k`. */
   valueOffset(k: number): number {
+    return this.idx[k * STRIDE + 2] as number;
+  }
+
+  /** @internal Whether header line `k` continues on further lines. */
+  folded(k: number): boolean {
+    return ((this.idx[k * STRIDE + 1] as number) & 1) === 1;
+  }
+
+  /** @internal Offsets of line `k`: its start and its end (after the line break). */
+  lineStart(k: number): number {
+    return this.idx[k * STRIDE] as number;
+  }
+
+  lineEnd(k: number): number {
+    return this.idx[(k + 1) * STRIDE] as number;
+  }
+
+  /** @internal Offset after the last byte of the value of header line `k`. */
+  valueEnd(k: number): number {
     return this.idx[k * STRIDE + 3] as number;
   }
 
   /** Digits-only value of unfolded line `k` (1 to 9 digits) read from the bytes, or -1 (then decode the value). */
   private smallUintAt(k: number): number {
-    const b = k * STRIDE;
-    const s = this.idx[b + 3] as number;
-    const e = this.idx[b + 4] as number;
-    if (this.idx[b + 5] !== 0 || e === s || e - s > 9) return -1;
+    const s = this.valueOffset(k);
+    const e = this.valueEnd(k);
+    if (this.folded(k) || e === s || e - s > 9) return -1;
     const raw = this.raw;
     let n = 0;
     for (let i = s; i < e; i++) {
@@ -218,14 +237,15 @@ export class SipMessage {
 
   /** @internal Header number (-1 for unknown names) of line `k`. */
   idAt(k: number): number {
-    return this.idx[k * STRIDE] as number;
+    return (this.idx[k * STRIDE + 1] as number) >> 1;
   }
 
   /** Name of header line `k` as written. */
   nameAt(k: number): string {
-    const b = k * STRIDE;
-    const ns = this.idx[b + 1] as number;
-    const ne = this.idx[b + 2] as number;
+    const ns = this.lineStart(k);
+    const raw = this.raw;
+    let ne = ns;
+    while (TOKEN[raw[ne] as number] === 1) ne++;
     const h = this.headerText();
     return h !== null ? h.slice(ns, ne) : utf8(this.raw, ns, ne);
   }
@@ -267,7 +287,7 @@ export class SipMessage {
 
   private countOf(id: number): number {
     let n = 0;
-    for (let k = 0; k < this.count; k++) if (this.idx[k * STRIDE] === id) n++;
+    for (let k = 0; k < this.count; k++) if (this.idAt(k) === id) n++;
     return n;
   }
 
@@ -323,11 +343,10 @@ export class SipMessage {
    */
   private viasOfLine(k: number, out: Via[], first: boolean): void {
     const h = this.headerText();
-    const b = k * STRIDE;
-    const at = this.idx[b + 3] as number;
-    if (h !== null && this.idx[b + 5] === 0) {
+    const at = this.valueOffset(k);
+    if (h !== null && !this.folded(k)) {
       const raw = this.raw;
-      const end = this.idx[b + 4] as number;
+      const end = this.valueEnd(k);
       const mark = out.length;
       let s = at;
       for (;;) {
@@ -397,11 +416,10 @@ export class SipMessage {
    * shared with the start line's when equal; undefined otherwise (parseCSeq owns the grammar and errors).
    */
   private cseqFromBytes(k: number): CSeq | undefined {
-    const b = k * STRIDE;
-    if (this.idx[b + 5] !== 0) return undefined;
+    if (this.folded(k)) return undefined;
     const raw = this.raw;
-    let i = this.idx[b + 3] as number;
-    const e = this.idx[b + 4] as number;
+    let i = this.valueOffset(k);
+    const e = this.valueEnd(k);
     const ds = i;
     let seq = 0;
     for (; i < e; i++) {
@@ -479,10 +497,9 @@ export class SipMessage {
   /** The single name-addr of line `k`: from the bytes when it has the usual shape, else parseNameAddrParts. */
   private nameAddrAt(k: number, header: string): NameAddr {
     const h = this.headerText();
-    const b = k * STRIDE;
-    if (h !== null && this.idx[b + 5] === 0) {
-      const s = this.idx[b + 3] as number;
-      const e = this.idx[b + 4] as number;
+    if (h !== null && !this.folded(k)) {
+      const s = this.valueOffset(k);
+      const e = this.valueEnd(k);
       const v = nameAddrFromBytes(this.raw, s, e, h, header, s, s);
       if (v !== undefined && NAME_ADDR_SCAN.end === e) return v;
     }
@@ -498,10 +515,9 @@ export class SipMessage {
     const h = this.headerText();
     const raw = this.raw;
     for (let k = this.findHeader(id, '', 0); k >= 0; k = this.findHeader(id, '', k + 1)) {
-      const b = k * STRIDE;
-      const at = this.idx[b + 3] as number;
-      if (h !== null && this.idx[b + 5] === 0) {
-        const end = this.idx[b + 4] as number;
+      const at = this.valueOffset(k);
+      if (h !== null && !this.folded(k)) {
+        const end = this.valueEnd(k);
         const mark = out.length;
         let s = at;
         let ok = false;

@@ -98,10 +98,10 @@ function parseStartLine(buf: Buffer, text: string, p: number, maxLine: number): 
 }
 
 /**
- * Header index scratch, reused by every parse and copied out once (slice of a packed SMI array is a memcpy):
- * cheaper than growing a fresh array seven numbers at a time.
+ * Slots the last message's index used: the next index is allocated that size up front (writes then stay in
+ * bounds; a longer one still grows), instead of growing from empty or copying out of a scratch array.
  */
-const SCRATCH: number[] = [];
+let indexSlots = 16 * STRIDE + 1;
 
 /** Messages up to this size are decoded whole; larger ones only up to the end of their headers. */
 const DECODE_WHOLE = 8192;
@@ -126,6 +126,7 @@ function failAt(
   buf: Buffer,
   text: string,
   sl: StartLine,
+  idx: number[],
   n: number,
   headersStart: number,
   p: number,
@@ -134,7 +135,7 @@ function failAt(
   at: number,
   header?: string,
 ): SipParseError {
-  const partial = new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, SCRATCH.slice(0, n), n / STRIDE, sl.ruriStart, sl.ruriEnd, headersStart, p, p, p);
+  const partial = new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, n / STRIDE, sl.ruriStart, sl.ruriEnd, headersStart, p, p, p);
   return new SipParseError(code, what, at, header, partial);
 }
 
@@ -194,9 +195,10 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
   let p = sl.next;
   // ---- header index ----
   const headersStart = p;
-  const idx = SCRATCH;
+  const idx = new Array<number>(indexSlots);
   const token = TOKEN;
   let n = 0;
+  idx[0] = p;
   let contentLength = -1;
   let clAt = -1;
   let headersEnd = -1;
@@ -213,8 +215,8 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
       bodyStart = p + 1;
       break;
     }
-    if (c === SP || c === HT) throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_HEADER', `line at offset ${p} starts with whitespace but continues no header`, p);
-    if (n >= maxHeaders * STRIDE) throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_LIMIT', `more than ${maxHeaders} header lines`, p);
+    if (c === SP || c === HT) throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_HEADER', `line at offset ${p} starts with whitespace but continues no header`, p);
+    if (n >= maxHeaders * STRIDE) throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_LIMIT', `more than ${maxHeaders} header lines`, p);
     // name *WSP ":"
     const nameStart = p;
     let physStart = p;
@@ -223,9 +225,9 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
     while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
     if (buf[p] !== 58) {
       if (p >= len) break;
-      throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_HEADER', nameEnd === nameStart ? `header line at offset ${nameStart} has no name` : `header at offset ${nameStart}: expected ":" after the name, found byte ${buf[p] as number}`, p);
+      throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_HEADER', nameEnd === nameStart ? `header line at offset ${nameStart} has no name` : `header at offset ${nameStart}: expected ":" after the name, found byte ${buf[p] as number}`, p);
     }
-    if (nameEnd === nameStart) throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_HEADER', `header line at offset ${nameStart} has no name`, nameStart);
+    if (nameEnd === nameStart) throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_HEADER', `header line at offset ${nameStart} has no name`, nameStart);
     p++;
     const afterColon = p;
     // value: first and last non-whitespace byte across continuation lines; line ends found in the text (memchr).
@@ -236,7 +238,7 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
       while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
       const lf = text.indexOf('\n', p);
       const eol = lf < 0 ? len : lf;
-      if (eol - physStart > maxLine) throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_LIMIT', `header line at offset ${physStart} longer than ${maxLine} bytes`, physStart);
+      if (eol - physStart > maxLine) throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_LIMIT', `header line at offset ${physStart} longer than ${maxLine} bytes`, physStart);
       let e = eol;
       while (e > p) {
         const b = buf[e - 1];
@@ -260,14 +262,12 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
     if (valueStart < 0) valueStart = valueEnd = afterColon;
     if (p >= len && buf[len - 1] !== LF) break;
     const id = headerIdFromBytes(buf, nameStart, nameEnd);
-    idx[n] = id;
-    idx[n + 1] = nameStart;
-    idx[n + 2] = nameEnd;
-    idx[n + 3] = valueStart;
-    idx[n + 4] = valueEnd;
-    idx[n + 5] = folded;
-    idx[n + 6] = p;
+    // Slot n already holds nameStart (the previous line's end).
+    idx[n + 1] = id * 2 + folded;
+    idx[n + 2] = valueStart;
+    idx[n + 3] = valueEnd;
     n += STRIDE;
+    idx[n] = p;
     // Only the first Content-Length frames the body; validate() reports conflicting ones (RFC 4475 mcl01).
     if (id === Hdr.ContentLength && contentLength < 0) {
       clAt = valueStart;
@@ -276,15 +276,15 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
         const d = (buf[i] as number) - 48;
         if (d < 0 || d > 9 || v > 1e9) {
           p = valueStart;
-          throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `Content-Length at offset ${valueStart} is not a non-negative number`, valueStart, 'Content-Length');
+          throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `Content-Length at offset ${valueStart} is not a non-negative number`, valueStart, 'Content-Length');
         }
         v = v * 10 + d;
       }
-      if (valueEnd === valueStart) throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `empty Content-Length at offset ${valueStart}`, valueStart, 'Content-Length');
+      if (valueEnd === valueStart) throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `empty Content-Length at offset ${valueStart}`, valueStart, 'Content-Length');
       contentLength = v;
     }
   }
-  if (headersEnd < 0) throw failAt(buf, text, sl, n, headersStart, p, 'E_PARSE_TRUNCATED', `no empty line after the headers (message ends at offset ${len})`, len);
+  if (headersEnd < 0) throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_TRUNCATED', `no empty line after the headers (message ends at offset ${len})`, len);
 
   let bodyEnd = len;
   if (contentLength >= 0) {
@@ -296,9 +296,10 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
         `Content-Length at offset ${clAt} says ${contentLength} bytes but only ${len - bodyStart} follow the headers`,
         clAt,
         'Content-Length',
-        new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx.slice(0, n), n / STRIDE, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, len),
+        new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, n / STRIDE, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, len),
       );
     }
   }
-  return new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx.slice(0, n), n / STRIDE, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, bodyEnd);
+  indexSlots = n + 1;
+  return new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, n / STRIDE, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, bodyEnd);
 }

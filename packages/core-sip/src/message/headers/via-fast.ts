@@ -11,7 +11,6 @@ const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'SCTP', 'WS', 'WSS'];
 const TRANSPORT_BYTES = TRANSPORTS.map((t) => Buffer.from(t, 'latin1'));
 /** branch, received, rport, maddr: the order of Via's `picked` constructor argument. */
 const picked: (string | null | undefined)[] = [undefined, undefined, undefined, undefined];
-const NAMES = ['branch', 'received', 'rport', 'maddr'].map((n) => Buffer.from(n, 'latin1'));
 
 function transportAt(b: Uint8Array, s: number, e: number): string | undefined {
   outer: for (let k = 0; k < TRANSPORT_BYTES.length; k++) {
@@ -23,19 +22,25 @@ function transportAt(b: Uint8Array, s: number, e: number): string | undefined {
   return undefined;
 }
 
+/** `b[i]` lower-cased equals `c`. */
+function lc(b: Uint8Array, i: number, c: number): boolean {
+  return ((b[i] as number) | 0x20) === c;
+}
+
 /** Which picked param the name `b[s..e)` is (any case): 0 branch, 1 received, 2 rport, 3 maddr, -1 none. */
 function pickedIndex(b: Uint8Array, s: number, e: number): number {
   const len = e - s;
   const c = (b[s] as number) | 0x20;
-  let k: number;
-  if (len === 6 && c === 98) k = 0;
-  else if (len === 8 && c === 114) k = 1;
-  else if (len === 5 && c === 114) k = 2;
-  else if (len === 5 && c === 109) k = 3;
-  else return -1;
-  const w = NAMES[k] as Buffer;
-  for (let j = 1; j < len; j++) if (((b[s + j] as number) | 0x20) !== w[j]) return -1;
-  return k;
+  if (len === 6) return c === 98 && lc(b, s + 1, 114) && lc(b, s + 2, 97) && lc(b, s + 3, 110) && lc(b, s + 4, 99) && lc(b, s + 5, 104) ? 0 : -1;
+  if (len === 5) {
+    if (c === 114) return lc(b, s + 1, 112) && lc(b, s + 2, 111) && lc(b, s + 3, 114) && lc(b, s + 4, 116) ? 2 : -1;
+    if (c === 109) return lc(b, s + 1, 97) && lc(b, s + 2, 100) && lc(b, s + 3, 100) && lc(b, s + 4, 114) ? 3 : -1;
+    return -1;
+  }
+  if (len === 8 && c === 114) {
+    return lc(b, s + 1, 101) && lc(b, s + 2, 99) && lc(b, s + 3, 101) && lc(b, s + 4, 105) && lc(b, s + 5, 118) && lc(b, s + 6, 101) && lc(b, s + 7, 100) ? 1 : -1;
+  }
+  return -1;
 }
 
 function isPort(v: string): boolean {
