@@ -28,6 +28,8 @@ const D_EXPIRES = 4;
 const D_EVENT = 8;
 const D_DATE = 16;
 const D_CONTACTS = 32;
+/** Headers numbered 0 to HOT_MAX (Via ... Record-Route) are found through SipMessage.hot. */
+const HOT_MAX = Hdr.RecordRoute;
 
 /**
  * A received SIP message. The parser fills the start line and an index of header positions; every header is
@@ -83,6 +85,8 @@ export class SipMessage {
   private cDate: Date | undefined;
   private cBody: Buffer | undefined;
   private cUri: SipUri | undefined;
+  /** First and last line of each header numbered up to HOT_MAX (-1 when absent), built on the first lookup. */
+  private hot: number[] | undefined;
 
   constructor(
     raw: Buffer,
@@ -137,6 +141,7 @@ export class SipMessage {
     this.cDate = undefined;
     this.cBody = undefined;
     this.cUri = undefined;
+    this.hot = undefined;
   }
 
   // ---- generic header access -------------------------------------------------------------------------------
@@ -144,6 +149,16 @@ export class SipMessage {
   /** @internal Index (0-based header line number) of the next line with that name at or after `from`, or -1. */
   findHeader(id: number, lname: string, from: number): number {
     const idx = this.idx;
+    if (id >= 0 && id <= HOT_MAX) {
+      // One pass over the index serves every later lookup of the headers a proxy reads.
+      const hot = this.hot ?? this.buildHot();
+      const first = hot[id * 2] as number;
+      const last = hot[id * 2 + 1] as number;
+      if (first < 0 || from > last) return -1;
+      if (from <= first) return first;
+      for (let k = from; k < last; k++) if ((idx[k * STRIDE + 1] as number) >> 1 === id) return k;
+      return last;
+    }
     if (id >= 0) {
       for (let k = from; k < this.count; k++) if ((idx[k * STRIDE + 1] as number) >> 1 === id) return k;
       return -1;
@@ -166,9 +181,25 @@ export class SipMessage {
     return -1;
   }
 
+  private buildHot(): number[] {
+    // A literal is a cheap copy of a boilerplate; 2 * (HOT_MAX + 1) slots.
+    const hot = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
+    const idx = this.idx;
+    for (let k = 0; k < this.count; k++) {
+      const id = (idx[k * STRIDE + 1] as number) >> 1;
+      if (id >= 0 && id <= HOT_MAX) {
+        if ((hot[id * 2] as number) < 0) hot[id * 2] = k;
+        hot[id * 2 + 1] = k;
+      }
+    }
+    this.hot = hot;
+    return hot;
+  }
+
   /**
-   * The header block as one string, decoded on first use. Slicing it is much cheaper than decoding each value
-   * from the buffer; latin1 equals UTF-8 only for ASCII, so other messages decode value by value.
+   * The parser's latin1 text when the header block is ASCII (checked on first use), else null. Slicing it is
+   * much cheaper than decoding each value from the buffer; latin1 equals UTF-8 only for ASCII, so other
+   * messages decode value by value.
    */
   private headerText(): string | null {
     if (this.ascii === 0) {
@@ -392,8 +423,8 @@ export class SipMessage {
       const k = this.required(Hdr.CallId);
       const v = this.valueAt(k);
       if (v.length === 0) throw headerError('E_PARSE_HEADER', 'Call-ID', this.valueOffset(k), 'empty value');
-      // indexOf is native; the loop only runs to place the error.
-      if (v.indexOf(' ') >= 0 || v.indexOf('\t') >= 0 || v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0) {
+      // An unfolded ASCII value is checked on its bytes; otherwise indexOf, and the loop only places the error.
+      if (this.wsInValue(k) && (v.indexOf(' ') >= 0 || v.indexOf('\t') >= 0 || v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0)) {
         for (let i = 0; i < v.length; i++) {
           if (isWs(v.charCodeAt(i))) throw headerError('E_PARSE_HEADER', 'Call-ID', this.valueOffset(k) + i, 'whitespace inside the Call-ID');
         }
@@ -401,6 +432,18 @@ export class SipMessage {
       this.cCallId = v;
     }
     return this.cCallId;
+  }
+
+  /** False when unfolded line `k` of an ASCII header block has no SP, HTAB, CR or LF in its value; else true (look closer). */
+  private wsInValue(k: number): boolean {
+    if (this.folded(k) || this.ascii !== 1) return true;
+    const raw = this.raw;
+    const e = this.valueEnd(k);
+    for (let i = this.valueOffset(k); i < e; i++) {
+      const c = raw[i] as number;
+      if (c <= 32 && isWs(c)) return true;
+    }
+    return false;
   }
 
   get cseq(): CSeq {
@@ -430,12 +473,14 @@ export class SipMessage {
     if (i === ds || i - ds > 9 || (raw[i] !== SP && raw[i] !== HT)) return undefined;
     while (i < e && (raw[i] === SP || raw[i] === HT)) i++;
     const ms = i;
-    for (; i < e; i++) if (TOKEN[raw[i] as number] !== 1) return undefined;
     if (ms === e) return undefined;
+    // Usually the request's own method, already checked as a token on the start line.
     const m = this.method;
     let same = m.length === e - ms;
     for (let j = 0; same && j < m.length; j++) same = m.charCodeAt(j) === raw[ms + j];
-    return { seq, method: same ? m : methodAt(raw, ms, e) };
+    if (same) return { seq, method: m };
+    for (; i < e; i++) if (TOKEN[raw[i] as number] !== 1) return undefined;
+    return { seq, method: methodAt(raw, ms, e) };
   }
 
   /** Max-Forwards (0-255), undefined when absent. */
