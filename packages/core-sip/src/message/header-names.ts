@@ -1,3 +1,5 @@
+import { TOKEN } from './chars.js';
+
 /**
  * Header names the parser knows by number. Known names are recognised from the bytes at parse time (long or
  * compact form, any case) so that lookups never build or lower-case name strings; other names are compared
@@ -71,67 +73,49 @@ const COMPACT: Record<string, number> = {
   d: Hdr.RequestDisposition, y: Hdr.Identity, n: Hdr.IdentityInfo,
 };
 
-/** Compact letter (lower-case char code) → header number; -1 when the letter is not a compact form. */
-const COMPACT_BY_CODE = new Int8Array(128).fill(-1);
 const ID_BY_NAME = new Map<string, number>();
-/** Known lower-case names grouped by length, as bytes, for matching against the message. */
-const BY_LENGTH: { id: number; bytes: Uint8Array }[][] = [];
-/**
- * Known long names keyed by length, first and last letter (see nameKey): the id, -1 when none, -2 when two
- * names share the key (then BY_LENGTH is searched). One lookup and one compare per header line.
- */
-const BY_KEY = new Int8Array(1 << 15).fill(-1);
-/** Lower-case bytes of each known name, by number. */
-const NAME_BYTES: Uint8Array[] = [];
-
-function nameKey(len: number, first: number, last: number): number {
-  return ((len & 31) << 10) | ((first & 31) << 5) | (last & 31);
-}
-
 for (let id = 0; id < CANONICAL_NAMES.length; id++) {
   const name = CANONICAL_NAMES[id] as string;
-  const lower = name.toLowerCase();
-  ID_BY_NAME.set(lower, id);
+  ID_BY_NAME.set(name.toLowerCase(), id);
   ID_BY_NAME.set(name, id);
-  (BY_LENGTH[lower.length] ??= []).push({ id, bytes: Buffer.from(lower, 'latin1') });
-  NAME_BYTES.push(Buffer.from(lower, 'latin1'));
-  const key = nameKey(lower.length, lower.charCodeAt(0), lower.charCodeAt(lower.length - 1));
-  BY_KEY[key] = BY_KEY[key] === -1 ? id : -2;
 }
 for (const [letter, id] of Object.entries(COMPACT)) {
-  COMPACT_BY_CODE[letter.charCodeAt(0)] = id;
   ID_BY_NAME.set(letter, id);
   ID_BY_NAME.set(letter.toUpperCase(), id);
 }
 
-/** Number of a known header from the name bytes `buf[s..e)`, or -1. */
-export function headerIdFromBytes(buf: Uint8Array, s: number, e: number): number {
-  const len = e - s;
-  if (len === 1) {
-    const c = (buf[s] as number) | 0x20;
-    return c < 128 ? (COMPACT_BY_CODE[c] as number) : -1;
-  }
-  if (len > 31) return -1;
-  const id = BY_KEY[nameKey(len, buf[s] as number, buf[e - 1] as number)] as number;
-  if (id === -1) return -1;
-  if (id >= 0) {
-    const b = NAME_BYTES[id] as Uint8Array;
-    // Names are letters, digits and '-': OR-ing 0x20 folds case and leaves '-' and digits unchanged.
-    for (let j = 0; j < len; j++) if (((buf[s + j] as number) | 0x20) !== b[j]) return -1;
-    return id;
-  }
-  return searchByLength(buf, s, len);
+/**
+ * Known names (long and compact) by lower-cased first letter, the ones a proxy meets most first: the parser
+ * matches a line's name against them in the same pass that finds where the name ends.
+ */
+const BY_FIRST: { id: number; bytes: Uint8Array }[][] = [];
+for (let c = 0; c < 128; c++) BY_FIRST.push([]);
+for (let id = 0; id < CANONICAL_NAMES.length; id++) {
+  const lower = (CANONICAL_NAMES[id] as string).toLowerCase();
+  (BY_FIRST[lower.charCodeAt(0)] as { id: number; bytes: Uint8Array }[]).push({ id, bytes: Buffer.from(lower, 'latin1') });
 }
+for (const [letter, id] of Object.entries(COMPACT)) (BY_FIRST[letter.charCodeAt(0)] as { id: number; bytes: Uint8Array }[]).push({ id, bytes: Buffer.from(letter, 'latin1') });
 
-function searchByLength(buf: Uint8Array, s: number, len: number): number {
-  const cands = BY_LENGTH[len];
-  if (cands === undefined) return -1;
+/** Where the name knownNameAt last matched ends. */
+export const NAME_MATCH = { end: 0 };
+
+/**
+ * Number of the known header whose name (any case, long or compact) starts at `buf[s]` and ends before a
+ * non-token byte, setting NAME_MATCH.end; -1 when the name there is not a known one.
+ */
+export function knownNameAt(buf: Uint8Array, s: number): number {
+  const c = (buf[s] as number) | 0x20;
+  if (c >= 128) return -1;
+  const cands = BY_FIRST[c] as { id: number; bytes: Uint8Array }[];
   outer: for (let k = 0; k < cands.length; k++) {
     const cand = cands[k] as { id: number; bytes: Uint8Array };
     const b = cand.bytes;
-    for (let j = 0; j < len; j++) {
-      if (((buf[s + j] as number) | 0x20) !== b[j]) continue outer;
-    }
+    const n = b.length;
+    // Names are letters, digits and '-': OR-ing 0x20 folds case and leaves '-' and digits unchanged.
+    for (let j = 1; j < n; j++) if (((buf[s + j] as number) | 0x20) !== b[j]) continue outer;
+    // A longer name that merely starts like this one is another header.
+    if (TOKEN[buf[s + n] as number] === 1) continue;
+    NAME_MATCH.end = s + n;
     return cand.id;
   }
   return -1;

@@ -1,5 +1,5 @@
 import { CR, HT, LF, SP, TOKEN, latin1, utf8 } from './chars.js';
-import { Hdr, STRIDE, headerIdFromBytes } from './header-names.js';
+import { Hdr, NAME_MATCH, STRIDE, knownNameAt } from './header-names.js';
 import { DEFAULT_PARSE_LIMITS } from './limits.js';
 import type { ParseLimits } from './limits.js';
 
@@ -220,7 +220,9 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
     // name *WSP ":"
     const nameStart = p;
     let physStart = p;
-    while (p < len && token[buf[p] as number] === 1) p++;
+    const id = knownNameAt(buf, p);
+    if (id >= 0) p = NAME_MATCH.end;
+    else while (p < len && token[buf[p] as number] === 1) p++;
     const nameEnd = p;
     while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
     if (buf[p] !== 58) {
@@ -261,7 +263,6 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
     }
     if (valueStart < 0) valueStart = valueEnd = afterColon;
     if (p >= len && buf[len - 1] !== LF) break;
-    const id = headerIdFromBytes(buf, nameStart, nameEnd);
     // Slot n already holds nameStart (the previous line's end).
     idx[n + 1] = id * 2 + folded;
     idx[n + 2] = valueStart;
