@@ -142,7 +142,17 @@ export class TransportLayer implements CoreTransport {
    * on connect failure or after connectTimeoutMs). A hostname is resolved with the system resolver.
    * Resolves to the id of the TCP/TLS connection written to (the one onConnectionClose will name), undefined for UDP.
    */
-  async send(target: SendTarget, data: Buffer): Promise<number | undefined> {
+  send(target: SendTarget, data: Buffer): Promise<number | undefined> {
+    // UDP to an IP literal (every reply and most relayed requests) goes straight to the socket: no async
+    // frames, no resolver, one Promise per datagram.
+    if (target.proto === 'udp' && this.state === 'running') {
+      const address = bareHost(target.address);
+      if (ipFamily(address) !== 0) return this.sendUdp(target, address, target.port, data);
+    }
+    return this.sendSlow(target, data);
+  }
+
+  private async sendSlow(target: SendTarget, data: Buffer): Promise<number | undefined> {
     if (this.state !== 'running') throw new TransportError('E_NOT_STARTED', 'transport is not running');
     if (target.proto !== 'udp' && target.connId !== undefined) {
       const conn = this.table.byId(target.connId);
@@ -345,21 +355,30 @@ export class TransportLayer implements CoreTransport {
 
   // --- udp / helpers ---------------------------------------------------------------------------------------
 
-  private sendUdp(target: SendTarget, address: string, port: number, data: Buffer): Promise<void> {
+  private sendUdp(target: SendTarget, address: string, port: number, data: Buffer): Promise<undefined> {
     const family = ipFamily(address) === 6 ? 6 : 4;
-    let ep: UdpEndpoint | undefined;
-    if (target.socket !== undefined) {
-      const wanted = target.socket;
-      ep = this.udp.find((e) => e.listen === wanted || e.listen.name === wanted.name);
-    } else {
-      ep = this.udp.find((e) => e.listen.family === family);
-    }
+    const ep = this.udpEndpoint(target.socket, family);
     if (ep === undefined || ep.listen.family !== family) {
       const from = target.socket === undefined ? `IPv${family}` : target.socket.name;
       return Promise.reject(new TransportError('E_NO_SOCKET', `no udp socket (${from}) to reach ${hostPort(address, port)}`));
     }
     this.logSend('udp', address, port, data);
     return ep.send(data, address, port);
+  }
+
+  /** The endpoint of `wanted` (by identity, then name), else the first of the family; loops, no closures. */
+  private udpEndpoint(wanted: ListenSocket | undefined, family: 4 | 6): UdpEndpoint | undefined {
+    const eps = this.udp;
+    for (let i = 0; i < eps.length; i++) {
+      const e = eps[i] as UdpEndpoint;
+      if (wanted === undefined ? e.listen.family === family : e.listen === wanted) return e;
+    }
+    if (wanted === undefined) return undefined;
+    for (let i = 0; i < eps.length; i++) {
+      const e = eps[i] as UdpEndpoint;
+      if (e.listen.name === wanted.name) return e;
+    }
+    return undefined;
   }
 
   /** An IP literal as is; a hostname through the system resolver (most callers pass IPs). */

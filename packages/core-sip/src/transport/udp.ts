@@ -1,5 +1,7 @@
 /** One UDP listen socket (node:dgram): receive datagrams, drop oversize ones, send from the bound address. */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenSocket, ListenSpec, ReceiveInfo } from './types.js';
 import { boundSocket } from './listen.js';
@@ -27,7 +29,7 @@ export class UdpEndpoint {
    */
   static open(spec: ListenSpec, address: string, family: 4 | 6, maxMessageSize: number, log: Logger, deliver: Deliver, bufferSize = DEFAULT_UDP_BUFFER_SIZE): Promise<UdpEndpoint> {
     // IPv6 sockets are v6-only, as in OpenSIPS: `udp:[::]` and `udp:0.0.0.0` on one port must both bind.
-    const sock = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 });
+    const sock = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6, lookup: literalLookup });
     return new Promise((resolve, reject) => {
       const onBindError = (err: Error): void => {
         sock.close();
@@ -57,11 +59,11 @@ export class UdpEndpoint {
   }
 
   /** `address` must be an IP literal of this socket's family. */
-  send(data: Buffer, address: string, port: number): Promise<void> {
+  send(data: Buffer, address: string, port: number): Promise<undefined> {
     return new Promise((resolve, reject) => {
       this.sock.send(data, port, address, (err) => {
         if (err) reject(new TransportError('E_SEND', `udp send to ${hostPort(address, port)} failed: ${err.message}`, { cause: err }));
-        else resolve();
+        else resolve(undefined);
       });
     });
   }
@@ -76,6 +78,17 @@ export class UdpEndpoint {
       }
     });
   }
+}
+
+/**
+ * dgram resolves every destination, even an IP literal, through dns.lookup and a process.nextTick before
+ * the send. Callers pass IP literals only (the transport layer resolves names first), so the address is
+ * handed back synchronously; a name still goes to the system resolver.
+ */
+function literalLookup(host: string, opts: LookupOneOptions, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const f = isIP(host);
+  if (f !== 0) cb(null, host, f);
+  else dnsLookup(host, opts, cb);
 }
 
 /** Asks for `size` bytes of receive and send buffer; a refusal is logged and the socket keeps its default. */
