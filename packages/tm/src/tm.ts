@@ -142,19 +142,26 @@ export class Tm {
 
   // ---- sending -----------------------------------------------------------------------------------
 
-  /** Sends; false (logged) when the transport refuses. */
-  async send(target: SendTarget, buf: Buffer, what: string): Promise<boolean> {
-    return (await this.sendOn(target, buf, what)) !== false;
+  /**
+   * Sends without waiting (replies, retransmissions, ACK, CANCEL): a refusal is only logged, at debug, so
+   * with debug off no closure is made per datagram.
+   */
+  send(target: SendTarget, buf: Buffer, what: string): void {
+    const p = this.core.transport.send(target, buf);
+    if (this.log.isLevelEnabled('debug')) p.catch((err: unknown) => this.#sendFailed(err, what, target));
+    else p.catch(ignore);
   }
 
   /** Sends; resolves to the TCP/TLS connection id used (undefined over UDP), false (logged) when refused. */
-  async sendOn(target: SendTarget, buf: Buffer, what: string): Promise<number | undefined | false> {
-    try {
-      return await this.core.transport.send(target, buf);
-    } catch (err) {
-      this.log.debug({ err, what, to: `${target.proto}:${target.address}:${target.port}` }, 'tm send failed');
-      return false;
-    }
+  sendOn(target: SendTarget, buf: Buffer, what: string): Promise<number | undefined | false> {
+    return this.core.transport.send(target, buf).then(undefined, (err: unknown) => {
+      this.#sendFailed(err, what, target);
+      return false as const;
+    });
+  }
+
+  #sendFailed(err: unknown, what: string, target: SendTarget): void {
+    this.log.debug({ err, what, to: `${target.proto}:${target.address}:${target.port}` }, 'tm send failed');
   }
 
   // ---- callbacks ---------------------------------------------------------------------------------
@@ -223,6 +230,8 @@ export class Tm {
     cell.ctx = null;
   }
 }
+
+function ignore(): void {}
 
 /** The server side needs nothing more: final reply sent and, for a negative INVITE reply, ACKed (or timer H). */
 function serverDone(cell: Cell): boolean {

@@ -2,7 +2,7 @@
  * Replies tm generates itself (100 Trying, t_reply, 408, 487…), RFC 3261 8.2.6: Vias (the top one with
  * received/rport as our transport saw it), From, To with our tag, Call-ID, CSeq; then the extras.
  */
-import { buildResponse, parseMessage, reasonPhrase, splitList, type SipMessage } from '@core/sip';
+import { reasonPhrase, splitList, type SipMessage } from '@core/sip';
 
 export interface LocalReplyOptions {
   toTag?: string | undefined;
@@ -12,32 +12,36 @@ export interface LocalReplyOptions {
 }
 
 /**
- * The request a reply is built from: with the received top Via when it differs. Parsed once per
- * transaction, and only for transactions that reply locally.
+ * A reply of our own to `req`, RFC 3261 8.2.6: every Via in order (the top one replaced by `topVia`, the
+ * received/rport value, when the transport set one), From, To (with `toTag` added when it has none, never on
+ * a 100), Call-ID, CSeq; then the extra headers, Content-Type and Content-Length. Written straight from the
+ * request's header values: the request is not rebuilt nor parsed again.
  */
-export function requestForReply(req: SipMessage, topVia: string | undefined): SipMessage {
-  if (topVia === undefined) return req;
-  const first = req.headerValues('Via')[0] ?? '';
-  const rest = splitList(first).slice(1);
-  const line = [topVia, ...rest].join(', ');
-  return parseMessage(rebuild(req, line));
-}
-
-/** The request with its first Via line replaced, other Via lines kept in place. */
-function rebuild(req: SipMessage, firstLine: string): Buffer {
+export function buildLocalReply(req: SipMessage, topVia: string | undefined, code: number, reason: string | undefined, o: LocalReplyOptions): Buffer {
+  let s = `SIP/2.0 ${code} ${reason ?? reasonPhrase(code)}\r\n`;
   const vias = req.headerValues('Via');
-  const e = req.edit().removeHeader('Via');
-  // Re-add every Via line in order, above the other headers, as the original had them first.
-  for (let i = vias.length - 1; i >= 1; i--) e.addHeader('Via', vias[i] as string, 'top');
-  e.addHeader('Via', firstLine, 'top');
-  return e.toBuffer();
-}
-
-export function buildLocalReply(req: SipMessage, code: number, reason: string | undefined, o: LocalReplyOptions): Buffer {
-  return buildResponse(req, code, reason ?? reasonPhrase(code), {
-    toTag: code > 100 ? o.toTag : undefined,
-    headers: o.headers,
-    body: o.body,
-    contentType: o.contentType,
-  });
+  for (let i = 0; i < vias.length; i++) {
+    let v = vias[i] as string;
+    if (i === 0 && topVia !== undefined) v = v.indexOf(',') < 0 ? topVia : [topVia, ...splitList(v).slice(1)].join(', ');
+    s += `Via: ${v}\r\n`;
+  }
+  const from = req.header('From');
+  if (from !== undefined) s += `From: ${from}\r\n`;
+  const to = req.header('To');
+  if (to !== undefined) {
+    const tag = code > 100 ? o.toTag : undefined;
+    s += tag !== undefined && req.to.tag === undefined ? `To: ${to};tag=${tag}\r\n` : `To: ${to}\r\n`;
+  }
+  const callId = req.header('Call-ID');
+  if (callId !== undefined) s += `Call-ID: ${callId}\r\n`;
+  const cseq = req.header('CSeq');
+  if (cseq !== undefined) s += `CSeq: ${cseq}\r\n`;
+  if (o.headers !== undefined) for (const [n, v] of o.headers) s += `${n}: ${v}\r\n`;
+  const body = o.body;
+  const len = body?.length ?? 0;
+  if (len > 0 && o.contentType !== undefined) s += `Content-Type: ${o.contentType}\r\n`;
+  s += `Content-Length: ${len}\r\n\r\n`;
+  if (body === undefined || len === 0) return Buffer.from(s, 'utf8');
+  const head = Buffer.from(s, 'utf8');
+  return Buffer.concat([head, body], head.length + len);
 }

@@ -5,7 +5,7 @@
 import type { SipMessage } from '@core/sip';
 import type { Tm } from '../tm.js';
 import type { Cell } from './cell.js';
-import { buildLocalReply, requestForReply, type LocalReplyOptions } from './local-reply.js';
+import { buildLocalReply, type LocalReplyOptions } from './local-reply.js';
 
 /** Sends a reply upstream and moves the server transaction on (17.2.1 / 17.2.2). */
 export function sendUpstream(tm: Tm, cell: Cell, buf: Buffer, code: number, local: boolean, rpl: SipMessage | undefined, branch: number): void {
@@ -64,22 +64,14 @@ function armG(tm: Tm, cell: Cell): void {
   });
 }
 
-/** The request with the received top Via, built once per transaction that replies locally. */
-const reqCache = new WeakMap<Cell, SipMessage>();
-
 /** Builds and sends a reply of our own (t_reply, 100 Trying, 408, 487…). */
 export function replyLocal(tm: Tm, cell: Cell, code: number, reason: string | undefined, o: LocalReplyOptions = {}): boolean {
   if (cell.replyTarget === null) return false;
   if (cell.status >= 200) return false; // one final reply per transaction (17.2)
-  let req = reqCache.get(cell);
-  if (req === undefined) {
-    req = requestForReply(cell.request, cell.topVia);
-    reqCache.set(cell, req);
-  }
   const headers: [string, string][] = o.headers ? [...o.headers] : [];
   const sh = tm.core.serverHeader;
   if (sh !== false && code > 100) headers.push(['Server', sh]);
-  const buf = buildLocalReply(req, code, reason, { ...o, toTag: o.toTag ?? cell.toTag, headers });
+  const buf = buildLocalReply(cell.request, cell.topVia, code, reason, { ...o, toTag: o.toTag ?? cell.toTag, headers });
   sendUpstream(tm, cell, buf, code, true, undefined, -1);
   return true;
 }
