@@ -96,6 +96,20 @@ async function addresses(r: DnsResolver, host: string): Promise<string[]> {
 }
 
 /**
+ * RFC 3263 4.2 for a URI whose host (or maddr) is an IP literal: its one destination, known without any
+ * lookup; undefined for a name. There is no other address to fail over to, so callers need no cursor.
+ */
+export function literalTarget(uri: SipUri): SendTarget | undefined {
+  const maddr = uri.params.get('maddr');
+  const host = typeof maddr === 'string' && maddr !== '' ? maddr : uri.host;
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host;
+  if (isIP(bare) === 0) return undefined;
+  const t = uri.scheme === 'sips' ? 'tls' : uri.transport()?.toLowerCase();
+  const proto: Proto = t === 'tls' ? 'tls' : t === 'tcp' ? 'tcp' : 'udp';
+  return { proto, address: bare, port: uri.port ?? defaultPort(proto) };
+}
+
+/**
  * RFC 3263 4.1/4.2: an IP or an explicit port → A/AAAA only; a transport parameter → its SRV; otherwise
  * NAPTR, then SRV for each transport, then A/AAAA on the default port.
  */

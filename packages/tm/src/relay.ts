@@ -10,7 +10,7 @@ import { Branch, type BranchBuilder } from './transaction/branch.js';
 import { sendBranch, stopBranchTimers } from './transaction/client.js';
 import { onAck, onRequestRetransmission, replyLocal } from './transaction/server.js';
 import { dialogKey, requestKey } from './transaction/keys.js';
-import { locate, type DnsCursor } from './dns-failover.js';
+import { literalTarget, locate, type DnsCursor } from './dns-failover.js';
 import { deriveContext } from './derive.js';
 import { cancelInvite } from './cancel.js';
 import { onBranchTimeout, decideLater } from './reply-in.js';
@@ -182,15 +182,18 @@ async function createBranch(tm: Tm, cell: Cell, ctx: RouteContext, uri: string, 
   } catch {
     return E_BAD_DEST;
   }
-  let cursor: DnsCursor;
-  let target: SendTarget | undefined;
-  try {
-    cursor = await locate(hop, tm.resolver);
-    target = await cursor.next();
-  } catch {
-    return E_BAD_DEST;
+  // An IP literal (the usual R-URI / $du of a proxy) has one destination: no resolver, no cursor.
+  let cursor: DnsCursor | null = null;
+  let target: SendTarget | undefined = literalTarget(hop);
+  if (target === undefined) {
+    try {
+      cursor = await locate(hop, tm.resolver);
+      target = await cursor.next();
+    } catch {
+      return E_BAD_DEST;
+    }
+    if (target === undefined) return E_BAD_DEST;
   }
-  if (target === undefined) return E_BAD_DEST;
   const minorFlag = tm.cfg.minorFlag;
   const minor = minorFlag !== undefined && (bflags & ctx.host.flagMask(minorFlag)) !== 0;
   const noFailover = (flags & 4) !== 0 || tm.cfg.noDnsFailover;

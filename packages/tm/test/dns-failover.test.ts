@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseUri } from '@core/sip';
-import { locate, type DnsResolver } from '../src/dns-failover.js';
+import { literalTarget, locate, type DnsResolver } from '../src/dns-failover.js';
 
 /** A resolver answering from a table (what a zone would hold); unknown names fail like NXDOMAIN. */
 function zone(records: { naptr?: Record<string, Awaited<ReturnType<DnsResolver['resolveNaptr']>>>; srv?: Record<string, Awaited<ReturnType<DnsResolver['resolveSrv']>>>; a?: Record<string, string[]> }): DnsResolver {
@@ -46,5 +46,22 @@ describe('RFC 3263 location', () => {
     expect(await all('sip:s.test:5062', r)).toEqual(['udp:127.0.0.9:5062']);
     expect(await all('sip:127.0.0.1;transport=tcp', r)).toEqual(['tcp:127.0.0.1:5060']);
     expect(await all('sips:plain.test', r)).toEqual(['tls:127.0.0.4:5061']);
+  });
+});
+
+describe('IP literal destinations', () => {
+  const t = (uri: string) => {
+    const x = literalTarget(parseUri(uri));
+    return x === undefined ? undefined : `${x.proto}:${x.address}:${x.port}`;
+  };
+  it('give their one target with no lookup, as locate() would, transport and maddr included', async () => {
+    const uris = ['sip:bob@192.0.2.1', 'sip:bob@192.0.2.1:5070', 'sip:bob@[2001:db8::1]:5080;transport=tcp', 'sips:bob@192.0.2.1', 'sip:bob@192.0.2.1;transport=TLS', 'sip:bob@example.test;maddr=192.0.2.9'];
+    expect(uris.map(t)).toEqual(['udp:192.0.2.1:5060', 'udp:192.0.2.1:5070', 'tcp:2001:db8::1:5080', 'tls:192.0.2.1:5061', 'tls:192.0.2.1:5061', 'udp:192.0.2.9:5060']);
+    // Same answer as the resolver-driven path (which never asks the resolver for a literal).
+    for (const u of uris) expect(await all(u, zone({}))).toEqual([t(u)]);
+  });
+  it('leave names to locate()', () => {
+    expect(t('sip:bob@example.test')).toBeUndefined();
+    expect(t('sip:bob@example.test:5070')).toBeUndefined();
   });
 });
