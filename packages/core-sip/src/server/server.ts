@@ -201,7 +201,10 @@ export class SipServer implements ScriptHost {
   // ---- ScriptHost ---------------------------------------------------------------------------
 
   newSlots(): unknown[] {
-    return new Array<unknown>(this.#slotCount).fill(undefined);
+    // A literal grown by push stays a packed array; `new Array(n).fill()` calls into the runtime per message.
+    const slots: unknown[] = [];
+    for (let i = 0; i < this.#slotCount; i++) slots.push(undefined);
+    return slots;
   }
   flagMask(flag: number | string): number {
     const bit = typeof flag === 'number' ? flag : this.#flagBits.get(flag);
