@@ -94,3 +94,19 @@ describe('tsips start-up errors', () => {
     expect(r.stderr).toMatch(/udp:127\.0\.0\.1:99999/);
   });
 });
+
+describe('tsips --config', () => {
+  it('loads a TypeScript config that shares the server\'s own @core/sip (one copy of each package)', async () => {
+    const t = await startTsips(['--config', 'test/fixtures/one-core.config.ts']);
+    try {
+      const uacPort = await freePort();
+      const uac = sipp([`127.0.0.1:${t.sipPort}`, '-sf', `${SCENARIOS}uac-options.xml`, '-s', 'x', '-i', '127.0.0.1', '-p', String(uacPort), '-m', '1', '-trace_msg', '-message_file', `/tmp/one-core-${uacPort}.log`]);
+      const r = await uac.done;
+      expect(r.code, r.out).toBe(0);
+      const { readFileSync } = await import('node:fs');
+      expect(readFileSync(`/tmp/one-core-${uacPort}.log`, 'utf8')).toContain('SIP/2.0 200 one core');
+    } finally {
+      await t.stop();
+    }
+  });
+});
