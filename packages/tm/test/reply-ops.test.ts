@@ -2,30 +2,17 @@
  * TmApi.setReplyOps: header ops on every reply tm relays for a transaction (provisional, 2xx, the best
  * final, 2xx retransmissions after the answer), after onreply_route's ops; never on tm's own replies.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TmApi } from '../src/index.js';
 import { UdpPeer, request, statusOf, replyTo, headerOf, headersOf } from '@tsips/testkit';
-import { startProxy, type Proxy } from './support/proxy.js';
+import { proxyWithPeers, type Proxy } from './support/proxy.js';
 
+const env = proxyWithPeers(2);
 let p: Proxy;
+let api: TmApi;
 let uac: UdpPeer;
 let uas: UdpPeer;
-let api: TmApi;
-
-beforeAll(async () => {
-  p = await startProxy();
-  api = p.server.loader.apiOf('tm')!.api as TmApi;
-  uac = await UdpPeer.open();
-  uas = await UdpPeer.open();
-});
-afterAll(async () => {
-  uac.close();
-  uas.close();
-  await p.stop();
-});
-beforeEach(async () => {
-  for (const peer of [uac, uas]) while (!(await peer.silent(20)));
-});
+beforeAll(() => void ({ p, api, peers: [uac, uas] } = env as { p: Proxy; api: TmApi; peers: [UdpPeer, UdpPeer] }));
 
 const uasUri = () => `sip:bob@127.0.0.1:${uas.port}`;
 

@@ -1,27 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TmApi, TmcbType } from '../src/index.js';
 import { UdpPeer, request, headerOf, statusOf, replyTo, methodOf, nextMatching } from '@tsips/testkit';
-import { startProxy, type Proxy } from './support/proxy.js';
+import { proxyWithPeers, type Proxy } from './support/proxy.js';
 
+const env = proxyWithPeers(2);
 let p: Proxy;
 let api: TmApi;
 let uac: UdpPeer;
 let uas: UdpPeer;
-
-beforeAll(async () => {
-  p = await startProxy();
-  api = p.server.loader.apiOf('tm')!.api as TmApi;
-  uac = await UdpPeer.open();
-  uas = await UdpPeer.open();
-});
-afterAll(async () => {
-  uac.close();
-  uas.close();
-  await p.stop();
-});
-beforeEach(async () => {
-  for (const peer of [uac, uas]) while (!(await peer.silent(20)));
-});
+beforeAll(() => void ({ p, api, peers: [uac, uas] } = env as { p: Proxy; api: TmApi; peers: [UdpPeer, UdpPeer] }));
 
 const uasUri = () => `sip:bob@127.0.0.1:${uas.port}`;
 

@@ -1,4 +1,7 @@
 /** A tsips proxy with rr and tm on a free UDP port, routes swappable per test. */
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { UdpPeer } from '@tsips/testkit';
+import type { TmApi } from '../../src/index.js';
 import { SipServer, type RouteContext, type RouteTable } from '@core/sip';
 import rr from '@mod/rr';
 import tm from '../../src/index.js';
@@ -57,4 +60,25 @@ export async function startProxy(modparams: Record<string, unknown> = {}, listen
     stat: (name) => server.stats.query([`tm:${name}`])[0]?.value ?? 0,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * A proxy with tm and `count` UDP peers for one test file: started before all tests, peers drained of
+ * leftover retransmissions before each, all closed after. Fields are filled once beforeAll has run.
+ */
+export function proxyWithPeers(count: number): { p: Proxy; api: TmApi; peers: UdpPeer[] } {
+  const env = { p: undefined as unknown as Proxy, api: undefined as unknown as TmApi, peers: [] as UdpPeer[] };
+  beforeAll(async () => {
+    env.p = await startProxy();
+    env.api = env.p.server.loader.apiOf('tm')!.api as TmApi;
+    for (let i = 0; i < count; i++) env.peers.push(await UdpPeer.open());
+  });
+  afterAll(async () => {
+    for (const peer of env.peers) peer.close();
+    await env.p.stop();
+  });
+  beforeEach(async () => {
+    for (const peer of env.peers) while (!(await peer.silent(20)));
+  });
+  return env;
 }
