@@ -12,6 +12,12 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { arg } from './lib/results.mjs';
 
+// Piped into head: stop quietly when the reader has gone.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const target = process.argv[2] ?? 'bench/results/.run/prof';
 const TOP = Number(arg('top', 25));
 const filter = arg('filter', '');

@@ -10,8 +10,9 @@
  * path before CPU is counted. tsips must run stateful: a stateless fallback aborts unless --allow-stateless.
  *
  *   node bench/proxy.mjs [--rates 250,500,1000,2000] [--seconds 10] [--servers tsips,tsips-dialog,kamailio,floor]
- *                        [--hold-ms 100] [--warmup-s 3] [--warmup-rate 200] [--cpu-prof] [--allow-stateless]
+ *                        [--hold-ms 100] [--warmup-s 3] [--warmup-rate 200] [--cpu-prof] [--allow-stateless] [--merge]
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arg, fmt, mdTable, RESULTS_DIR, writeResult } from './lib/results.mjs';
 import { ensureCommand, sleep, startServer, stop, treeUsage, udpBound, udpRcvbufErrors, waitUdp } from './lib/procs.mjs';
@@ -137,6 +138,19 @@ for (const name of SERVERS) {
   }
 }
 
+// --merge: re-measure some servers/rates (say Kamailio at 2000 cps after a disturbed run) and keep every
+// other row of the latest results/proxy.json; the table, best rates and target are recomputed over the union.
+if (arg('merge', false) === true && existsSync(join(RESULTS_DIR, 'proxy.json'))) {
+  const prev = JSON.parse(readFileSync(join(RESULTS_DIR, 'proxy.json'), 'utf8'));
+  for (const [name, list] of Object.entries(prev.runs ?? {})) {
+    const fresh = (runs[name] ?? []).map((r) => ({ ...r, remeasured: true }));
+    const kept = list.filter((r) => !fresh.some((f) => f.rate === r.rate)).map((r) => ({ ...r, mergedFrom: r.mergedFrom ?? prev.at }));
+    runs[name] = [...kept, ...fresh].sort((x, y) => x.rate - y.rate);
+    if (!notes[name] && prev.notes?.[name]) notes[name] = prev.notes[name];
+  }
+  for (const [name, why] of Object.entries(prev.skipped ?? {})) if (!runs[name]?.length && !skipped[name]) skipped[name] = why;
+}
+
 const best = {};
 for (const [name, list] of Object.entries(runs)) best[name] = list.filter((r) => r.held).reduce((m, r) => Math.max(m, r.rate), 0) || null;
 
@@ -173,7 +187,7 @@ const dialogRatio = cpuRatio('tsips-dialog');
 
 const rows = [];
 for (const [name, list] of Object.entries(runs)) for (const r of list) {
-  rows.push([name, fmt(r.rate), `${r.successful}/${r.calls}`, String(r.failed), `${r.retransUac}/${r.retransUas ?? '–'}`, fmt(r.cpuUsPerCall, 1), `${fmt(r.cpuLoad * 100)}%`, fmt(r.offeredCps), fmt(r.udpRcvbufDrops), r.held ? 'yes' : 'no']);
+  rows.push([name, `${fmt(r.rate)}${r.remeasured ? '*' : ''}`, `${r.successful}/${r.calls}`, String(r.failed), `${r.retransUac}/${r.retransUas ?? '–'}`, fmt(r.cpuUsPerCall, 1), `${fmt(r.cpuLoad * 100)}%`, fmt(r.offeredCps), fmt(r.udpRcvbufDrops), r.held ? 'yes' : 'no']);
 }
 const table = [
   `## Proxy (sipp UAC → server → sipp UAS, loopback, ${SECONDS}s per rate, hold ${HOLD_MS} ms)`,
@@ -182,6 +196,7 @@ const table = [
   '',
   ...Object.entries(notes).map(([n, s]) => `- ${n}: ${s}; best rate held: ${best[n] ? fmt(best[n]) : 'none'}`),
   ...Object.entries(skipped).map(([n, s]) => `- ${n}: skipped: ${s}`),
+  ...(Object.values(runs).some((l) => l.some((r) => r.remeasured)) ? ['- `*`: re-measured later (`--merge`); the other rows are from the earlier run.'] : []),
   '',
   target.met === null
     ? `Target (tsips ≤ Kamailio CPU/call, ≥ its rate): not measured (${target.reason}).`

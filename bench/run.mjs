@@ -8,7 +8,8 @@
  * Default (~20 minutes): parser (5 × 1 s rounds), proxy (250/500/1000/2000 cps × 10 s for tsips tm+rr,
  * tsips tm+rr+dialog, Kamailio and the Node floor), dialog-memory (50,000 dialogs set up at 250 cps), soak
  * for 2 minutes at 200 cps. --full runs the soak for the 10 minutes the target is stated for (~28 minutes in
- * all); --quick shortens everything (smoke run, ~4 minutes, figures rough).
+ * all); --quick shortens everything (smoke run, ~4 minutes, figures rough, written to
+ * bench/results/.run/quick/ instead of bench/results/).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,6 +21,9 @@ const full = arg('full', false) === true;
 const only = arg('only', '');
 
 const soakMinutes = full ? 10 : quick ? 0.5 : 2;
+// A smoke run's figures are rough: they go to bench/results/.run/quick/, not over the published ones.
+const QUICK_DIR = join(BENCH_DIR, 'results', '.run', 'quick');
+const outDir = quick ? QUICK_DIR : RESULTS_DIR;
 const plan = [
   { name: 'parser', args: quick ? ['--rounds', '3', '--round-ms', '300', '--warmup-ms', '300'] : [], limitS: 300 },
   { name: 'proxy', args: quick ? ['--rates', '200,500', '--seconds', '3', '--warmup-s', '2'] : ['--rates', '250,500,1000,2000', '--seconds', '10'], limitS: quick ? 300 : 1200 },
@@ -38,7 +42,7 @@ const summary = [];
 for (const b of plan) {
   process.stdout.write(`\n=== ${b.name} ${b.args.join(' ')} (at most ${b.limitS}s) ===\n`);
   const t0 = Date.now();
-  const child = spawn(process.execPath, [join(BENCH_DIR, `${b.name}.mjs`), ...b.args], { cwd: ROOT, stdio: 'inherit', detached: true });
+  const child = spawn(process.execPath, [join(BENCH_DIR, `${b.name}.mjs`), ...b.args], { cwd: ROOT, stdio: 'inherit', detached: true, env: quick ? { ...process.env, TSIPS_BENCH_RESULTS_DIR: QUICK_DIR } : process.env });
   // Killing the process group also ends the sipp/kamailio/tsips children a bench started.
   const timer = setTimeout(() => {
     process.stdout.write(`${b.name}: over ${b.limitS}s, stopping it\n`);
@@ -52,5 +56,5 @@ for (const b of plan) {
   clearTimeout(timer);
   summary.push(`${b.name}: ${code === 0 ? 'ok' : `exit ${code}`} in ${Math.round((Date.now() - t0) / 1000)}s`);
 }
-process.stdout.write(`\n${summary.join('\n')}\nfigures: ${join(RESULTS_DIR, 'latest.md')}\n`);
+process.stdout.write(`\n${summary.join('\n')}\nfigures: ${join(outDir, 'latest.md')}\n`);
 process.exitCode = summary.every((l) => / ok /.test(l)) ? 0 : 1;

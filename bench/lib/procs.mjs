@@ -154,7 +154,7 @@ export async function startServer(name, { uacPort, uasPort, env = {}, nodeArgs =
     const run = join(BENCH_DIR, 'results', '.run');
     mkdirSync(run, { recursive: true });
     child = start('kamailio', ['-f', join(BENCH_DIR, 'configs/kamailio.cfg'), '-DD', '-E', '-x', 'tlsf', '-m', '256', '-M', '32', '-L', modules, '-Y', run]);
-    note = 'children=1, tm+rr+sl+maxfwd, tlsf, -m 256 -M 32';
+    note = 'children=1, tm+rr+sl+maxfwd, tlsf, -m 256 -M 32, maxbuffer 4 MiB';
   } else {
     const extra = name === 'floor-cb' ? ['--send-callback'] : [];
     child = start(process.execPath, [...nodeArgs, join(BENCH_DIR, 'floor-relay.mjs'), '--port', String(s.port), '--uac', String(uacPort), '--uas', String(uasPort), ...extra]);

@@ -10,7 +10,9 @@ import { execFileSync } from 'node:child_process';
 
 export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 export const ROOT = dirname(BENCH_DIR);
-export const RESULTS_DIR = join(BENCH_DIR, 'results');
+// TSIPS_BENCH_RESULTS_DIR (set by `run.mjs --quick`): smoke runs write their rough figures elsewhere so
+// they never replace the published ones in bench/results/.
+export const RESULTS_DIR = process.env.TSIPS_BENCH_RESULTS_DIR || join(BENCH_DIR, 'results');
 
 /** What machine and code produced a figure: figures without this are not comparable. */
 export function environment() {
