@@ -1,4 +1,6 @@
 /** Test helpers: a SipServer per cluster node, in this process, with the clusterer module loaded. */
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startRedis, type RedisServer } from '@tsips/testkit';
 import { SipServer, type EventParams } from '@core/sip';
 import clusterer, { type ClustererApi } from '../src/index.js';
 
@@ -43,4 +45,27 @@ export async function startNode(url: string, id: number, params: Record<string, 
 /** Node ids of the nodes holding `tag` active. */
 export function activeOn(nodes: readonly TestNode[], tag: string, cluster = 1): number[] {
   return nodes.filter((n) => n.server.ready && n.api.getShtagState(tag, cluster) === 'active').map((n) => n.id);
+}
+
+/**
+ * One redis-server for a test file (started before all, stopped after all); after each test the nodes
+ * that `current()` returns are stopped (stopping twice is harmless).
+ */
+export function redisForFile(current: () => readonly TestNode[]): { readonly redis: RedisServer } {
+  let redis: RedisServer | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(current().map((n) => n.stop()));
+  });
+  return {
+    get redis(): RedisServer {
+      if (redis === undefined) throw new Error('redis is started in beforeAll');
+      return redis;
+    },
+  };
 }

@@ -1,21 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { startRedis, type RedisServer } from '@tsips/testkit';
-import { startNode, type TestNode } from './helpers.js';
+import { redisForFile, startNode, type TestNode } from './helpers.js';
 
-let redis: RedisServer;
 let nodes: TestNode[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.stop()));
-  nodes = [];
-});
+const env = redisForFile(() => nodes);
 
 const listed = async (n: TestNode, cluster = 1): Promise<Record<number, string>> => {
   const r = (await n.mi('clusterer_list')) as { clusters: { cluster_id: number; nodes: { node_id: number; state: string }[] }[] };
@@ -25,7 +13,7 @@ const listed = async (n: TestNode, cluster = 1): Promise<Record<number, string>>
 
 describe('membership', () => {
   it('sees the other nodes up, with clusterer_list and E_CLUSTERER_NODE_STATE_CHANGED', async () => {
-    nodes = await Promise.all([1, 2, 3].map((id) => startNode(redis.url, id, { sip_addr: `sip:127.0.0.1:50${id}0` })));
+    nodes = await Promise.all([1, 2, 3].map((id) => startNode(env.redis.url, id, { sip_addr: `sip:127.0.0.1:50${id}0` })));
     const [a] = nodes;
     await expect.poll(() => listed(a!), { timeout: 3000 }).toEqual({ 2: 'up', 3: 'up' });
     const r = (await a!.mi('clusterer_list')) as { my_node_id: number; clusters: { nodes: { sip_addr?: string }[] }[] };
@@ -42,7 +30,7 @@ describe('membership', () => {
   });
 
   it('marks a node down at once when it stops cleanly, and when its heartbeat expires', async () => {
-    nodes = await Promise.all([1, 2].map((id) => startNode(redis.url, id)));
+    nodes = await Promise.all([1, 2].map((id) => startNode(env.redis.url, id)));
     const [a, b] = nodes;
     await expect.poll(() => listed(a!)).toEqual({ 2: 'up' });
     const t0 = Date.now();
@@ -53,10 +41,10 @@ describe('membership', () => {
     expect(a!.events.at(-1)?.params).toEqual({ cluster_id: 1, node_id: 2, new_state: 0 });
 
     // A node that vanishes without a word (its heartbeat key goes away as an expiry would remove it).
-    const c = await startNode(redis.url, 3, { ping_interval: 5, node_timeout: 10 });
+    const c = await startNode(env.redis.url, 3, { ping_interval: 5, node_timeout: 10 });
     nodes.push(c);
     await expect.poll(() => listed(a!)).toEqual({ 2: 'down', 3: 'up' });
-    const r = new Redis(redis.port, '127.0.0.1');
+    const r = new Redis(env.redis.port, '127.0.0.1');
     try {
       expect(await r.del('tsips:clu:1:node:3')).toBe(1);
     } finally {
@@ -67,7 +55,7 @@ describe('membership', () => {
   });
 
   it('refuses node_timeout not above ping_interval, and an unreachable Redis, at start', async () => {
-    await expect(startNode(redis.url, 9, { ping_interval: 1, node_timeout: 1 })).rejects.toThrow(
+    await expect(startNode(env.redis.url, 9, { ping_interval: 1, node_timeout: 1 })).rejects.toThrow(
       /modparam "node_timeout" \(1 s\) must be greater than ping_interval \(1 s\)/,
     );
     await expect(startNode('redis://127.0.0.1:1/0', 9)).rejects.toThrow(/cannot reach Redis at "redis:\/\/127\.0\.0\.1:1\/0"/);

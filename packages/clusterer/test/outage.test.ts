@@ -1,20 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, sleep, type RedisServer } from '@tsips/testkit';
-import { activeOn, startNode, type TestNode } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { sleep } from '@tsips/testkit';
+import { activeOn, redisForFile, startNode, type TestNode } from './helpers.js';
 
-let redis: RedisServer;
 let nodes: TestNode[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.stop()));
-  nodes = [];
-});
+const env = redisForFile(() => nodes);
 
 const states = async (n: TestNode): Promise<string[]> => {
   const r = (await n.mi('clusterer_list')) as { redis: string; clusters: { nodes: { node_id: number; state: string }[] }[] };
@@ -24,9 +13,9 @@ const states = async (n: TestNode): Promise<string[]> => {
 describe('Redis outage', () => {
   it('keeps node states, steps the owner down when its lease lapses, never two actives, and recovers', async () => {
     nodes = await Promise.all([
-      startNode(redis.url, 1, { sharing_tag: 'out/1=active' }),
-      startNode(redis.url, 2, { sharing_tag: 'out/1=backup' }),
-      startNode(redis.url, 3, { sharing_tag: 'out/1=backup' }),
+      startNode(env.redis.url, 1, { sharing_tag: 'out/1=active' }),
+      startNode(env.redis.url, 2, { sharing_tag: 'out/1=backup' }),
+      startNode(env.redis.url, 3, { sharing_tag: 'out/1=backup' }),
     ]);
     await expect.poll(() => states(nodes[0]!)).toEqual(['up', '2:up', '3:up']);
     expect(activeOn(nodes, 'out')).toEqual([1]);
@@ -34,7 +23,7 @@ describe('Redis outage', () => {
     let max = 0;
     const sampler = setInterval(() => (max = Math.max(max, activeOn(nodes, 'out').length)), 5);
     try {
-      await redis.kill(); // a crash: every key is lost (no persistence)
+      await env.redis.kill(); // a crash: every key is lost (no persistence)
       const down = Date.now();
       // The owner cannot renew: it steps down within one lease (0.6 s), not later.
       await expect.poll(() => activeOn(nodes, 'out'), { timeout: 1500, interval: 10 }).toEqual([]);
@@ -42,7 +31,7 @@ describe('Redis outage', () => {
       // Node states are kept while Redis is away; the outage shows in clusterer_list.
       expect(await states(nodes[0]!)).toEqual(['down', '2:up', '3:up']);
       await sleep(300);
-      await redis.up();
+      await env.redis.up();
       // Back: exactly one owner again (the keys were lost, so any node may win), nobody seen down.
       await expect.poll(() => activeOn(nodes, 'out').length, { timeout: 5000, interval: 10 }).toBe(1);
       await expect.poll(() => states(nodes[0]!), { timeout: 3000 }).toEqual(['up', '2:up', '3:up']);
@@ -61,15 +50,15 @@ describe('Redis outage', () => {
     // The owner beats slowly, so after the restart the backup finds the (lost) lease vacant first: only
     // the wait after a reconnect keeps it from taking the tag while the owner is still inside its lease.
     nodes = await Promise.all([
-      startNode(redis.url, 1, { sharing_tag: 'quick/1=active', node_timeout: 2, ping_interval: 0.5 }),
-      startNode(redis.url, 2, { sharing_tag: 'quick/1=backup', node_timeout: 2 }),
+      startNode(env.redis.url, 1, { sharing_tag: 'quick/1=active', node_timeout: 2, ping_interval: 0.5 }),
+      startNode(env.redis.url, 2, { sharing_tag: 'quick/1=backup', node_timeout: 2 }),
     ]);
     expect(activeOn(nodes, 'quick')).toEqual([1]);
     await sleep(2100); // past the backup's start-up wait
     let max = 0;
     const sampler = setInterval(() => (max = Math.max(max, activeOn(nodes, 'quick').length)), 5);
     try {
-      await redis.restart(100);
+      await env.redis.restart(100);
       await sleep(2500);
     } finally {
       clearInterval(sampler);

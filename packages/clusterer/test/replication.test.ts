@@ -1,21 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisServer } from '@tsips/testkit';
+import { describe, expect, it } from 'vitest';
 import type { ReplicatedMessage, ReplicationChannel } from '../src/index.js';
-import { startNode, type TestNode } from './helpers.js';
+import { redisForFile, startNode, type TestNode } from './helpers.js';
 
-let redis: RedisServer;
 let nodes: TestNode[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.stop()));
-  nodes = [];
-});
+const env = redisForFile(() => nodes);
 
 /** A tiny replicated key/value store, as a module would keep dialogs or b2b entities. */
 class Kv {
@@ -44,7 +32,7 @@ class Kv {
 
 describe('replication channels', () => {
   it('broadcasts to the other nodes, never back to the sender; unicasts reach only their node', async () => {
-    nodes = await Promise.all([1, 2, 3].map((id) => startNode(redis.url, id)));
+    nodes = await Promise.all([1, 2, 3].map((id) => startNode(env.redis.url, id)));
     const kv = nodes.map((n) => new Kv(n));
     await Promise.all(kv.map((k) => k.channel.requestSync()));
     await kv[0]!.put('a', '1');
@@ -66,14 +54,14 @@ describe('replication channels', () => {
   });
 
   it('a node joining later gets the full state from a synced node, in chunks', async () => {
-    nodes = await Promise.all([1, 2].map((id) => startNode(redis.url, id)));
+    nodes = await Promise.all([1, 2].map((id) => startNode(env.redis.url, id)));
     const kv = nodes.map((n) => new Kv(n));
     await Promise.all(kv.map((k) => k.channel.requestSync()));
     // 250 items: three chunks of at most 100.
     for (let i = 0; i < 250; i++) await kv[0]!.put(`k${i}`, `v${i}`);
     await expect.poll(() => kv[1]!.store.size).toBe(250);
 
-    const late = await startNode(redis.url, 3);
+    const late = await startNode(env.redis.url, 3);
     nodes.push(late);
     const kv3 = new Kv(late);
     const t0 = Date.now();
@@ -90,7 +78,7 @@ describe('replication channels', () => {
   });
 
   it('the first node, with nobody to sync from, becomes the seed after seed_fallback_interval', async () => {
-    nodes = [await startNode(redis.url, 1)];
+    nodes = [await startNode(env.redis.url, 1)];
     const kv = new Kv(nodes[0]!, 'seed-test');
     expect(await nodes[0]!.mi('clusterer_list_cap')).toEqual([{ capability: 'seed-test', cluster_id: 1, sync_state: 'none' }]);
     const t0 = Date.now();

@@ -1,26 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisServer } from '@tsips/testkit';
-import { activeOn, startNode, type TestNode } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { activeOn, redisForFile, startNode, type TestNode } from './helpers.js';
 
-let redis: RedisServer;
 let nodes: TestNode[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.stop()));
-  nodes = [];
-});
+const env = redisForFile(() => nodes);
 
 const three = (tag: string): Promise<TestNode[]> =>
   Promise.all([
-    startNode(redis.url, 1, { sharing_tag: [`${tag}/1=active`] }),
-    startNode(redis.url, 2, { sharing_tag: `${tag}/1=backup` }),
-    startNode(redis.url, 3, { sharing_tag: [`${tag}/1=backup`] }),
+    startNode(env.redis.url, 1, { sharing_tag: [`${tag}/1=active`] }),
+    startNode(env.redis.url, 2, { sharing_tag: `${tag}/1=backup` }),
+    startNode(env.redis.url, 3, { sharing_tag: [`${tag}/1=backup`] }),
   ]);
 
 /** Samples the owners every 10 ms while `during` runs; returns the largest number of actives seen at once. */
@@ -87,6 +75,6 @@ describe('sharing tags', () => {
   });
 
   it('refuses a malformed sharing_tag modparam', async () => {
-    await expect(startNode(redis.url, 9, { sharing_tag: ['vip=active'] })).rejects.toThrow(/sharing_tag/);
+    await expect(startNode(env.redis.url, 9, { sharing_tag: ['vip=active'] })).rejects.toThrow(/sharing_tag/);
   });
 });
