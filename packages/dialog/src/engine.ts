@@ -4,6 +4,7 @@
  * timeout, termination). Everything the module's functions, API and MI do goes through here.
  */
 import type { Counter, EventRegistry, Gauge, ModuleContext, RouteContext, SipMessage, Slots } from '@core/sip';
+import { ownString } from '@core/sip';
 import type { TmApi, TmCallbackParams, TmcbType, Transaction, UacOutcome } from '@mod/tm';
 import type { RrApi } from '@mod/rr';
 import { DIRTY, DLG_FLAG, Dlg } from './dialog.js';
@@ -170,13 +171,13 @@ export class DialogEngine {
       hEntry,
       hId: this.table.newId(hEntry),
       flags: flags & (DLG_FLAG.BYEONTIMEOUT | DLG_FLAG.PING_CALLER | DLG_FLAG.PING_CALLEE),
-      callid,
-      fromUri: msg.from.uri.toString(),
-      fromTag,
-      toUri: msg.to.uri.toString(),
+      callid: ownString(callid),
+      fromUri: ownString(msg.from.uri.toString()),
+      fromTag: ownString(fromTag),
+      toUri: ownString(msg.to.uri.toString()),
       callerCseq: msg.cseq.seq,
-      callerContact: contactOf(msg),
-      callerRouteSet: callerRouteSet(msg),
+      callerContact: ownString(contactOf(msg)),
+      callerRouteSet: ownString(callerRouteSet(msg)),
       callerSock: ctx.rinfo.socket.name,
       timeout: this.#cfg.defaultTimeout,
       slots: this.#d.dlgSlots.create(),
@@ -266,12 +267,12 @@ export class DialogEngine {
     if (code <= 100 || tag === undefined) return;
     // A 2xx is authoritative (with forking, an earlier 1xx may come from another branch).
     if (code >= 200 && code < 300) {
-      d.toTag = tag;
-      d.calleeContact = contactOf(rpl);
-      d.calleeRouteSet = calleeRouteSet(rpl, this.#d.isMyself);
+      d.toTag = ownString(tag);
+      d.calleeContact = ownString(contactOf(rpl));
+      d.calleeRouteSet = ownString(calleeRouteSet(rpl, this.#d.isMyself));
       d.calleeSock = ctx?.rinfo.socket.name ?? d.callerSock;
     } else if (code < 200 && d.toTag === '') {
-      d.toTag = tag;
+      d.toTag = ownString(tag);
     }
   }
 
@@ -282,8 +283,8 @@ export class DialogEngine {
     } else if (code >= 200 && code < 300) {
       if (d.confirmed) return;
       if (rpl !== undefined) {
-        if (d.toTag === '' && rpl.to.tag !== undefined) d.toTag = rpl.to.tag;
-        if (d.calleeContact === '') d.calleeContact = contactOf(rpl);
+        if (d.toTag === '' && rpl.to.tag !== undefined) d.toTag = ownString(rpl.to.tag);
+        if (d.calleeContact === '') d.calleeContact = ownString(contactOf(rpl));
       }
       if (d.calleeSock === '') d.calleeSock = d.callerSock;
       d.startTs = Math.floor(Date.now() / 1000);
@@ -417,7 +418,7 @@ export class DialogEngine {
     }
     if ((method === 'INVITE' || method === 'UPDATE') && msg.contacts.length > 0) {
       // Target refresh (RFC 3261 12.2.2): the sender's new Contact is where we reach it from now on.
-      const c = contactOf(msg);
+      const c = ownString(contactOf(msg));
       if (downstream) d.callerContact = c;
       else d.calleeContact = c;
       dirty = true;
@@ -447,8 +448,8 @@ export class DialogEngine {
         const rpl = p.rpl;
         if (refresh && rpl !== undefined && p.code >= 200 && p.code < 300 && d.alive && rpl.contacts.length > 0) {
           // The answerer's Contact in a 2xx to a re-INVITE/UPDATE refreshes its target too.
-          if (m.dir === DLG_DIR.DOWNSTREAM) d.calleeContact = contactOf(rpl);
-          else d.callerContact = contactOf(rpl);
+          if (m.dir === DLG_DIR.DOWNSTREAM) d.calleeContact = ownString(contactOf(rpl));
+          else d.callerContact = ownString(contactOf(rpl));
           this.changed(d);
         }
         this.#run(d, DLGCB.RESPONSE_WITHIN, rpl, m.dir);

@@ -18,3 +18,4 @@ export { parseEvent } from './headers/event.js';
 export { parseSipDate } from './headers/date.js';
 export { splitList } from './headers/split.js';
 export { CANONICAL_NAMES, headerIdFromName } from './header-names.js';
+export { ownString } from './own-string.js';

@@ -19,7 +19,7 @@ import type { SipMessage } from '../message/message.js';
 import type { SipUri } from '../uri/uri.js';
 import { RouteContext } from '../script/context.js';
 import type { ScriptHost } from '../script/host.js';
-import type { RouteHandler, RouteTable } from '../script/routes.js';
+import type { RouteTable } from '../script/routes.js';
 import type { RouteType } from '../module/types.js';
 import { TsipsError } from '../errors.js';
 import type { ServerConfig } from './config.js';
