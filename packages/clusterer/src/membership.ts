@@ -75,7 +75,11 @@ export class Membership {
 
   /** Announces this node in every cluster (after the first beat, so the others find its key). */
   async announce(k: 'up' | 'down'): Promise<void> {
-    for (const cluster of this.clusters.keys()) await this.link.publish(eventChannel(cluster), { s: this.link.me, k });
+    for (const cluster of this.clusters.keys()) {
+      // An up notice carries the heartbeat (sip_addr, capabilities): the others know them from the first moment.
+      const p = k === 'up' ? JSON.stringify(this.beatOf(cluster)) : undefined;
+      await this.link.publish(eventChannel(cluster), { s: this.link.me, k, ...(p !== undefined ? { p } : {}) });
+    }
   }
 
   /** Deletes this node's heartbeats (clean stop). */
@@ -84,10 +88,14 @@ export class Membership {
     if (keys.length > 0) await this.link.cmd.del(...keys);
   }
 
-  private async beat(cluster: number): Promise<void> {
+  private beatOf(cluster: number): Beat {
     const beat: Beat = { caps: this.capsOf(cluster) };
     if (this.sipAddr !== undefined) beat.sip_addr = this.sipAddr;
-    await this.link.cmd.set(nodeKey(cluster, this.link.me), JSON.stringify(beat), 'PX', this.link.timeoutMs);
+    return beat;
+  }
+
+  private async beat(cluster: number): Promise<void> {
+    await this.link.cmd.set(nodeKey(cluster, this.link.me), JSON.stringify(this.beatOf(cluster)), 'PX', this.link.timeoutMs);
   }
 
   private async scan(cluster: number): Promise<void> {
@@ -132,7 +140,7 @@ export class Membership {
   }
 
   private notice(cluster: number, e: Envelope): void {
-    if (e.k === 'up') this.seen(cluster, e.s, Date.now(), undefined);
+    if (e.k === 'up') this.seen(cluster, e.s, Date.now(), typeof e.p === 'string' ? parseBeat(e.p) : undefined);
     else if (e.k === 'down') {
       const n = this.clusters.get(cluster)?.get(e.s);
       if (n && n.state === 'up') this.change(cluster, n, 'down');
