@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { freePort } from './ports.js';
-import { exited, run, spawnServer, waitFor } from './process.js';
+import { run, spawnAndWait } from './process.js';
 import { lifecycle, type ServerHandle } from './server.js';
 
 const MARIADBD = process.env['TSIPS_MARIADBD'] ?? '/usr/sbin/mariadbd';
@@ -89,18 +89,7 @@ export async function startMariaDb(database = 'tsips_test'): Promise<MariaDbServ
 
   const up = async (): Promise<void> => {
     if (child && child.exitCode === null && child.signalCode === null) return;
-    const proc = spawnServer(MARIADBD, args());
-    child = proc;
-    let died = false;
-    void exited(proc).then(() => (died = true));
-    await waitFor(
-      async () => {
-        if (died) throw new Error(`mariadbd exited while starting on port ${port}:\n${await logTail()}`);
-        return accepts();
-      },
-      30_000,
-      () => `mariadbd on 127.0.0.1:${port} did not accept connections`,
-    );
+    await spawnAndWait(MARIADBD, args(), () => accepts(), { timeoutMs: 30_000, name: `mariadbd on 127.0.0.1:${port}`, logTail, onSpawn: (p) => (child = p) });
   };
 
   // The port was free when chosen but another process may take it first: retry with a new one.

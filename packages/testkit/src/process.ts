@@ -71,3 +71,27 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, 
     await sleep(50);
   }
 }
+
+/**
+ * Spawns a server and waits until `ready()` says it serves; fails at once, with the end of its log, if the
+ * process dies while starting, and after `timeoutMs` if it never gets ready.
+ */
+export async function spawnAndWait(
+  bin: string,
+  args: readonly string[],
+  ready: () => Promise<boolean>,
+  opts: { timeoutMs: number; name: string; logTail: () => Promise<string>; onSpawn: (proc: ChildProcess) => void },
+): Promise<void> {
+  const proc = spawnServer(bin, args);
+  opts.onSpawn(proc); // before waiting: a server that never gets ready must still be stoppable
+  let died = false;
+  void exited(proc).then(() => (died = true));
+  await waitFor(
+    async () => {
+      if (died) throw new Error(`${opts.name} exited while starting:\n${await opts.logTail()}`);
+      return ready();
+    },
+    opts.timeoutMs,
+    () => `${opts.name} did not get ready`,
+  );
+}

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
-import { exited, spawnServer, waitFor } from './process.js';
+import { spawnAndWait } from './process.js';
 import { lifecycle, type ServerHandle } from './server.js';
 
 const REDIS_SERVER = process.env['TSIPS_REDIS_SERVER'] ?? 'redis-server';
@@ -61,18 +61,7 @@ export async function startRedis(opts: RedisStartOptions = {}): Promise<RedisSer
 
   const up = async (): Promise<void> => {
     if (child && child.exitCode === null && child.signalCode === null) return;
-    const proc = spawnServer(REDIS_SERVER, args());
-    child = proc;
-    let died = false;
-    void exited(proc).then(() => (died = true));
-    await waitFor(
-      async () => {
-        if (died) throw new Error(`redis-server exited while starting on port ${port}:\n${await logTail()}`);
-        return pings(port);
-      },
-      15_000,
-      () => `redis-server on 127.0.0.1:${port} did not answer PING`,
-    );
+    await spawnAndWait(REDIS_SERVER, args(), () => pings(port), { timeoutMs: 15_000, name: `redis-server on 127.0.0.1:${port}`, logTail, onSpawn: (p) => (child = p) });
   };
 
   for (let attempt = 1; ; attempt++) {
