@@ -10,7 +10,7 @@
  * path before CPU is counted. tsips must run stateful: a stateless fallback aborts unless --allow-stateless.
  *
  *   node bench/proxy.mjs [--rates 250,500,1000,2000] [--seconds 10] [--servers tsips,tsips-dialog,kamailio,floor]
- *                        [--hold-ms 100] [--warmup-s 3] [--warmup-rate 200] [--cpu-prof] [--allow-stateless] [--merge]
+ *                        [--hold-ms 100] [--warmup-s 3] [--warmup-rate 200] [--cpu-prof] [--node-args '...'] [--allow-stateless] [--merge] [--no-write]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +29,8 @@ const ALLOW_STATELESS = arg('allow-stateless', false) === true;
 const CPU_PROF = arg('cpu-prof', false) === true;
 const PROF_DIR = join(RESULTS_DIR, '.run', 'prof-proxy');
 const MAX_FAIL = 0.001;
+// --node-args '--max-semi-space-size=32 …': extra node flags for the tsips and floor servers (A/B a V8 setting).
+const NODE_ARGS = String(arg('node-args', '')).split(' ').filter((a) => a !== '');
 
 if (!ensureCommand('sipp', 'sip-tester')) {
   process.stderr.write('proxy: sipp is required\n');
@@ -97,7 +99,7 @@ for (const name of SERVERS) {
   }
   let server;
   try {
-    const nodeArgs = CPU_PROF && name !== 'kamailio' ? ['--cpu-prof', `--cpu-prof-dir=${join(PROF_DIR, name)}`] : [];
+    const nodeArgs = name === 'kamailio' ? [] : [...NODE_ARGS, ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(PROF_DIR, name)}`] : [])];
     server = await startServer(name, { uacPort: UAC_PORT, uasPort: UAS_PORT, nodeArgs });
     if (name.startsWith('tsips') && !/STATEFUL/.test(server.note) && !ALLOW_STATELESS) {
       await stop(server.child);
@@ -204,5 +206,5 @@ const table = [
   ...(dialogRatio ? [`tsips-dialog (tm + rr + dialog, more work than Kamailio's relay): ${fmt(dialogRatio.ratio, 2)}× Kamailio's CPU per call (at ${dialogRatio.rates.join(', ')} cps).`] : []),
   'Load generator and servers share the machine: "offered cps" below the rate means sipp could not generate it. "UDP rcvbuf drops" counts datagrams the kernel dropped machine-wide because a socket buffer was full (RcvbufErrors in /proc/net/snmp) during the run.',
 ].join('\n');
-writeResult('proxy', { seconds: SECONDS, holdMs: HOLD_MS, warmup: { seconds: WARMUP_S, rate: WARMUP_RATE }, rates: RATES, notes, skipped, runs, best, target, dialogCpuRatio: dialogRatio }, table);
+if (arg('no-write', false) !== true) writeResult('proxy', { seconds: SECONDS, holdMs: HOLD_MS, warmup: { seconds: WARMUP_S, rate: WARMUP_RATE }, rates: RATES, notes, skipped, runs, best, target, dialogCpuRatio: dialogRatio }, table);
 process.stdout.write(`\n${table}\n`);

@@ -116,6 +116,9 @@ export function median(xs) {
 
 /** `--name value` / `--flag` from argv. */
 export function arg(name, fallback) {
+  // `--name=value` keeps a value that itself starts with "--" (e.g. --node-args=--max-semi-space-size=32).
+  const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
+  if (eq !== undefined) return eq.slice(name.length + 3);
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const v = process.argv[i + 1];
