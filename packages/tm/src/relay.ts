@@ -235,7 +235,7 @@ export async function startBranch(tm: Tm, cell: Cell, spec: BranchSpec, first: S
 
 /** Transaction-level failover (timeout without reply, or 503): a clone of the branch to the next address. */
 export async function failover(tm: Tm, cell: Cell, br: Branch): Promise<boolean> {
-  if (br.dests === null || cell.noNewBranches || cell.cancelled || cell.status >= 200 || cell.deleted) return false;
+  if (br.dests === null || br.build === null || cell.noNewBranches || cell.cancelled || cell.status >= 200 || cell.deleted) return false;
   const next = await br.dests.next();
   if (next === undefined) return false;
   cell.busy++;

@@ -143,13 +143,11 @@ export class Tm {
   // ---- sending -----------------------------------------------------------------------------------
 
   /**
-   * Sends without waiting (replies, retransmissions, ACK, CANCEL): a refusal is only logged, at debug, so
-   * with debug off no closure is made per datagram.
+   * Sends without waiting (replies, retransmissions, ACK, CANCEL): through CoreTransport.post, so a UDP
+   * datagram costs no Promise; a refusal over TCP/TLS is logged at debug by the core.
    */
-  send(target: SendTarget, buf: Buffer, what: string): void {
-    const p = this.core.transport.send(target, buf);
-    if (this.log.isLevelEnabled('debug')) p.catch((err: unknown) => this.#sendFailed(err, what, target));
-    else p.catch(ignore);
+  send(target: SendTarget, buf: Buffer, _what: string): void {
+    this.core.transport.post(target, buf);
   }
 
   /** Sends; resolves to the TCP/TLS connection id used (undefined over UDP), false (logged) when refused. */
@@ -197,10 +195,28 @@ export class Tm {
     if (cell.deleted || cell.waitTimer !== null) return;
     if (cell.pendingBranches > 0) return;
     if (cell.local !== null ? !cell.local.done : !serverDone(cell)) return;
+    this.#releaseForWait(cell);
     cell.waitTimer = this.wheel.schedule('wt_timer', this.cfg.wtMs, () => {
       cell.waitTimer = null;
       this.delete(cell);
     });
+  }
+
+  /**
+   * What the wait phase no longer needs, dropped now rather than after wt_timer (every transaction spends
+   * 5 s there by default, so this is most of tm's heap under load): the branches' final replies (reply
+   * selection is over), their builders (no failover once nothing is pending; they hold the branch_route
+   * context) and the request's route context (no route runs in the wait phase: a late 2xx is relayed
+   * statelessly, RFC 6026 7.2, and retransmitted finals are absorbed or ACKed).
+   * The request itself stays: TMCB callbacks and local replies read it until the transaction is freed.
+   */
+  #releaseForWait(cell: Cell): void {
+    for (const b of cell.branches) {
+      b.final = undefined;
+      b.build = null;
+      b.dests = null;
+    }
+    cell.ctx = null;
   }
 
   /** Frees a transaction; retried after delete_timer while a route still uses it. */

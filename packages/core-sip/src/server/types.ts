@@ -20,6 +20,12 @@ export interface CoreTransport {
    * for UDP.
    */
   send(target: SendTarget, data: Buffer): Promise<number | undefined>;
+  /**
+   * Sends without waiting or reporting (replies, retransmissions, hop-by-hop ACK/CANCEL): over UDP to an IP
+   * literal the datagram goes out now with no Promise or callback per datagram; anything else goes through
+   * send() and a failure is logged at debug. Use send() when the outcome matters (a branch's first copy).
+   */
+  post(target: SendTarget, data: Buffer): void;
   findSocket(proto: Proto, family: 4 | 6): ListenSocket | undefined;
 }
 

@@ -152,6 +152,25 @@ export class TransportLayer implements CoreTransport {
     return this.sendSlow(target, data);
   }
 
+  /** CoreTransport.post: fire and forget, synchronous and allocation-free for UDP to an IP literal. */
+  post(target: SendTarget, data: Buffer): void {
+    if (target.proto === 'udp' && this.state === 'running') {
+      const address = bareHost(target.address);
+      const family = ipFamily(address);
+      if (family !== 0) {
+        const ep = this.udpEndpoint(target.socket, family === 6 ? 6 : 4);
+        if (ep !== undefined && ep.listen.family === family) {
+          this.logSend('udp', address, target.port, data);
+          ep.post(data, address, target.port);
+          return;
+        }
+      }
+    }
+    this.send(target, data).catch((err: unknown) => {
+      if (this.log.isLevelEnabled('debug')) this.log.debug({ err, to: `${target.proto}:${target.address}:${target.port}` }, 'send failed');
+    });
+  }
+
   private async sendSlow(target: SendTarget, data: Buffer): Promise<number | undefined> {
     if (this.state !== 'running') throw new TransportError('E_NOT_STARTED', 'transport is not running');
     if (target.proto !== 'udp' && target.connId !== undefined) {

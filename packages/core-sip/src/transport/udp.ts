@@ -68,6 +68,14 @@ export class UdpEndpoint {
     });
   }
 
+  /**
+   * Sends with no callback: libuv tries the datagram at once and Node reports nothing back (a refused send
+   * is lost like a datagram on the wire, which UDP callers already expect), so nothing is allocated per send.
+   */
+  post(data: Buffer, address: string, port: number): void {
+    this.sock.send(data, port, address);
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => {
       try {

@@ -71,6 +71,22 @@ describe('UDP transport', () => {
     expect(from).toBe(socket.port);
   });
 
+  it('post() sends at once from the listen socket, a hostname through send(), and logs a refusal instead of throwing', async () => {
+    const { t, socket, lines } = await layer(() => undefined);
+    const p = await peer();
+    const from = new Promise<number>((resolve) => p.sock.once('message', (_m, r) => resolve(r.port)));
+    t.post({ proto: 'udp', address: '127.0.0.1', port: p.port, socket }, Buffer.from('one'));
+    expect(await from).toBe(socket.port);
+    t.post({ proto: 'udp', address: 'localhost', port: p.port }, Buffer.from('two'));
+    const deadline = Date.now() + 2000;
+    while (p.inbox.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(p.inbox.map((b) => b.toString())).toEqual(['one', 'two']);
+    // No IPv6 socket: nothing to send from, and nothing thrown or rejected unhandled.
+    expect(() => t.post({ proto: 'udp', address: '::1', port: 5060 }, Buffer.from('x'))).not.toThrow();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(lines.some((l) => l.msg === 'send failed' && JSON.stringify(l).includes('E_NO_SOCKET'))).toBe(true);
+  });
+
   it('sends to a hostname after resolving it', async () => {
     const { t } = await layer(() => undefined);
     const p = await peer();

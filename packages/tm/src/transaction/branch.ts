@@ -57,7 +57,8 @@ export class Branch {
     buf: Buffer,
     target: BranchTarget,
     dests: DnsCursor | null,
-    readonly build: BranchBuilder,
+    /** Rebuilds the copy for failover; null once the transaction no longer needs it (see Tm.checkDone). */
+    public build: BranchBuilder | null,
   ) {
     this.state = invite ? 'calling' : 'trying';
     this.buf = buf;
