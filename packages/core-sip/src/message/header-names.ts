@@ -96,7 +96,32 @@ for (let id = 0; id < CANONICAL_NAMES.length; id++) {
 }
 for (const [letter, id] of Object.entries(COMPACT)) (BY_FIRST[letter.charCodeAt(0)] as { id: number; bytes: Uint8Array }[]).push({ id, bytes: Buffer.from(letter, 'latin1') });
 
-/** Where the name knownNameAt last matched ends. */
+/** Headers numbered 0 to HOT_MAX (Via ... Record-Route): the parser records their first and last line. */
+export const HOT_MAX = Hdr.RecordRoute;
+
+/**
+ * Number of the known header whose name (any case, long or compact) starts at `buf[s]` and is followed
+ * directly by ":", setting NAME_MATCH.end to the colon's offset; or -1. The usual shape of a header line: checking the byte where each candidate would end
+ * rejects the wrong ones with one load, and the colon proves the name ended, so no token scan is needed.
+ * -1 says nothing (`Via :`, unknown names): the caller then takes knownNameAt and the token scan.
+ */
+export function knownNameBeforeColon(buf: Uint8Array, s: number): number {
+  const c = (buf[s] as number) | 0x20;
+  if (c >= 128) return -1;
+  const cands = BY_FIRST[c] as { id: number; bytes: Uint8Array }[];
+  outer: for (let k = 0; k < cands.length; k++) {
+    const cand = cands[k] as { id: number; bytes: Uint8Array };
+    const b = cand.bytes;
+    const n = b.length;
+    if (buf[s + n] !== 58) continue;
+    for (let j = 1; j < n; j++) if (((buf[s + j] as number) | 0x20) !== b[j]) continue outer;
+    NAME_MATCH.end = s + n;
+    return cand.id;
+  }
+  return -1;
+}
+
+/** Where the name knownNameAt (or knownNameBeforeColon: the colon's offset) last matched ends. */
 export const NAME_MATCH = { end: 0 };
 
 /**

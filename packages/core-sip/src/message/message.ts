@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { HT, SP, TOKEN, eqi, isWs, parseUint, trimLws, utf8 } from './chars.js';
 import { methodAt } from './methods.js';
-import { CANONICAL_NAMES, Hdr, STRIDE, headerIdFromName } from './header-names.js';
+import { CANONICAL_NAMES, HOT_MAX, Hdr, STRIDE, headerIdFromName } from './header-names.js';
 import { SipParseError, headerError } from './parse-error.js';
 import { DigestChallenge, DigestCredentials, parseChallenge, parseCredentials } from './headers/auth.js';
 import { parseCSeq } from './headers/cseq.js';
@@ -28,8 +28,6 @@ const D_EXPIRES = 4;
 const D_EVENT = 8;
 const D_DATE = 16;
 const D_CONTACTS = 32;
-/** Headers numbered 0 to HOT_MAX (Via ... Record-Route) are found through SipMessage.hot. */
-const HOT_MAX = Hdr.RecordRoute;
 
 /**
  * A received SIP message. The parser fills the start line and an index of header positions; every header is
@@ -85,8 +83,11 @@ export class SipMessage {
   private cDate: Date | undefined;
   private cBody: Buffer | undefined;
   private cUri: SipUri | undefined;
-  /** First and last line of each header numbered up to HOT_MAX (-1 when absent), built on the first lookup. */
-  private hot: number[] | undefined;
+  /**
+   * First and last line of each header numbered up to HOT_MAX (-1 when absent), at `id * 2` and `id * 2 + 1`:
+   * recorded by the parser while it indexes, so a proxy's header lookups never walk the index.
+   */
+  private readonly hot: number[];
 
   constructor(
     raw: Buffer,
@@ -99,6 +100,7 @@ export class SipMessage {
     version: string,
     idx: number[],
     count: number,
+    hot: number[],
     ruriStart: number,
     ruriEnd: number,
     headersStart: number,
@@ -141,7 +143,7 @@ export class SipMessage {
     this.cDate = undefined;
     this.cBody = undefined;
     this.cUri = undefined;
-    this.hot = undefined;
+    this.hot = hot;
   }
 
   // ---- generic header access -------------------------------------------------------------------------------
@@ -150,8 +152,7 @@ export class SipMessage {
   findHeader(id: number, lname: string, from: number): number {
     const idx = this.idx;
     if (id >= 0 && id <= HOT_MAX) {
-      // One pass over the index serves every later lookup of the headers a proxy reads.
-      const hot = this.hot ?? this.buildHot();
+      const hot = this.hot;
       const first = hot[id * 2] as number;
       const last = hot[id * 2 + 1] as number;
       if (first < 0 || from > last) return -1;
@@ -179,21 +180,6 @@ export class SipMessage {
       return k;
     }
     return -1;
-  }
-
-  private buildHot(): number[] {
-    // A literal is a cheap copy of a boilerplate; 2 * (HOT_MAX + 1) slots.
-    const hot = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
-    const idx = this.idx;
-    for (let k = 0; k < this.count; k++) {
-      const id = (idx[k * STRIDE + 1] as number) >> 1;
-      if (id >= 0 && id <= HOT_MAX) {
-        if ((hot[id * 2] as number) < 0) hot[id * 2] = k;
-        hot[id * 2 + 1] = k;
-      }
-    }
-    this.hot = hot;
-    return hot;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { CR, HT, LF, SP, TOKEN, latin1, utf8 } from './chars.js';
-import { Hdr, NAME_MATCH, STRIDE, knownNameAt } from './header-names.js';
+import { HOT_MAX, Hdr, NAME_MATCH, STRIDE, knownNameAt, knownNameBeforeColon } from './header-names.js';
 import { DEFAULT_PARSE_LIMITS } from './limits.js';
 import type { ParseLimits } from './limits.js';
 
@@ -127,6 +127,7 @@ function failAt(
   text: string,
   sl: StartLine,
   idx: number[],
+  hot: number[],
   n: number,
   headersStart: number,
   p: number,
@@ -135,7 +136,7 @@ function failAt(
   at: number,
   header?: string,
 ): SipParseError {
-  const partial = new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, n / STRIDE, sl.ruriStart, sl.ruriEnd, headersStart, p, p, p);
+  const partial = new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, n / STRIDE, hot, sl.ruriStart, sl.ruriEnd, headersStart, p, p, p);
   return new SipParseError(code, what, at, header, partial);
 }
 
@@ -196,6 +197,8 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
   // ---- header index ----
   const headersStart = p;
   const idx = new Array<number>(indexSlots);
+  // First and last line of each header up to HOT_MAX (see SipMessage.hot); a literal is a cheap boilerplate copy.
+  const hot = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
   const token = TOKEN;
   let n = 0;
   idx[0] = p;
@@ -215,21 +218,27 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
       bodyStart = p + 1;
       break;
     }
-    if (c === SP || c === HT) throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_HEADER', `line at offset ${p} starts with whitespace but continues no header`, p);
-    if (n >= maxHeaders * STRIDE) throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_LIMIT', `more than ${maxHeaders} header lines`, p);
+    if (c === SP || c === HT) throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_HEADER', `line at offset ${p} starts with whitespace but continues no header`, p);
+    if (n >= maxHeaders * STRIDE) throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_LIMIT', `more than ${maxHeaders} header lines`, p);
     // name *WSP ":"
     const nameStart = p;
     let physStart = p;
-    const id = knownNameAt(buf, p);
-    if (id >= 0) p = NAME_MATCH.end;
-    else while (p < len && token[buf[p] as number] === 1) p++;
-    const nameEnd = p;
-    while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
-    if (buf[p] !== 58) {
-      if (p >= len) break;
-      throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_HEADER', nameEnd === nameStart ? `header line at offset ${nameStart} has no name` : `header at offset ${nameStart}: expected ":" after the name, found byte ${buf[p] as number}`, p);
+    // Usually a known name right before its colon; anything else takes the general walk below.
+    let id = knownNameBeforeColon(buf, p);
+    if (id >= 0) {
+      p = NAME_MATCH.end;
+    } else {
+      id = knownNameAt(buf, p);
+      if (id >= 0) p = NAME_MATCH.end;
+      else while (p < len && token[buf[p] as number] === 1) p++;
+      const nameEnd = p;
+      while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
+      if (buf[p] !== 58) {
+        if (p >= len) break;
+        throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_HEADER', nameEnd === nameStart ? `header line at offset ${nameStart} has no name` : `header at offset ${nameStart}: expected ":" after the name, found byte ${buf[p] as number}`, p);
+      }
+      if (nameEnd === nameStart) throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_HEADER', `header line at offset ${nameStart} has no name`, nameStart);
     }
-    if (nameEnd === nameStart) throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_HEADER', `header line at offset ${nameStart} has no name`, nameStart);
     p++;
     const afterColon = p;
     // value: first and last non-whitespace byte across continuation lines; line ends found in the text (memchr).
@@ -240,7 +249,7 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
       while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
       const lf = text.indexOf('\n', p);
       const eol = lf < 0 ? len : lf;
-      if (eol - physStart > maxLine) throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_LIMIT', `header line at offset ${physStart} longer than ${maxLine} bytes`, physStart);
+      if (eol - physStart > maxLine) throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_LIMIT', `header line at offset ${physStart} longer than ${maxLine} bytes`, physStart);
       let e = eol;
       while (e > p) {
         const b = buf[e - 1];
@@ -267,6 +276,11 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
     idx[n + 1] = id * 2 + folded;
     idx[n + 2] = valueStart;
     idx[n + 3] = valueEnd;
+    if (id <= HOT_MAX && id >= 0) {
+      const k = n / STRIDE;
+      if ((hot[id * 2] as number) < 0) hot[id * 2] = k;
+      hot[id * 2 + 1] = k;
+    }
     n += STRIDE;
     idx[n] = p;
     // Only the first Content-Length frames the body; validate() reports conflicting ones (RFC 4475 mcl01).
@@ -277,15 +291,15 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
         const d = (buf[i] as number) - 48;
         if (d < 0 || d > 9 || v > 1e9) {
           p = valueStart;
-          throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `Content-Length at offset ${valueStart} is not a non-negative number`, valueStart, 'Content-Length');
+          throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `Content-Length at offset ${valueStart} is not a non-negative number`, valueStart, 'Content-Length');
         }
         v = v * 10 + d;
       }
-      if (valueEnd === valueStart) throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `empty Content-Length at offset ${valueStart}`, valueStart, 'Content-Length');
+      if (valueEnd === valueStart) throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `empty Content-Length at offset ${valueStart}`, valueStart, 'Content-Length');
       contentLength = v;
     }
   }
-  if (headersEnd < 0) throw failAt(buf, text, sl, idx, n, headersStart, p, 'E_PARSE_TRUNCATED', `no empty line after the headers (message ends at offset ${len})`, len);
+  if (headersEnd < 0) throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_TRUNCATED', `no empty line after the headers (message ends at offset ${len})`, len);
 
   let bodyEnd = len;
   if (contentLength >= 0) {
@@ -297,10 +311,10 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
         `Content-Length at offset ${clAt} says ${contentLength} bytes but only ${len - bodyStart} follow the headers`,
         clAt,
         'Content-Length',
-        new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, n / STRIDE, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, len),
+        new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, n / STRIDE, hot, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, len),
       );
     }
   }
   indexSlots = n + 1;
-  return new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, n / STRIDE, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, bodyEnd);
+  return new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, n / STRIDE, hot, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, bodyEnd);
 }
