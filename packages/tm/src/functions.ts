@@ -156,9 +156,9 @@ export const functions: Record<string, Fn> = {
     help: 'True when all (or the last) replies were generated locally',
     handler(tm, ctx, which: 'all' | 'last') {
       const cell = tm.state(ctx).cell;
-      if (cell === null || cell.repliedLocal.length === 0) return -1;
-      if (which === 'last') return cell.repliedLocal[cell.repliedLocal.length - 1] === true ? 1 : -1;
-      if (which === 'all') return cell.repliedLocal.every((x) => x) ? 1 : -1;
+      if (cell === null || cell.repliesSent === 0) return -1;
+      if (which === 'last') return cell.lastReplyLocal ? 1 : -1;
+      if (which === 'all') return cell.allRepliesLocal ? 1 : -1;
       throw new TypeError(`t_local_replied: "${String(which)}" is not "all" or "last"`);
     },
   },

@@ -110,6 +110,24 @@ describe('script functions', () => {
     expect(log).toEqual(['branch 0', 'reply 486 idx 0 bflag 1', 'failure 1 local-last 1 cancelled -1']);
   });
 
+  it("t_local_replied('all' | 'last') follows the replies sent upstream: our 100, then a relayed 180", async () => {
+    const log: string[] = [];
+    p.routes.onreply.r = (ctx) => {
+      log.push(`${ctx.T_reply_code()} all ${ctx.t_local_replied('all')} last ${ctx.t_local_replied('last')}`);
+    };
+    p.routes.request = async (ctx) => {
+      ctx.t_on_reply('r');
+      await ctx.t_relay();
+    };
+    await uac.send(request('INVITE', uasUri(), uac.port), p.port);
+    const inv = await uas.next();
+    await uas.send(replyTo(inv.text, 180, 'Ringing', { toTag: 'lr' }), p.port);
+    await nextMatching(uac, (t) => statusOf(t) === 180);
+    await uas.send(replyTo(inv.text, 200, 'OK', { toTag: 'lr' }), p.port);
+    await nextMatching(uac, (t) => statusOf(t) === 200);
+    expect(log).toEqual(['180 all 1 last 1', '200 all -1 last -1']);
+  });
+
   it('returns -4 and replies 478 for an unresolvable destination', async () => {
     let rc = 0;
     p.routes.request = async (ctx) => {

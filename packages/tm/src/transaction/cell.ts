@@ -21,7 +21,7 @@ export interface LocalSide {
 
 export class Cell implements Transaction {
   readonly id: string;
-  readonly data = new Map<string, unknown>();
+  #data: Map<string, unknown> | null = null;
   status = 0;
   flags = 0;
   cancelled = false;
@@ -30,8 +30,10 @@ export class Cell implements Transaction {
   /** Last reply sent upstream, resent on a request retransmission. */
   lastReply: Buffer | null = null;
   lastReplyCode = 0;
-  /** Codes of the replies sent, and whether each was local (t_local_replied). */
-  repliedLocal: boolean[] = [];
+  /** Replies sent upstream, and whether the last was / all were generated here (t_local_replied). */
+  repliesSent = 0;
+  lastReplyLocal = false;
+  allRepliesLocal = true;
   /** To tag of our local replies. */
   readonly toTag: string;
   retrTimer: Timer | null = null;
@@ -89,6 +91,11 @@ export class Cell implements Transaction {
     this.replyTarget = null;
     this.local = local;
     this.topVia = undefined;
+  }
+
+  /** Made on first use: most transactions never carry module data, and a Map costs ~300 bytes each. */
+  get data(): Map<string, unknown> {
+    return (this.#data ??= new Map<string, unknown>());
   }
 
   get isLocal(): boolean {

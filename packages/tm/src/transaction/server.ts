@@ -13,7 +13,9 @@ export function sendUpstream(tm: Tm, cell: Cell, buf: Buffer, code: number, loca
   if (target === null) return;
   cell.lastReply = buf;
   cell.lastReplyCode = code;
-  cell.repliedLocal.push(local);
+  cell.repliesSent++;
+  cell.lastReplyLocal = local;
+  if (!local) cell.allRepliesLocal = false;
   void tm.send(target, buf, 'reply');
   if (local) tm.stats.local.inc();
   else tm.stats.relayed.inc();
