@@ -7,18 +7,36 @@ import { Via } from './via.js';
  * else returns undefined and goes through parseVia, which owns the grammar and every error message.
  */
 
-const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'SCTP', 'WS', 'WSS'];
-const TRANSPORT_BYTES = TRANSPORTS.map((t) => Buffer.from(t, 'latin1'));
-/** branch, received, rport, maddr: the order of Via's `picked` constructor argument. */
+/** branch, received, rport, maddr: the order of Via's `picked` constructor argument (never kept by Via). */
 const picked: (string | null | undefined)[] = [undefined, undefined, undefined, undefined];
 
+/** sent-by host bytes the fast path takes: letters, digits, `-`, `.`, `_` (IPv6 references go the slow way). */
+const HOST = new Uint8Array(256);
+for (let c = 48; c <= 57; c++) HOST[c] = 1;
+for (let c = 65; c <= 90; c++) HOST[c] = HOST[c + 32] = 1;
+HOST[45] = HOST[46] = HOST[95] = 1;
+/**
+ * Bytes of a param name (1) or value (1 or 2) on the fast path: printable ASCII except SP, `"` and `,`; `;`
+ * and `=` end a name, `;` ends a value. One table load per byte instead of a chain of compares.
+ */
+const PARAM = new Uint8Array(256);
+for (let c = 33; c < 127; c++) PARAM[c] = 1;
+PARAM[34] = PARAM[44] = PARAM[59] = 0;
+PARAM[61] = 2;
+
+/** The transport of the upper-case letters `b[s..e)` when it is one the fast path knows, else undefined. */
 function transportAt(b: Uint8Array, s: number, e: number): string | undefined {
-  outer: for (let k = 0; k < TRANSPORT_BYTES.length; k++) {
-    const t = TRANSPORT_BYTES[k] as Buffer;
-    if (t.length !== e - s) continue;
-    for (let j = 0; j < t.length; j++) if (b[s + j] !== t[j]) continue outer;
-    return TRANSPORTS[k];
+  const n = e - s;
+  const c0 = b[s];
+  if (n === 3) {
+    const c1 = b[s + 1];
+    const c2 = b[s + 2];
+    if (c0 === 85) return c1 === 68 && c2 === 80 ? 'UDP' : undefined;
+    if (c0 === 84) return c1 === 67 && c2 === 80 ? 'TCP' : c1 === 76 && c2 === 83 ? 'TLS' : undefined;
+    return c0 === 87 && c1 === 83 && c2 === 83 ? 'WSS' : undefined;
   }
+  if (n === 2) return c0 === 87 && b[s + 1] === 83 ? 'WS' : undefined;
+  if (n === 4) return c0 === 83 && b[s + 1] === 67 && b[s + 2] === 84 && b[s + 3] === 80 ? 'SCTP' : undefined;
   return undefined;
 }
 
@@ -54,11 +72,6 @@ function isPort(v: string): boolean {
   return n <= 65535;
 }
 
-/** A byte that ends the fast path inside a param: controls, SP, `"`, `,`, DEL and non-ASCII. */
-function odd(c: number): boolean {
-  return c <= 32 || c === 34 || c === 44 || c >= 127;
-}
-
 /** Where the value viaFromBytes last read ends: the offset of the comma after it, or the line's end. */
 export const VIA_SCAN = { end: 0 };
 
@@ -75,50 +88,64 @@ export function viaFromBytes(b: Uint8Array, s: number, e: number, h: string): Vi
   const transport = transportAt(b, ts, i);
   if (transport === undefined || b[i] !== 32) return undefined;
   const hostStart = ++i;
-  while (i < e) {
-    const c = b[i] as number;
-    const l = c | 0x20;
-    if (!((l >= 97 && l <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 95)) break;
-    i++;
-  }
+  const host = HOST;
+  while (i < e && host[b[i] as number] === 1) i++;
   if (i === hostStart) return undefined;
   const hostEnd = i;
   let port: number | undefined;
   if (b[i] === 58) {
     const ps = ++i;
     let v = 0;
-    while (i < e && (b[i] as number) >= 48 && (b[i] as number) <= 57) v = v * 10 + ((b[i++] as number) - 48);
+    for (; i < e; i++) {
+      const d = (b[i] as number) - 48;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
     if (i === ps || i - ps > 5 || v > 65535) return undefined;
     port = v;
   }
   if (i < e && b[i] !== 59 && b[i] !== 44) return undefined;
   const paramsAt = i;
-  picked[0] = picked[1] = picked[2] = picked[3] = undefined;
+  // The first value of each picked param, kept in locals until the end (no array writes while scanning).
+  let branch: string | null | undefined;
+  let received: string | null | undefined;
+  let rport: string | null | undefined;
+  let maddr: string | null | undefined;
+  const param = PARAM;
   while (i < e && b[i] === 59) {
     const ns = ++i;
-    for (; i < e; i++) {
-      const c = b[i] as number;
-      if (c === 61 || c === 59 || c === 44) break;
-      if (odd(c)) return undefined;
-    }
+    while (i < e && param[b[i] as number] === 1) i++;
     if (i === ns) return undefined;
+    // A name ends at "=", ";", "," or the end; any other byte (SP, quote, control, non-ASCII) is not ours.
+    const stop = i < e ? (b[i] as number) : 59;
+    if (stop !== 61 && stop !== 59 && stop !== 44) return undefined;
     const w = pickedIndex(b, ns, i);
-    if (b[i] === 61) {
+    let value: string | null = null;
+    if (stop === 61) {
       const vs = ++i;
-      for (; i < e; i++) {
-        const c = b[i] as number;
-        if (c === 59 || c === 44) break;
-        if (odd(c)) return undefined;
-      }
+      while (i < e && param[b[i] as number] !== 0) i++;
       if (i === vs) return undefined;
-      if (w >= 0 && picked[w] === undefined) picked[w] = h.slice(vs, i);
-    } else if (w >= 0 && picked[w] === undefined) picked[w] = null;
+      if (i < e && b[i] !== 59 && b[i] !== 44) return undefined;
+      if (w >= 0) value = h.slice(vs, i);
+    }
+    if (w === 0) {
+      if (branch === undefined) branch = value;
+    } else if (w === 1) {
+      if (received === undefined) received = value;
+    } else if (w === 2) {
+      if (rport === undefined) {
+        // parseVia owns the "bad rport value" error.
+        if (value !== null && !isPort(value)) return undefined;
+        rport = value;
+      }
+    } else if (w === 3 && maddr === undefined) maddr = value;
   }
-  // parseVia owns the "bad rport value" error.
-  const rp = picked[2] as string | null | undefined;
-  if (typeof rp === 'string' && !isPort(rp)) return undefined;
   VIA_SCAN.end = i;
   const raw = h.slice(s, i);
   const params = paramsAt < i ? Params.deferred(raw, paramsAt - s, 59) : new Params();
+  picked[0] = branch;
+  picked[1] = received;
+  picked[2] = rport;
+  picked[3] = maddr;
   return new Via('SIP/2.0', transport, h.slice(hostStart, hostEnd), port, params, raw, picked);
 }
