@@ -57,7 +57,7 @@ export function cancelAll(tm: Tm, cell: Cell, except?: Branch): void {
 export function cancelInvite(tm: Tm, cell: Cell): void {
   if (cell.cancelled || cell.status >= 200) return;
   cell.cancelled = true;
-  tm.fire(cell, 'TMCB_TRANS_CANCELLED', { rpl: undefined, code: 0, branch: -1, ctx: undefined });
+  tm.fire(cell, 'TMCB_TRANS_CANCELLED', undefined, 0, -1, undefined);
   cancelAll(tm, cell);
   if (cell.local === null && cell.pendingBranches === 0 && cell.busy === 0) replyLocal(tm, cell, 487, 'Request Terminated');
 }

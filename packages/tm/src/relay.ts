@@ -61,7 +61,7 @@ export function newTransaction(tm: Tm, ctx: RouteContext): NewTran {
   if (cell.isInvite) tm.table.setDialogKey(cell, dialogKey(msg.callId, msg.from.tag, msg.cseq.seq));
   st.cell = cell;
   tm.stats.uas.inc();
-  tm.fire(cell, 'TMCB_REQUEST_IN', { rpl: undefined, code: 0, branch: -1, ctx });
+  tm.fire(cell, 'TMCB_REQUEST_IN', undefined, 0, -1, ctx);
   cell.guardTimer = tm.wheel.schedule('newtran_guard', cell.isInvite ? cell.frInvMs : cell.frMs, () => {
     cell.guardTimer = null;
     if (cell.status < 200 && cell.pendingBranches === 0 && cell.busy === 0) {
@@ -219,7 +219,7 @@ export async function startBranch(tm: Tm, cell: Cell, spec: BranchSpec, first: S
       if (!tm.cfg.synBranch) tm.table.addBranch(cell, br);
       if (await sendBranch(tm, cell, br, onBranchTimeout)) {
         tm.core.stats.fwd_requests.inc();
-        tm.fire(cell, 'TMCB_REQUEST_FWDED', { rpl: undefined, code: 0, branch: idx, ctx: undefined });
+        tm.fire(cell, 'TMCB_REQUEST_FWDED', undefined, 0, idx, undefined);
         return 1;
       }
       // Never sent: out of the reply selection (no final code), kept only so branch indexes stay stable.
@@ -273,7 +273,7 @@ export function matchAck(tm: Tm, ctx: RouteContext): 'absorbed' | Cell | undefin
   const st = tm.state(ctx);
   if (!st.e2eAckDone) {
     st.e2eAckDone = true;
-    tm.fire(cell, 'TMCB_E2EACK_IN', { rpl: undefined, code: 0, branch: -1, ctx });
+    tm.fire(cell, 'TMCB_E2EACK_IN', undefined, 0, -1, ctx);
   }
   return cell;
 }

@@ -88,7 +88,7 @@ function lateTwoXx(tm: Tm, cell: Cell, msg: SipMessage): void {
 
 async function onPendingReply(tm: Tm, cell: Cell, br: Branch, msg: SipMessage, rinfo: ReceiveInfo): Promise<void> {
   const code = msg.status;
-  tm.fire(cell, 'TMCB_RESPONSE_IN', { rpl: msg, code, branch: br.idx, ctx: undefined });
+  tm.fire(cell, 'TMCB_RESPONSE_IN', msg, code, br.idx, undefined);
   br.code = code;
   if (code < 200) {
     const first = !br.provisional;
@@ -133,11 +133,14 @@ async function onPendingReply(tm: Tm, cell: Cell, br: Branch, msg: SipMessage, r
   await decide(tm, cell);
 }
 
+/** runOnReply's outcome when no onreply route is set: one shared object, not one per reply. */
+const NO_ROUTE: { readonly ctx: null; readonly dropped: false } = Object.freeze({ ctx: null, dropped: false });
+
 /** onreply_route (global, then the one armed by t_on_reply). A drop only holds back provisional replies. */
-async function runOnReply(tm: Tm, cell: Cell, br: Branch, msg: SipMessage, rinfo: ReceiveInfo): Promise<{ ctx: RouteContext | null; dropped: boolean }> {
+async function runOnReply(tm: Tm, cell: Cell, br: Branch, msg: SipMessage, rinfo: ReceiveInfo): Promise<{ readonly ctx: RouteContext | null; readonly dropped: boolean }> {
   const routes = tm.core.routes;
   const named = cell.onReply !== null ? routes.onreply_route?.[cell.onReply] : undefined;
-  if (routes.onreply === undefined && named === undefined) return { ctx: null, dropped: false };
+  if (routes.onreply === undefined && named === undefined) return NO_ROUTE;
   const c = deriveContext(tm, cell, 'onreply', msg, rinfo, cell.ctx, tm.cfg.onreplyAvpShared);
   const st = tm.state(c);
   st.branchIdx = br.idx;
@@ -232,7 +235,7 @@ async function decide(tm: Tm, cell: Cell): Promise<void> {
     return; // nothing ended negatively yet (minor branches only, or none sent)
   }
   for (const b of cell.branches) if (b.pending) cancelBranch(tm, cell, b); // minor branches are not waited for
-  tm.fire(cell, 'TMCB_ON_FAILURE', { rpl: best.final, code: best.finalCode, branch: best.idx, ctx: undefined });
+  tm.fire(cell, 'TMCB_ON_FAILURE', best.final, best.finalCode, best.idx, undefined);
   if (cell.local !== null) {
     deliver(tm, cell, best.finalCode, best.final);
     return;
@@ -295,7 +298,7 @@ export function deliver(tm: Tm, cell: Cell, code: number, reply: SipMessage | un
     cell.status = code;
     tm.stats.completed(code);
   }
-  tm.fire(cell, 'TMCB_LOCAL_COMPLETED', { rpl: reply, code, branch: -1, ctx: undefined });
+  tm.fire(cell, 'TMCB_LOCAL_COMPLETED', reply, code, -1, undefined);
   local.resolve({ code, reply, transaction: cell });
   tm.checkDone(cell);
 }

@@ -168,11 +168,12 @@ export class Tm {
     (cell.cbs ??= []).push({ types: new Set(types), cb });
   }
 
-  fire(cell: Cell, type: TmcbType, p: Omit<TmCallbackParams, 't' | 'req'>): void {
+  /** Runs the callbacks registered for `type`; the params object is made only when one is registered. */
+  fire(cell: Cell, type: TmcbType, rpl: TmCallbackParams['rpl'], code: number, branch: number, ctx: TmCallbackParams['ctx']): void {
     const cbs = type === 'TMCB_REQUEST_IN' ? null : cell.cbs;
     const globals = type === 'TMCB_REQUEST_IN' ? this.globalCbs : null;
     if ((cbs === null || cbs.length === 0) && (globals === null || globals.length === 0)) return;
-    const params: TmCallbackParams = { t: cell, req: cell.request, ...p };
+    const params: TmCallbackParams = { t: cell, req: cell.request, rpl, code, branch, ctx };
     if (globals !== null) for (const cb of globals) this.#call(cb, type, params);
     if (cbs !== null) for (const c of cbs) if (c.types.has(type)) this.#call(c.cb, type, params);
   }
@@ -242,7 +243,7 @@ export class Tm {
       if (b.connId !== undefined) unwatchConnection(this, cell, b.connId);
     }
     this.table.remove(cell);
-    this.fire(cell, 'TMCB_TRANS_DELETED', { rpl: undefined, code: cell.status, branch: -1, ctx: undefined });
+    this.fire(cell, 'TMCB_TRANS_DELETED', undefined, cell.status, -1, undefined);
     cell.ctx = null;
   }
 }

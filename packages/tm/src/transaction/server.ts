@@ -19,8 +19,8 @@ export function sendUpstream(tm: Tm, cell: Cell, buf: Buffer, code: number, loca
   void tm.send(target, buf, 'reply');
   if (local) tm.stats.local.inc();
   else tm.stats.relayed.inc();
-  if (!local) tm.fire(cell, 'TMCB_RESPONSE_FWDED', { rpl, code, branch, ctx: undefined });
-  tm.fire(cell, 'TMCB_RESPONSE_OUT', { rpl, code, branch, ctx: undefined });
+  if (!local) tm.fire(cell, 'TMCB_RESPONSE_FWDED', rpl, code, branch, undefined);
+  tm.fire(cell, 'TMCB_RESPONSE_OUT', rpl, code, branch, undefined);
   if (code < 200) {
     if (cell.state === 'trying') cell.state = 'proceeding';
     return;
