@@ -209,7 +209,8 @@ export class Tm {
    * selection is over), their builders (no failover once nothing is pending; they hold the branch_route
    * context) and the request's route context (no route runs in the wait phase: a late 2xx is relayed
    * statelessly, RFC 6026 7.2, and retransmitted finals are absorbed or ACKed).
-   * The request itself stays: TMCB callbacks and local replies read it until the transaction is freed.
+   * The request itself stays (TMCB callbacks and local replies read it until the transaction is freed) but
+   * forgets the header objects decoded while it was routed; a later read decodes again.
    */
   #releaseForWait(cell: Cell): void {
     for (const b of cell.branches) {
@@ -218,6 +219,7 @@ export class Tm {
       b.dests = null;
     }
     cell.ctx = null;
+    cell.request.dropCaches();
   }
 
   /** Frees a transaction; retried after delete_timer while a route still uses it. */

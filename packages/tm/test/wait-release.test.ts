@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UdpPeer, request, replyTo, statusOf, methodOf, nextMatching } from '@tsips/testkit';
-import type { RouteContext } from '@core/sip';
+import type { NameAddr, RouteContext } from '@core/sip';
 import { startProxy, type Proxy } from './support/proxy.js';
 import type { TmApi } from '../src/index.js';
 import type { Cell } from '../src/transaction/cell.js';
@@ -29,13 +29,15 @@ beforeEach(async () => {
 });
 
 /** Relays one INVITE through `p`, answers it 200 downstream; resolves with the transaction once the 200 went upstream. */
-async function answeredCall(p: Proxy, callId: string, arm?: (ctx: RouteContext) => void): Promise<{ cell: Cell; ok: string }> {
+async function answeredCall(p: Proxy, callId: string, arm?: (ctx: RouteContext) => void): Promise<{ cell: Cell; ok: string; from: NameAddr }> {
   const api = p.server.loader.apiOf('tm')!.api as TmApi;
   let cell: Cell | undefined;
+  let from: NameAddr | undefined;
   p.routes.request = async (ctx) => {
     arm?.(ctx);
     await ctx.t_relay();
     cell = api.getTransaction(ctx) as Cell | undefined;
+    from = ctx.msg.from; // decoded while routing
   };
   await uac.send(request('INVITE', `sip:bob@127.0.0.1:${uas.port}`, uac.port, { callId }), p.port);
   const inv = await nextMatching(uas, (t) => methodOf(t) === 'INVITE');
@@ -43,13 +45,16 @@ async function answeredCall(p: Proxy, callId: string, arm?: (ctx: RouteContext) 
   await uas.send(ok, p.port);
   expect(statusOf((await nextMatching(uac, (t) => statusOf(t) === 200)).text)).toBe(200);
   expect(cell).toBeDefined();
-  return { cell: cell!, ok };
+  return { cell: cell!, ok, from: from! };
 }
 
 describe('wait phase of a transaction', () => {
   it('drops the final reply, the branch builder and the route context, and still relays a retransmitted 2xx', async () => {
-    const { cell, ok } = await answeredCall(p, 'wait-release-1');
+    const { cell, ok, from } = await answeredCall(p, 'wait-release-1');
     await expect.poll(() => cell.waitTimer !== null, { timeout: 2000 }).toBe(true);
+    // The request stays, its decoded headers do not: read again, they are new objects with the same values.
+    expect(cell.request.from).not.toBe(from);
+    expect(cell.request.from.tag).toBe(from.tag);
     expect(cell.deleted).toBe(false);
     expect(cell.status).toBe(200);
     const br = cell.branches[0]!;

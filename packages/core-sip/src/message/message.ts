@@ -692,7 +692,7 @@ export class SipMessage {
    * Checks what a proxy relies on and throws SipParseError at the first problem: version SIP/2.0
    * ('E_PARSE_VERSION', answer 505), status 100-699, one each of From/To/Call-ID/CSeq and at least one Via
    * ('E_PARSE_MISSING_HEADER', 'E_PARSE_DUPLICATE_HEADER'), the syntax of every Via, From, To, CSeq, the CSeq
-   * method matching the request method, Max-Forwards <= 255, Expires and CSeq <= 2**32-1 ('E_PARSE_RANGE'),
+   * method matching the request method, the From and To URIs of a request, Max-Forwards <= 255, Expires and CSeq <= 2**32-1 ('E_PARSE_RANGE'),
    * agreeing Content-Length headers, and a Request-URI that parses and carries no headers.
    */
   validate(): void {
@@ -711,9 +711,15 @@ export class SipMessage {
       }
     }
     void this.via;
-    // From/To URIs are parsed on first use; a proxy still rejects a bad one up front.
-    void this.from.uri;
-    void this.to.uri;
+    // From/To URIs are parsed on first use; a proxy still rejects a bad one in a request up front. A
+    // response's are not parsed here: a proxy relays them untouched, and nothing can be answered to it.
+    if (this.isRequest) {
+      void this.from.uri;
+      void this.to.uri;
+    } else {
+      void this.from;
+      void this.to;
+    }
     void this.callId;
     const cseq = this.cseq;
     if (this.isRequest && cseq.method !== this.method) {
@@ -734,6 +740,32 @@ export class SipMessage {
         throw new SipParseError('E_PARSE_URI', `Request-URI at offset ${this.ruriStart}: headers are not allowed in a Request-URI`, this.ruriStart);
       }
     }
+  }
+
+  /**
+   * Forgets every header value decoded so far (Vias, From, To, URIs, Routes…); the next read decodes it
+   * again from the bytes. For a message kept long after it was routed, such as a transaction's request
+   * during wt_timer: those objects are most of its heap. Objects already handed out stay valid.
+   */
+  dropCaches(): void {
+    this.done = 0;
+    this.cVia = undefined;
+    this.cTopVia = undefined;
+    this.cFrom = undefined;
+    this.cTo = undefined;
+    this.cCallId = undefined;
+    this.cCSeq = undefined;
+    this.cMaxFwd = undefined;
+    this.cContacts = undefined;
+    this.cContactStar = false;
+    this.cRoutes = undefined;
+    this.cRecordRoutes = undefined;
+    this.cCType = undefined;
+    this.cExpires = undefined;
+    this.cEvent = undefined;
+    this.cDate = undefined;
+    this.cBody = undefined;
+    this.cUri = undefined;
   }
 
   /** A new, independent set of edits over this message. */

@@ -216,6 +216,29 @@ describe('parseMessage: malformed input', () => {
     expect(v('SIP/2.0 99 Odd\r\n' + ok.slice(ok.indexOf('\r\n') + 2))).toBe('E_PARSE_STATUS');
   });
 
+  it('validate() of a response leaves its From/To URIs alone (a proxy relays them untouched) but still needs the headers', () => {
+    const reply = 'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h h>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n';
+    const m = parseMessage(Buffer.from(reply));
+    expect(() => m.validate()).not.toThrow();
+    expect(err(() => m.from.uri).code).toBe('E_PARSE_URI');
+    expect(err(() => parseMessage(Buffer.from(reply.replace(/From: [^\r]*\r\n/, ''))).validate()).code).toBe('E_PARSE_MISSING_HEADER');
+  });
+
+  it('dropCaches() forgets decoded headers: the next read decodes again, equal values, new objects', () => {
+    const m = parseMessage(Buffer.from(ok.replace('Call-ID: x', 'Route: <sip:p1;lr>\r\nCall-ID: x')));
+    const before = { via: m.via, from: m.from, routes: m.routes, cseq: m.cseq, uri: m.uri };
+    m.dropCaches();
+    expect(m.from).not.toBe(before.from);
+    expect(m.via).not.toBe(before.via);
+    expect(m.routes).not.toBe(before.routes);
+    expect(m.uri).not.toBe(before.uri);
+    expect(m.from.tag).toBe(before.from.tag);
+    expect(m.via.map((v) => v.branch)).toEqual(before.via.map((v) => v.branch));
+    expect(m.routes[0]?.uri.lr).toBe(true);
+    expect(m.cseq).toEqual(before.cseq);
+    expect(m.uri.host).toBe(before.uri.host);
+  });
+
   it('parses a name-addr URI on first use: the tag reads without it, a bad URI throws there and in validate()', () => {
     const bad = ok.replace(/From: [^\r]*/, 'From: "A" <sip:a@h h>;tag=77');
     const m = parseMessage(Buffer.from(bad));
