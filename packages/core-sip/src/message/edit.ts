@@ -37,12 +37,18 @@ export class MessageEdit {
   private lines: Line[] | undefined;
   private ruri: string | undefined;
   private body: Buffer | undefined;
+  /**
+   * Top Via values popped before any other header edit, not applied to a line list yet: a relayed reply's
+   * only edit (RFC 3261 16.7 step 9) then costs one buffer and two copies, no line list.
+   */
+  private viaPops: number;
 
   constructor(msg: SipMessage) {
     this.msg = msg;
     this.lines = undefined;
     this.ruri = undefined;
     this.body = undefined;
+    this.viaPops = 0;
   }
 
   private list(): Line[] {
@@ -64,6 +70,7 @@ export class MessageEdit {
         };
       }
       this.lines = out;
+      for (; this.viaPops > 0; this.viaPops--) this.popFirstValue(Hdr.Via);
     }
     return this.lines;
   }
@@ -93,7 +100,8 @@ export class MessageEdit {
 
   /** Removes the top Via value, even when it shares its line with other values (responses, RFC 3261 16.7). */
   popVia(): this {
-    this.popFirstValue(Hdr.Via);
+    if (this.lines === undefined) this.viaPops++;
+    else this.popFirstValue(Hdr.Via);
     return this;
   }
 
@@ -158,7 +166,14 @@ export class MessageEdit {
   toBuffer(): Buffer {
     const m = this.msg;
     const raw = m.raw;
-    if (this.lines === undefined && this.ruri === undefined && this.body === undefined) return raw.subarray(0, m.bodyEnd);
+    if (this.lines === undefined && this.ruri === undefined && this.body === undefined) {
+      if (this.viaPops === 0) return raw.subarray(0, m.bodyEnd);
+      if (this.viaPops === 1) {
+        const out = this.poppedTopVia();
+        if (out !== undefined) return out;
+      }
+    }
+    if (this.viaPops > 0) this.list(); // applies the pops to lines
     // Pairs of numbers are spans [start, end) of the original (contiguous ones merged); strings are new text.
     const segs: (number | string)[] = [];
     let size = 0;
@@ -212,6 +227,42 @@ export class MessageEdit {
       }
     }
     if (body !== undefined) body.copy(out, pos);
+    return out;
+  }
+
+  /**
+   * The message with only its top Via value removed, from the index alone: the whole line when it holds one
+   * value, else the value up to the next one. Undefined for a folded line (the line list handles it).
+   */
+  private poppedTopVia(): Buffer | undefined {
+    const m = this.msg;
+    const k = m.findHeader(Hdr.Via, '', 0);
+    if (k < 0) return m.raw.subarray(0, m.bodyEnd);
+    if (m.folded(k)) return undefined;
+    const vs = m.valueOffset(k);
+    const ve = m.valueEnd(k);
+    const raw = m.raw;
+    const comma = nextListComma(latin1(raw, vs, ve), 0);
+    let cutFrom: number;
+    let cutTo: number;
+    if (comma < 0) {
+      cutFrom = m.lineStart(k);
+      cutTo = m.lineEnd(k);
+    } else {
+      let next = vs + comma + 1;
+      while (next < ve && (raw[next] === 32 || raw[next] === 9)) next++;
+      cutFrom = vs;
+      cutTo = next >= ve ? ve : next;
+      if (next >= ve) {
+        // A trailing comma and nothing after it: the line goes whole, as popFirstValue does.
+        cutFrom = m.lineStart(k);
+        cutTo = m.lineEnd(k);
+      }
+    }
+    const end = m.bodyEnd;
+    const out = Buffer.allocUnsafe(end - (cutTo - cutFrom));
+    raw.copy(out, 0, 0, cutFrom);
+    raw.copy(out, cutFrom, cutTo, end);
     return out;
   }
 

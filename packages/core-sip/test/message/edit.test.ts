@@ -52,6 +52,37 @@ describe('MessageEdit', () => {
     expect(p3.body.toString()).toBe('hello');
   });
 
+  it('a lone popVia (a relayed reply) cuts from the index what the line list would, for every Via shape and the corpus', () => {
+    const reply = (via: string): string =>
+      `SIP/2.0 200 OK\r\n${via}\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 2\r\n\r\nhi`;
+    const shapes = [
+      'Via: SIP/2.0/UDP a;branch=z9hG4bK1',
+      'Via: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2',
+      'Via: SIP/2.0/UDP a;branch=z9hG4bK1 ,\t SIP/2.0/UDP b;branch=z9hG4bK2',
+      'Via: SIP/2.0/UDP a;branch=z9hG4bK1,',
+      'v: SIP/2.0/UDP a;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP b;branch=z9hG4bK2',
+      'Via: SIP/2.0/UDP a;branch="z9hG4bK,1", SIP/2.0/UDP b;branch=z9hG4bK2',
+      'Via: SIP/2.0/UDP a;branch=z9hG4bK1,\r\n SIP/2.0/UDP b;branch=z9hG4bK2',
+      'X-No-Via: 1',
+    ];
+    const inputs = [...shapes.map((v) => Buffer.from(reply(v))), ...loadCorpus().map((e) => e.bytes)];
+    for (const bytes of inputs) {
+      let m;
+      try {
+        m = parseMessage(bytes);
+      } catch {
+        continue;
+      }
+      const fast = m.edit().popVia().toBuffer();
+      // Removing a header that is not there builds the line list without changing anything else.
+      const viaLines = m.edit().popVia().removeHeader('X-Not-There').toBuffer();
+      expect(fast.toString('latin1'), bytes.toString('latin1').slice(0, 120)).toBe(viaLines.toString('latin1'));
+    }
+    const two = parseMessage(Buffer.from(reply(shapes[1]!))).edit().popVia().toBuffer().toString();
+    expect(two).toContain('\r\nVia: SIP/2.0/UDP b;branch=z9hG4bK2\r\nFrom:');
+    expect(parseMessage(Buffer.from(reply(shapes[3]!))).edit().popVia().toBuffer().toString()).not.toContain('Via');
+  });
+
   it('popRoute removes the first value of a folded multi-value Route', () => {
     const m = parseMessage(Buffer.from(REQ));
     const r1 = parseMessage(m.edit().popRoute().toBuffer());
