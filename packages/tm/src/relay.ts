@@ -32,8 +32,12 @@ const ERROR_REPLY: Record<number, [number, string]> = {
 
 export type NewTran = Cell | 'retransmission' | number;
 
-/** t_newtran: the server transaction of the request, created now; a retransmission is answered/absorbed. */
-export function newTransaction(tm: Tm, ctx: RouteContext): NewTran {
+/**
+ * t_newtran: the server transaction of the request, created now; a retransmission is answered/absorbed.
+ * `guard` arms the timer that frees a transaction the script never answers nor relays; t_relay, which does
+ * one or the other at once, arms it only when it did neither (see tRelay).
+ */
+export function newTransaction(tm: Tm, ctx: RouteContext, guard = true): NewTran {
   const st = tm.state(ctx);
   if (st.cell !== null) return st.cell;
   const msg = ctx.msg;
@@ -62,16 +66,21 @@ export function newTransaction(tm: Tm, ctx: RouteContext): NewTran {
   st.cell = cell;
   tm.stats.uas.inc();
   tm.fire(cell, 'TMCB_REQUEST_IN', undefined, 0, -1, ctx);
+  if (guard) armGuard(tm, cell);
+  return cell;
+}
+
+function armGuard(tm: Tm, cell: Cell): void {
   cell.guardTimer = tm.wheel.schedule('newtran_guard', cell.isInvite ? cell.frInvMs : cell.frMs, () => {
     cell.guardTimer = null;
     if (cell.status < 200 && cell.pendingBranches === 0 && cell.busy === 0) {
-      tm.log.debug({ t: cell.id, callId: msg.callId }, 'transaction never answered nor relayed: freed');
+      tm.log.debug({ t: cell.id, callId: cell.request.callId }, 'transaction never answered nor relayed: freed');
       cell.state = 'terminated';
       tm.delete(cell);
     }
   });
-  return cell;
 }
+
 
 /** `t_relay([flags])` / `t_relay(dest[, flags])`: a numeric string is flags, anything else a destination. */
 export function relayArgs(a?: string | number, b?: string | number): { dest: string | undefined; flags: number } {
@@ -87,7 +96,7 @@ export async function tRelay(tm: Tm, ctx: RouteContext, dest: string | undefined
   if (ctx.routeType === 'failure') return relayFromFailure(tm, ctx, dest, flags);
   if (msg.method === 'ACK') return relayAck(tm, ctx, dest);
   if (msg.method === 'CANCEL') return relayCancel(tm, ctx);
-  const r = newTransaction(tm, ctx);
+  const r = newTransaction(tm, ctx, false);
   if (r === 'retransmission') return 0;
   if (typeof r === 'number') return r;
   const cell = r;
@@ -96,12 +105,18 @@ export async function tRelay(tm: Tm, ctx: RouteContext, dest: string | undefined
   cell.flags = ctx.flags;
   tm.refreshTimeouts(cell, ctx);
   if (cell.isInvite && (flags & 1) === 0 && cell.lastReplyCode === 0) replyLocal(tm, cell, 100, 'Trying');
-  const rc = await forward(tm, cell, ctx, dest, flags);
-  if (rc > 0) {
-    ctx.forwarded = true;
-  } else if ((flags & 2) === 0 && cell.status < 200) {
-    const [code, reason] = ERROR_REPLY[rc] ?? [500, 'Server Internal Error'];
-    if (replyLocal(tm, cell, code, reason)) ctx.replied = true;
+  let rc: number = E_INTERNAL;
+  try {
+    rc = await forward(tm, cell, ctx, dest, flags);
+    if (rc > 0) {
+      ctx.forwarded = true;
+    } else if ((flags & 2) === 0 && cell.status < 200) {
+      const [code, reason] = ERROR_REPLY[rc] ?? [500, 'Server Internal Error'];
+      if (replyLocal(tm, cell, code, reason)) ctx.replied = true;
+    }
+  } finally {
+    // Nothing sent and no reply (flag 0x2, or an error): the script may still answer; if never, free it.
+    if (cell.status < 200 && cell.pendingBranches === 0 && cell.guardTimer === null && !cell.deleted) armGuard(tm, cell);
   }
   return rc;
 }

@@ -249,3 +249,37 @@ describe('MI t_uac_cancel', () => {
     await expect(p.server.mi.call('t_uac_cancel', { callid: 'mi-cancel-1', cseq: 7 })).rejects.toThrow(/completed|no such/);
   });
 });
+
+describe('transactions the script leaves unanswered', () => {
+  it('t_newtran with no reply nor relay: freed after fr_timer, no reply sent', async () => {
+    p.routes.request = (ctx) => {
+      ctx.t_newtran();
+    };
+    await uac.send(request('OPTIONS', uri(uas), uac.port, { callId: 'guard-1' }), p.port);
+    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 1000 }).toBe(1);
+    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 3000 }).toBe(0);
+    await expectNothingFor(uac, 'guard-1');
+    await expectNothingFor(uas, 'guard-1');
+  });
+
+  it('t_relay that sends nothing and, by flag 0x2, replies nothing: freed after fr_timer all the same', async () => {
+    let rc = 0;
+    p.routes.request = async (ctx) => {
+      rc = await ctx.t_relay('udp:no-such-host.invalid:5060', 2);
+    };
+    await uac.send(request('OPTIONS', uri(uas), uac.port, { callId: 'guard-2' }), p.port);
+    await expect.poll(() => rc, { timeout: 3000 }).toBe(-4);
+    expect(p.stat('inuse_transactions')).toBe(1);
+    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 3000 }).toBe(0);
+    await expectNothingFor(uac, 'guard-2');
+  });
+});
+
+/** No message of that Call-ID reaches the peer (earlier tests' retransmissions may). */
+async function expectNothingFor(peer: UdpPeer, callId: string): Promise<void> {
+  for (;;) {
+    const got = await peer.next(150).catch(() => undefined);
+    if (got === undefined) return;
+    expect(got.text).not.toContain(`Call-ID: ${callId}\r\n`);
+  }
+}
