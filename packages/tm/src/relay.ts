@@ -3,7 +3,7 @@
  * (R-URI plus append_branch), branch_route per branch, RFC 3263 destinations with transport-level
  * failover, and what t_relay does with an ACK (hop-by-hop absorbed, end-to-end forwarded) and a CANCEL.
  */
-import { addressFamily, buildOutgoingRequest, parseUri, responseTarget, type RouteContext, type SendTarget, type SipUri } from '@core/sip';
+import { addressFamily, buildOutgoingRequest, fromSocket, parseUri, responseTarget, type RouteContext, type SendTarget, type SipUri } from '@core/sip';
 import type { Tm } from './tm.js';
 import type { Cell } from './transaction/cell.js';
 import { Branch, type BranchBuilder } from './transaction/branch.js';
@@ -46,7 +46,7 @@ export function newTransaction(tm: Tm, ctx: RouteContext, guard = true): NewTran
   let target: SendTarget;
   try {
     key = requestKey(msg, msg.method, tm.cfg);
-    target = { ...responseTarget(msg.topVia, ctx.rinfo), socket: ctx.rinfo.socket };
+    target = fromSocket(responseTarget(msg.topVia, ctx.rinfo), ctx.rinfo.socket);
   } catch {
     return E_BAD_MSG;
   }
@@ -226,7 +226,7 @@ export async function startBranch(tm: Tm, cell: Cell, spec: BranchSpec, first: S
     if (socket === undefined) {
       err = E_BAD_DEST; // no listen socket for this protocol
     } else {
-      const t = { ...target, socket };
+      const t = fromSocket(target, socket);
       const idx = cell.branches.length;
       const id = tm.branchId(cell, idx);
       const br = new Branch(idx, id, spec.uri, spec.dstUri, spec.flags, spec.minor, cell.isInvite, spec.build(socket, t, id), t, spec.dests, spec.build);

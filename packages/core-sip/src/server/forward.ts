@@ -6,7 +6,7 @@
 import type { RouteContext } from '../script/context.js';
 import type { SipMessage } from '../message/message.js';
 import { parseUri } from '../uri/uri.js';
-import { responseTarget } from '../transport/response-target.js';
+import { fromSocket, responseTarget } from '../transport/response-target.js';
 import type { ReceiveInfo, SendTarget } from '../transport/types.js';
 import { resolveDestination, resolveUri } from './resolve.js';
 import { buildOutgoingRequest, addressFamily } from './outgoing.js';
@@ -50,7 +50,7 @@ export class StatelessForwarder {
       server.log.warn({ proto: target.proto, address: target.address }, 'forward: no listen socket for this protocol');
       return -2;
     }
-    const out = { ...target, socket };
+    const out = fromSocket(target, socket);
     const buf = buildOutgoingRequest(server.hooks, ctx, { socket, target: out, branch: StatelessForwarder.branchFor(ctx.msg) });
     try {
       await server.send(out, buf);
@@ -77,7 +77,7 @@ export class StatelessForwarder {
     const t = responseTarget(next);
     const socket = server.transport.findSocket(t.proto, addressFamily(t.address)) ?? rinfo.socket;
     try {
-      await server.send({ ...t, socket }, msg.edit().popVia().toBuffer());
+      await server.send(fromSocket(t, socket), msg.edit().popVia().toBuffer());
     } catch (err) {
       server.log.warn({ err, callId: msg.callId }, 'reply relay failed');
       return false;

@@ -7,7 +7,7 @@ import type { SipMessage } from '../message/message.js';
 import { buildResponse, reasonPhrase } from '../message/build.js';
 import { parseMessage } from '../message/parse.js';
 import { topViaWithReceived } from './received.js';
-import { responseTarget } from '../transport/response-target.js';
+import { fromSocket, responseTarget } from '../transport/response-target.js';
 import type { ReceiveInfo } from '../transport/types.js';
 import type { RouteContext } from '../script/context.js';
 import type { Counter } from '../stats/types.js';
@@ -70,7 +70,7 @@ export class StatelessReplier {
       const req = via === undefined ? msg : parseMessage(msg.edit().popVia().pushVia(via).toBuffer());
       const buf = buildResponse(req, code, reason ?? reasonPhrase(code), { toTag, headers: extra });
       const t = responseTarget(msg.topVia, rinfo);
-      server.send({ ...t, socket: rinfo.socket }, buf).catch((err: unknown) => {
+      server.send(fromSocket(t, rinfo.socket), buf).catch((err: unknown) => {
         server.log.warn({ err, code, callId: msg.callId }, 'stateless reply could not be sent');
       });
       this.#sent.inc();

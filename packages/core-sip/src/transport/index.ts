@@ -4,6 +4,7 @@ export { parseListen } from './listen.js';
 export { TransportError, type TransportErrorCode } from './errors.js';
 export {
   responseTarget,
+  fromSocket,
   receivedParams,
   viaProto,
   type ViaInfo,

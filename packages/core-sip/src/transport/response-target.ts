@@ -3,7 +3,7 @@
  * sets on the top Via of a request it receives (RFC 3261 18.2.1, RFC 3581 4).
  * Works on the already-parsed top Via, so it does not depend on the message layer.
  */
-import type { Proto, ReceiveInfo } from './types.js';
+import type { ListenSocket, Proto, ReceiveInfo, SendTarget } from './types.js';
 import { TransportError } from './errors.js';
 import { bareHost, defaultPort } from './address.js';
 
@@ -27,6 +27,14 @@ export interface ResponseTarget {
   port: number;
   /** The connection the request came on: send() reuses it while open, else falls back to address/port. */
   connId?: number;
+}
+
+/**
+ * A send target leaving from `socket`. Always the same object shape (every field set), unlike a spread plus
+ * a property, which costs a map transition per call on the hot path.
+ */
+export function fromSocket<S extends ListenSocket | undefined>(t: ResponseTarget | SendTarget, socket: S): SendTarget & { socket: S } {
+  return { proto: t.proto, address: t.address, port: t.port, connId: t.connId, socket };
 }
 
 export function viaProto(transport: string): Proto {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { receivedParams, responseTarget } from '../../src/transport/response-target.js';
+import { fromSocket, receivedParams, responseTarget } from '../../src/transport/response-target.js';
 import type { ListenSocket, ReceiveInfo } from '../../src/transport/types.js';
 
 const udpSock: ListenSocket = {
@@ -78,5 +78,14 @@ describe('receivedParams', () => {
   it('compares IPv6 in canonical form and returns received without brackets', () => {
     expect(receivedParams({ host: '[2001:DB8:0:0::1]' }, udpFrom('2001:db8::1', 5060))).toEqual({});
     expect(receivedParams({ host: '[2001:db8::2]' }, udpFrom('2001:db8::1', 5060))).toEqual({ received: '2001:db8::1' });
+  });
+});
+
+describe('fromSocket', () => {
+  it('keeps proto, address, port and the connection to reuse, and names the socket to send from', () => {
+    const socket = { name: 'tcp:127.0.0.1:5060' } as ListenSocket;
+    expect(fromSocket({ proto: 'tcp', address: '192.0.2.4', port: 5060, connId: 7 }, socket)).toEqual({ proto: 'tcp', address: '192.0.2.4', port: 5060, connId: 7, socket });
+    const udp = fromSocket(responseTarget({ transport: 'UDP', host: '192.0.2.4', port: 5062 }), undefined);
+    expect(udp).toEqual({ proto: 'udp', address: '192.0.2.4', port: 5062, connId: undefined, socket: undefined });
   });
 });
