@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@core/sip';
-import { TimerWheel } from '../src/transaction/timer-wheel.js';
+import { TICK_MS, TimerWheel } from '../src/transaction/timer-wheel.js';
 
 function logger() {
   const lines: { msg: string; timer?: string }[] = [];
@@ -39,6 +39,29 @@ describe('timer wheel', () => {
     expect(ran).toBe(1);
     expect(lines.find((l) => l.timer === 'boom')?.msg).toBe('timer callback failed');
     expect(lines.find((l) => l.timer === 'slow')?.msg).toBe('slow timer callback');
+    w.stop();
+  });
+
+  it('runs the timers due within one tick in one callback, never early and at most a tick late', async () => {
+    const { log } = logger();
+    const w = new TimerWheel(log);
+    const now = performance.now();
+    const boundary = Math.ceil((now + 3) / TICK_MS) * TICK_MS + TICK_MS; // a whole tick ahead
+    const ran: { k: number; at: number; due: number; turn: number }[] = [];
+    let turn = 0;
+    const bump = setInterval(() => turn++, 1); // a new macrotask in between would show as a new turn
+    for (let k = 4; k >= 0; k--) {
+      const due = boundary - 1 - k * (TICK_MS / 6); // inside the tick even after the ms it takes to schedule
+      w.schedule(`t${k}`, due - now, () => ran.push({ k, at: performance.now(), due, turn }));
+    }
+    await new Promise((r) => setTimeout(r, boundary - now + 3 * TICK_MS));
+    clearInterval(bump);
+    expect(ran.map((r) => r.k)).toEqual([4, 3, 2, 1, 0]);
+    expect(new Set(ran.map((r) => r.turn)).size).toBe(1);
+    for (const r of ran) {
+      expect(r.at).toBeGreaterThanOrEqual(r.due - 1);
+      expect(r.at - r.due).toBeLessThan(TICK_MS + 20);
+    }
     w.stop();
   });
 });

@@ -1,7 +1,10 @@
 /**
  * One timer facility for every transaction timer (retransmissions A/E/G, fr, wait, delete): a min-heap of
- * deadlines driven by a single unref'd setTimeout, re-armed only when the earliest deadline changes. A
- * callback that throws is logged with the timer's name and the others still run.
+ * deadlines driven by a single unref'd setTimeout, re-armed only when the earliest deadline changes, and
+ * served on ticks of TICK_MS: every timer due within a tick runs in one callback, so under load the event
+ * loop wakes up once per tick for timers, not once per transaction (OpenSIPS also runs its timers on
+ * ticks, 100 ms for retransmissions). A callback that throws is logged with the timer's name and the
+ * others still run.
  */
 import type { CoreServices } from '@core/sip';
 
@@ -22,6 +25,9 @@ export class Timer {
     return this.pos >= 0;
   }
 }
+
+/** Timer granularity, ms: a timer fires at most this late (T1 is 500 ms). */
+export const TICK_MS = 10;
 
 /** Callbacks slower than this are logged (they hold every other timer back). */
 const SLOW_MS = 50;
@@ -75,10 +81,12 @@ export class TimerWheel {
       this.#armedAt = Infinity;
       return;
     }
-    if (this.#handle !== null && this.#armedAt <= first.at) return;
+    // The tick that serves the earliest deadline; later timers of the same tick ride along.
+    const due = Math.ceil(first.at / TICK_MS) * TICK_MS;
+    if (this.#handle !== null && this.#armedAt <= due) return;
     if (this.#handle) clearTimeout(this.#handle);
-    this.#armedAt = first.at;
-    this.#handle = setTimeout(() => this.#run(), Math.max(0, first.at - performance.now()));
+    this.#armedAt = due;
+    this.#handle = setTimeout(() => this.#run(), Math.max(0, due - performance.now()));
     this.#handle.unref();
   }
 
