@@ -31,7 +31,7 @@ const D_CONTACTS = 32;
 
 /**
  * A received SIP message. The parser fills the start line and an index of header positions; every header is
- * decoded on first access and cached. All fields are set in the constructor (fixed object shape).
+ * decoded on first access and cached. Every field starts in the constructor or its declaration (fixed object shape).
  */
 export class SipMessage {
   readonly raw: Buffer;
@@ -66,23 +66,23 @@ export class SipMessage {
   private readonly text: string;
   /** Whether the header block is ASCII: 0 not checked yet, 1 yes, 2 no (values then decode as UTF-8). */
   private ascii: number;
-  private cVia: Via[] | undefined;
-  private cTopVia: Via | undefined;
-  private cFrom: NameAddr | undefined;
-  private cTo: NameAddr | undefined;
-  private cCallId: string | undefined;
-  private cCSeq: CSeq | undefined;
-  private cMaxFwd: number | undefined;
-  private cContacts: Contact[] | undefined;
-  private cContactStar: boolean;
-  private cRoutes: NameAddr[] | undefined;
-  private cRecordRoutes: NameAddr[] | undefined;
-  private cCType: string | undefined;
-  private cExpires: number | undefined;
-  private cEvent: EventHeader | undefined;
-  private cDate: Date | undefined;
-  private cBody: Buffer | undefined;
-  private cUri: SipUri | undefined;
+  private cVia: Via[] | undefined = undefined;
+  private cTopVia: Via | undefined = undefined;
+  private cFrom: NameAddr | undefined = undefined;
+  private cTo: NameAddr | undefined = undefined;
+  private cCallId: string | undefined = undefined;
+  private cCSeq: CSeq | undefined = undefined;
+  private cMaxFwd: number | undefined = undefined;
+  private cContacts: Contact[] | undefined = undefined;
+  private cContactStar = false;
+  private cRoutes: NameAddr[] | undefined = undefined;
+  private cRecordRoutes: NameAddr[] | undefined = undefined;
+  private cCType: string | undefined = undefined;
+  private cExpires: number | undefined = undefined;
+  private cEvent: EventHeader | undefined = undefined;
+  private cDate: Date | undefined = undefined;
+  private cBody: Buffer | undefined = undefined;
+  private cUri: SipUri | undefined = undefined;
   /**
    * First and last line of each header numbered up to HOT_MAX (-1 when absent), at `id * 2` and `id * 2 + 1`:
    * recorded by the parser while it indexes, so a proxy's header lookups never walk the index.
@@ -126,23 +126,6 @@ export class SipMessage {
     this.done = 0;
     this.text = text;
     this.ascii = 0;
-    this.cVia = undefined;
-    this.cTopVia = undefined;
-    this.cFrom = undefined;
-    this.cTo = undefined;
-    this.cCallId = undefined;
-    this.cCSeq = undefined;
-    this.cMaxFwd = undefined;
-    this.cContacts = undefined;
-    this.cContactStar = false;
-    this.cRoutes = undefined;
-    this.cRecordRoutes = undefined;
-    this.cCType = undefined;
-    this.cExpires = undefined;
-    this.cEvent = undefined;
-    this.cDate = undefined;
-    this.cBody = undefined;
-    this.cUri = undefined;
     this.hot = hot;
   }
 
@@ -748,6 +731,7 @@ export class SipMessage {
    * during wt_timer: those objects are most of its heap. Objects already handed out stay valid.
    */
   dropCaches(): void {
+    // The same fields the declarations above start as undefined.
     this.done = 0;
     this.cVia = undefined;
     this.cTopVia = undefined;
