@@ -23,14 +23,14 @@ export function cancelBranch(tm: Tm, cell: Cell, br: Branch): void {
 export function sendCancel(tm: Tm, cell: Cell, br: Branch): void {
   br.cancel = 'sent';
   br.cancelBuf = hopRequest(br, 'CANCEL', undefined);
-  void tm.send(br.target, br.cancelBuf, 'CANCEL');
+  tm.send(br.target, br.cancelBuf);
   if (br.reliable) return;
   br.cancelMs = tm.cfg.T1;
   const retr = (): void => {
     br.cancelTimer = tm.wheel.schedule('cancel_retr', br.cancelMs, () => {
       br.cancelTimer = null;
       if (br.cancel !== 'sent' || cell.deleted || br.cancelBuf === null) return;
-      void tm.send(br.target, br.cancelBuf, 'CANCEL retransmission');
+      tm.send(br.target, br.cancelBuf);
       br.cancelMs = Math.min(br.cancelMs * 2, tm.cfg.T2);
       retr();
     });

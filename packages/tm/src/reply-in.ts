@@ -76,13 +76,13 @@ async function onReply(tm: Tm, cell: Cell, br: Branch, msg: SipMessage, rinfo: R
 function lateTwoXx(tm: Tm, cell: Cell, msg: SipMessage): void {
   if (cell.local !== null) {
     const ack = cell.local.ack;
-    if (ack !== null) void tm.send(ack.target, ack.buf, 'ACK retransmission');
+    if (ack !== null) tm.send(ack.target, ack.buf);
     return;
   }
   if (cell.replyTarget === null) return;
   const e = msg.edit().popVia();
   if (cell.replyOps !== null) applyHeaderOps(e, cell.replyOps);
-  void tm.send(cell.replyTarget, e.toBuffer(), '2xx');
+  tm.send(cell.replyTarget, e.toBuffer());
   tm.stats.relayed.inc();
 }
 

@@ -146,7 +146,7 @@ export class Tm {
    * Sends without waiting (replies, retransmissions, ACK, CANCEL): through CoreTransport.post, so a UDP
    * datagram costs no Promise; a refusal over TCP/TLS is logged at debug by the core.
    */
-  send(target: SendTarget, buf: Buffer, _what: string): void {
+  send(target: SendTarget, buf: Buffer): void {
     this.core.transport.post(target, buf);
   }
 
@@ -249,8 +249,6 @@ export class Tm {
     cell.ctx = null;
   }
 }
-
-function ignore(): void {}
 
 /** The server side needs nothing more: final reply sent and, for a negative INVITE reply, ACKed (or timer H). */
 function serverDone(cell: Cell): boolean {

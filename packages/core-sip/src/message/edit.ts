@@ -243,22 +243,12 @@ export class MessageEdit {
     const ve = m.valueEnd(k);
     const raw = m.raw;
     const comma = nextListComma(latin1(raw, vs, ve), 0);
-    let cutFrom: number;
-    let cutTo: number;
-    if (comma < 0) {
-      cutFrom = m.lineStart(k);
-      cutTo = m.lineEnd(k);
-    } else {
-      let next = vs + comma + 1;
-      while (next < ve && (raw[next] === 32 || raw[next] === 9)) next++;
-      cutFrom = vs;
-      cutTo = next >= ve ? ve : next;
-      if (next >= ve) {
-        // A trailing comma and nothing after it: the line goes whole, as popFirstValue does.
-        cutFrom = m.lineStart(k);
-        cutTo = m.lineEnd(k);
-      }
-    }
+    let next = comma < 0 ? ve : vs + comma + 1;
+    while (next < ve && (raw[next] === 32 || raw[next] === 9)) next++;
+    // One value (or a trailing comma with nothing after it): the whole line goes, as popFirstValue does.
+    const whole = next >= ve;
+    const cutFrom = whole ? m.lineStart(k) : vs;
+    const cutTo = whole ? m.lineEnd(k) : next;
     const end = m.bodyEnd;
     const out = Buffer.allocUnsafe(end - (cutTo - cutFrom));
     raw.copy(out, 0, 0, cutFrom);

@@ -40,7 +40,7 @@ function armRetransmission(tm: Tm, cell: Cell, br: Branch): void {
     if (!br.pending || cell.deleted) return;
     // 17.1.1.2: A stops at the first provisional; 17.1.2.2: E goes on at T2 in Proceeding.
     if (cell.isInvite && br.state !== 'calling') return;
-    void tm.send(br.target, br.buf, 'retransmission');
+    tm.send(br.target, br.buf);
     br.retrMs = cell.isInvite ? br.retrMs * 2 : br.state === 'proceeding' ? tm.cfg.T2 : Math.min(br.retrMs * 2, tm.cfg.T2);
     armRetransmission(tm, cell, br);
   });
@@ -76,5 +76,5 @@ export function hopRequest(br: Branch, method: 'ACK' | 'CANCEL', to: string | un
 /** ACK for a non-2xx final reply to an INVITE branch, sent (and resent on a retransmitted final). */
 export function ackNon2xx(tm: Tm, br: Branch, reply: SipMessage): void {
   br.ackBuf ??= hopRequest(br, 'ACK', reply.header('To'));
-  void tm.send(br.target, br.ackBuf, 'ACK');
+  tm.send(br.target, br.ackBuf);
 }

@@ -16,7 +16,7 @@ export function sendUpstream(tm: Tm, cell: Cell, buf: Buffer, code: number, loca
   cell.repliesSent++;
   cell.lastReplyLocal = local;
   if (!local) cell.allRepliesLocal = false;
-  void tm.send(target, buf, 'reply');
+  tm.send(target, buf);
   if (local) tm.stats.local.inc();
   else tm.stats.relayed.inc();
   if (!local) tm.fire(cell, 'TMCB_RESPONSE_FWDED', rpl, code, branch, undefined);
@@ -60,7 +60,7 @@ function armG(tm: Tm, cell: Cell): void {
   cell.retrTimer = tm.wheel.schedule('timer_G', cell.retrMs, () => {
     cell.retrTimer = null;
     if (cell.state !== 'completed' || cell.lastReply === null || cell.replyTarget === null) return;
-    void tm.send(cell.replyTarget, cell.lastReply, 'reply retransmission');
+    tm.send(cell.replyTarget, cell.lastReply);
     cell.retrMs = Math.min(cell.retrMs * 2, tm.cfg.T2);
     armG(tm, cell);
   });
@@ -85,7 +85,7 @@ export function onRequestRetransmission(tm: Tm, cell: Cell): void {
       return; // nothing sent yet: absorbed
     case 'proceeding':
     case 'completed':
-      if (cell.lastReply !== null && cell.replyTarget !== null) void tm.send(cell.replyTarget, cell.lastReply, 'reply to retransmission');
+      if (cell.lastReply !== null && cell.replyTarget !== null) tm.send(cell.replyTarget, cell.lastReply);
       return;
     case 'confirmed':
     case 'accepted':
