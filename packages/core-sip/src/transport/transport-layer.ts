@@ -156,14 +156,11 @@ export class TransportLayer implements CoreTransport {
   post(target: SendTarget, data: Buffer): void {
     if (target.proto === 'udp' && this.state === 'running') {
       const address = bareHost(target.address);
-      const family = ipFamily(address);
-      if (family !== 0) {
-        const ep = this.udpEndpoint(target.socket, family === 6 ? 6 : 4);
-        if (ep !== undefined && ep.listen.family === family) {
-          this.logSend('udp', address, target.port, data);
-          ep.post(data, address, target.port);
-          return;
-        }
+      const ep = ipFamily(address) !== 0 ? this.udpFor(target, address) : undefined;
+      if (ep !== undefined) {
+        this.logSend('udp', address, target.port, data);
+        ep.post(data, address, target.port);
+        return;
       }
     }
     this.send(target, data).catch((err: unknown) => {
@@ -375,14 +372,20 @@ export class TransportLayer implements CoreTransport {
   // --- udp / helpers ---------------------------------------------------------------------------------------
 
   private sendUdp(target: SendTarget, address: string, port: number, data: Buffer): Promise<undefined> {
-    const family = ipFamily(address) === 6 ? 6 : 4;
-    const ep = this.udpEndpoint(target.socket, family);
-    if (ep === undefined || ep.listen.family !== family) {
-      const from = target.socket === undefined ? `IPv${family}` : target.socket.name;
+    const ep = this.udpFor(target, address);
+    if (ep === undefined) {
+      const from = target.socket === undefined ? `IPv${ipFamily(address) === 6 ? 6 : 4}` : target.socket.name;
       return Promise.reject(new TransportError('E_NO_SOCKET', `no udp socket (${from}) to reach ${hostPort(address, port)}`));
     }
     this.logSend('udp', address, port, data);
     return ep.send(data, address, port);
+  }
+
+  /** The UDP endpoint to send to IP literal `address` from (target.socket's, else the family's first), if it can. */
+  private udpFor(target: SendTarget, address: string): UdpEndpoint | undefined {
+    const family = ipFamily(address) === 6 ? 6 : 4;
+    const ep = this.udpEndpoint(target.socket, family);
+    return ep !== undefined && ep.listen.family === family ? ep : undefined;
   }
 
   /** The endpoint of `wanted` (by identity, then name), else the first of the family; loops, no closures. */
