@@ -55,7 +55,8 @@ describe('sipp calls with dialog tracking', () => {
     // Calls of 1 s started at 20/s overlap: several were confirmed at once.
     expect(maxActive).toBeGreaterThanOrEqual(5);
     await expect.poll(() => p.stat('active_dialogs')).toBe(0);
-    expect(((await p.mi('dlg_list')) as { Dialogs: unknown[] }).Dialogs).toEqual([]);
+    // An ended dialog stays listed until its BYE transaction is freed (wt_timer, 1 s here): wait that long.
+    await expect.poll(async () => ((await p.mi('dlg_list')) as { Dialogs: unknown[] }).Dialogs, { timeout: 3000 }).toEqual([]);
     const ended = p.events.filter((e) => e['new_state'] === 5).length;
     expect(ended).toBe(calls);
     const confirmed = new Set(p.cbs.filter((c) => c.type === 'DLGCB_CONFIRMED').map((c) => c.callid));
