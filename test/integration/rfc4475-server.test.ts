@@ -6,11 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createSocket, type Socket } from 'node:dgram';
 import { SipServer } from '@core/sip';
+import { RFC4475_DIR } from '@tsips/testkit';
 
-const DIR = fileURLToPath(new URL('../../../shared/rfc4475/', import.meta.url));
+const DIR = RFC4475_DIR;
 const index = readFileSync(`${DIR}index.tsv`, 'utf8')
   .trim()
   .split('\n')

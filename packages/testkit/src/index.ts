@@ -1,5 +1,6 @@
 // Test harness: real servers on loopback for the storage drivers' tests, and small helpers.
 export { freePort } from './ports.js';
+export { RFC4475_DIR } from './corpus.js';
 export { which, sippAvailable } from './which.js';
 export { sleep, waitFor } from './process.js';
 export type { ServerHandle } from './server.js';

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { RFC4475_DIR } from '@tsips/testkit';
 
-/** The RFC 4475 torture corpus shared by the whole project (see /work/shared/rfc4475/README.md). */
-export const CORPUS_DIR = new URL('../../../../../shared/rfc4475/', import.meta.url);
+/** The RFC 4475 torture corpus, the repo's own copy (packages/testkit/fixtures/rfc4475). */
+export const CORPUS_DIR = pathToFileURL(RFC4475_DIR);
 
 export interface CorpusEntry {
   name: string;
