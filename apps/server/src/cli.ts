@@ -1,16 +1,17 @@
 /**
  * `tsips` command line:
- *   tsips [--config file.ts] [--listen udp:127.0.0.1:5060 …] [--mi-port 8888] [--log-level info]
+ *   tsips [--config file.ts] [--listen udp:127.0.0.1:5060 …] [--mi-port 8888] [--log-level info] [--log-format pretty|json]
  *   tsips mi <command> [name=value …] [--url http://127.0.0.1:8888/mi] [--token T]
  */
 import { parseArgs } from 'node:util';
-import { SipServer, miCall, parseMiArgs, MiError, VERSION, type ServerConfig } from '@core/sip';
+import { SipServer, miCall, parseMiArgs, parseLogFormat, MiError, TsipsError, LOG_FORMATS, VERSION, type ServerConfig } from '@core/sip';
 import { loadConfig } from './load-config.js';
 import { defaultConfig } from './default-config.js';
 import { dbCreate } from './db-create.js';
 
 const USAGE = `usage:
   tsips [--config <file.ts>] [--listen <proto:host:port>]… [--mi-port <port>] [--log-level <level>]
+        [--log-format auto|pretty|json]    (auto, the default: readable lines on a terminal, JSON otherwise)
   tsips mi <command> [name=value …] [--url <http://127.0.0.1:8888/mi>] [--token <token>]
   tsips db create <db_url> [--config <file.ts>]     (tables of the config's modules, default config when none)
   tsips --version`;
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
       listen: { type: 'string', short: 'l', multiple: true },
       'mi-port': { type: 'string' },
       'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       version: { type: 'boolean', short: 'V' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -43,25 +45,36 @@ export async function main(argv: string[]): Promise<number> {
   if (values['mi-port'] !== undefined && config.mi !== false) config = { ...config, mi: { ...config.mi, port: Number(values['mi-port']) } };
   const level = values['log-level'] ?? process.env.TSIPS_LOG_LEVEL;
   if (level !== undefined) config = { ...config, log: { ...config.log, level } };
+  // Like the level: the flag, then TSIPS_LOG_FORMAT, then the config's log.format, then auto.
+  const wantedFormat = values['log-format'] ?? process.env.TSIPS_LOG_FORMAT;
+  if (wantedFormat !== undefined) {
+    const format = parseLogFormat(wantedFormat);
+    if (!format) throw new TsipsError('E_CONFIG', `log format "${wantedFormat}" is not one of ${LOG_FORMATS.join(', ')}`);
+    config = { ...config, log: { ...config.log, format } };
+  }
   const server = new SipServer(config);
+  // Signal handlers go in before start: one installed after "tsips started" leaves a moment in which a
+  // SIGTERM kills the process unlogged, and one that arrives during start stops the server once started.
+  let received: NodeJS.Signals | undefined;
+  let wake = (): void => undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (received !== undefined) {
+      server.log.warn({ sig }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    received = sig;
+    wake();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   await server.start();
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const onSignal = (sig: string) => {
-      if (stopping) {
-        server.log.warn({ sig }, 'second signal: exiting now');
-        process.exit(1);
-      }
-      stopping = true;
-      server.log.info({ sig }, 'shutting down');
-      server.stop().then(resolve, (err: unknown) => {
-        server.log.error({ err }, 'shutdown failed');
-        resolve();
-      });
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  if (received === undefined) await new Promise<void>((resolve) => (wake = resolve));
+  server.log.info({ sig: received }, 'shutting down');
+  try {
+    await server.stop();
+  } catch (err) {
+    server.log.error({ err }, 'shutdown failed');
+  }
   return 0;
 }
 

@@ -12,6 +12,7 @@ export * from './uri/index.js';
 export * from './script/index.js';
 export * from './server/index.js';
 export { createLogger, standaloneLogger, type LogControl, type DriverLog } from './log.js';
+export { parseLogFormat, LOG_FORMATS, type LogFormat } from './log-format.js';
 export { VERSION } from './version.js';
 /** The zod instance modules declare their params with, so every module shares one. */
 export { z } from 'zod';

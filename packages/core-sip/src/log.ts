@@ -1,5 +1,5 @@
 /**
- * Logging: one pino root logger (structured JSON) plus a control that changes the level of every
+ * Logging: one pino root logger (structured JSON, or readable lines on a terminal: log-format.ts) plus a control that changes the level of every
  * module logger at run time, which `log_level` over MI needs.
  *
  * pino children copy their parent's level when created, so changing the root alone would leave the
@@ -8,6 +8,7 @@
  */
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
+import { LOG_FORMATS, parseLogFormat, prettyDestination, resolveLogFormat } from './log-format.js';
 
 export interface LogControl {
   /** The current level name (`info`, `debug`…). */
@@ -62,8 +63,13 @@ export function parseLogLevel(input: string | number): LogLevel | undefined {
 export interface CreateLoggerOptions {
   /** Default: `TSIPS_LOG_LEVEL`, else `info`. */
   level?: string;
-  /** Where the JSON lines go; default stdout. */
+  /** Where the lines go; default stdout. */
   destination?: DestinationStream;
+  /**
+   * `json`, `pretty` or `auto` (pretty when the lines go to stdout and it is a TTY). Default:
+   * `TSIPS_LOG_FORMAT`, else `auto`; so a given `destination` gets JSON unless pretty is asked for.
+   */
+  format?: string;
   /** `name` field on every line. */
   name?: string;
 }
@@ -72,8 +78,13 @@ export function createLogger(opts: CreateLoggerOptions = {}): { root: Logger; co
   const wanted = opts.level ?? process.env['TSIPS_LOG_LEVEL'] ?? 'info';
   const level = parseLogLevel(wanted);
   if (!level) throw new Error(`E_LOG_LEVEL: unknown log level "${wanted}" (use ${LOG_LEVELS.join(', ')} or -3..4)`);
+  const wantedFormat = opts.format ?? process.env['TSIPS_LOG_FORMAT'] ?? 'auto';
+  const format = parseLogFormat(wantedFormat);
+  if (!format) throw new Error(`E_LOG_FORMAT: unknown log format "${wantedFormat}" (use ${LOG_FORMATS.join(', ')})`);
   const options = { level, ...(opts.name === undefined ? {} : { name: opts.name }) };
-  const root: Logger = opts.destination ? pino(options, opts.destination) : pino(options);
+  const destination =
+    resolveLogFormat(format, opts.destination === undefined) === 'pretty' ? prettyDestination(opts.destination) : opts.destination;
+  const root: Logger = destination ? pino(options, destination) : pino(options);
 
   const children = new Set<WeakRef<Logger>>();
   // Drops the references of children that were collected, so the set does not grow forever.

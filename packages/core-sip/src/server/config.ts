@@ -31,8 +31,12 @@ export interface ServerConfig {
   /** HTTP MI and /metrics; `false` disables it. */
   mi?: MiHttpConfig | false;
   tls?: TlsOptions;
-  /** Log level (pino names or OpenSIPS numbers; MI `log_level` changes it at run time) and where lines go (stdout by default). */
-  log?: { level?: string; destination?: DestinationStream };
+  /**
+   * Log level (pino names or OpenSIPS numbers; MI `log_level` changes it at run time), where lines go
+   * (stdout by default), and their format: `json`, `pretty` (readable lines) or `auto` (the default:
+   * pretty on a terminal, JSON otherwise; `TSIPS_LOG_FORMAT` sets the default).
+   */
+  log?: { level?: string; format?: 'auto' | 'pretty' | 'json'; destination?: DestinationStream };
   /** Parser limits. */
   limits?: Partial<ParseLimits> & Partial<TransportLimits>;
   /** `server_header` on locally generated replies; `false` for none. */

@@ -65,7 +65,7 @@ export class SipServer implements ScriptHost {
   constructor(config: ServerConfig) {
     this.#config = config;
     this.routes = config.routes;
-    const { root, control } = createLogger({ level: config.log?.level, destination: config.log?.destination });
+    const { root, control } = createLogger({ level: config.log?.level, format: config.log?.format, destination: config.log?.destination });
     this.log = root;
     this.logControl = control;
     this.scriptLog = this.logControl.child('script');

@@ -33,6 +33,7 @@ export interface TransportLayerOptions {
   /** Required when a `tls:` socket is declared; also used for outgoing TLS. */
   tls?: TlsOptions;
   limits?: Partial<TransportLimits>;
+  /** The transport's own logger, used as given: the server passes `logControl.child('transport')`, which already carries `module`. */
   log: Logger;
   /**
    * Called once per received SIP message (bytes not yet parsed). Errors it throws or rejects with are logged;
@@ -78,7 +79,7 @@ export class TransportLayer implements CoreTransport {
 
   constructor(opts: TransportLayerOptions) {
     this.opts = opts;
-    this.log = opts.log.child({ module: 'transport' });
+    this.log = opts.log;
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...definedOnly(opts.limits) });
     this.hooks = {
       onMessage: (conn, data) => this.deliver(data, conn.rinfo),

@@ -40,3 +40,21 @@ it('logs start-up, and MI log_level turns script debug lines on and off while ru
     await server.stop();
   }
 });
+
+it('writes each key once on every start-up line (the transport line once carried "module" twice)', async () => {
+  const raw: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) if (l !== '') raw.push(l);
+      cb();
+    },
+  });
+  const server = new SipServer({ listen: ['udp:127.0.0.1:0', 'tcp:127.0.0.1:0'], mi: false, log: { level: 'info', destination }, routes: {} });
+  await server.start();
+  await server.stop();
+  const transport = raw.filter((l) => l.includes('"msg":"transport listening"'));
+  expect(transport).toHaveLength(1);
+  expect(transport[0]!.split('"module":').length - 1).toBe(1);
+  // JSON.parse keeps one value per key, so a line with a repeated key comes back shorter when re-serialized.
+  expect(raw.filter((l) => JSON.stringify(JSON.parse(l)) !== l)).toEqual([]);
+});

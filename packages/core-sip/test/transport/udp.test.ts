@@ -115,7 +115,7 @@ describe('UDP transport', () => {
     const got = await inbox.next();
     expect(got.data.toString()).toContain('Call-ID: small');
     expect(inbox.items).toHaveLength(1);
-    expect(lines.find((l) => l.msg === 'oversize datagram dropped')).toMatchObject({ module: 'transport', max: 200 });
+    expect(lines.find((l) => l.msg === 'oversize datagram dropped')).toMatchObject({ max: 200 });
   });
 
   it('a handler that throws or rejects is logged and does not stop the receive loop', async () => {
