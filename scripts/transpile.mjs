@@ -11,8 +11,8 @@
  * Prints nothing unless something fails.
  */
 import { build } from 'esbuild';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -56,10 +56,27 @@ function sources(dir) {
     .map((f) => join(src, f));
 }
 
+/**
+ * Writes only files whose content changed, each through a rename, so that a reader of dist (a running
+ * server, `pnpm pack`) never sees half a file and unchanged files keep their mtime.
+ */
+function writeChanged(files) {
+  let written = 0;
+  for (const { path, contents } of files) {
+    if (existsSync(path) && Buffer.compare(readFileSync(path), contents) === 0) continue;
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, contents);
+    renameSync(tmp, path);
+    written++;
+  }
+  return written;
+}
+
 const target = process.argv[2] ?? '@tsips/server';
 const packages = closure(target, workspacePackages());
 const t0 = performance.now();
-await Promise.all(
+const results = await Promise.all(
   packages.map(({ dir }) =>
     build({
       entryPoints: sources(dir),
@@ -72,9 +89,11 @@ await Promise.all(
       target: 'es2022',
       sourcemap: true,
       bundle: false,
+      write: false,
       logLevel: 'error',
     }),
   ),
 );
+const written = results.reduce((n, r) => n + writeChanged(r.outputFiles), 0);
 if (process.env['TSIPS_TRANSPILE_VERBOSE'])
-  process.stderr.write(`transpiled ${packages.map((p) => relative(ROOT, p.dir)).join(', ')} in ${Math.round(performance.now() - t0)} ms\n`);
+  process.stderr.write(`transpiled ${packages.map((p) => relative(ROOT, p.dir)).join(', ')} in ${Math.round(performance.now() - t0)} ms, ${written} files written\n`);
