@@ -5,7 +5,6 @@
  */
 import { parseArgs } from 'node:util';
 import { SipServer, miCall, parseMiArgs, parseLogFormat, MiError, TsipsError, LOG_FORMATS, VERSION, type ServerConfig } from '@core/sip';
-import { loadConfig } from './load-config.js';
 import { defaultConfig } from './default-config.js';
 import { dbCreate } from './db-create.js';
 
@@ -76,6 +75,12 @@ export async function main(argv: string[]): Promise<number> {
     server.log.error({ err }, 'shutdown failed');
   }
   return 0;
+}
+
+/** tsx (which compiles a TypeScript config) is loaded only when there is a config to load: the default server starts without it. */
+async function loadConfig(file: string): Promise<ServerConfig> {
+  const { loadConfig: load } = await import('./load-config.js');
+  return load(file);
 }
 
 async function mi(argv: string[]): Promise<number> {
