@@ -40,7 +40,7 @@ export function writeResult(name, data, table) {
   return doc;
 }
 
-const ORDER = ['parser', 'proxy', 'dialog-memory', 'soak'];
+const ORDER = ['parser', 'proxy', 'dialog-memory', 'soak', 'start-time'];
 
 /** latest.md: each benchmark's table from its latest JSON, in a fixed order. */
 export function rebuildLatest() {
@@ -87,6 +87,12 @@ function targetRows(docs) {
   if (k) {
     const worst = Math.max(k.heap?.pct ?? -Infinity, k.rss?.pct ?? -Infinity);
     rows.push(['soak', `growth < 5 % and no failed calls over 10 min${k.minutes < 10 ? ` (this run: ${k.minutes} min)` : ''}`, `heap ${fmt(k.heap?.pct, 1)}%, RSS ${fmt(k.rss?.pct, 1)}%, ${fmt(k.calls?.failed)} failed`, Number.isFinite(worst) ? `${fmt(5 / Math.max(worst, 0.01), 1)}×` : '–', k.minutes >= 10 || !k.met ? status(k.met) : '**met** in a short run (stated for 10 min)']);
+  }
+  const st = by['start-time'];
+  if (st) {
+    const laterMax = st.laterS?.length ? Math.max(...st.laterS) : null;
+    rows.push(['start-time', `first pnpm start ≤ ${st.targets.firstS} s (fresh clone)`, `${fmt(st.firstS, 2)} s`, `${fmt(st.targets.firstS / st.firstS, 2)}×`, status(st.firstS <= st.targets.firstS)]);
+    rows.push(['start-time', `every later start ≤ ${st.targets.laterS} s`, laterMax === null ? '–' : `${fmt(laterMax, 2)} s (slowest of ${st.laterS.length})`, laterMax === null ? '–' : `${fmt(st.targets.laterS / laterMax, 2)}×`, status(laterMax === null ? null : laterMax <= st.targets.laterS)]);
   }
   return rows;
 }
