@@ -5,7 +5,7 @@
  * reads get `maxDbQueries` attempts, and both wait at one outage gate while a probe reconnects.
  */
 import { performance } from 'node:perf_hooks';
-import { createPool, type Pool, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Db, DbRow, DbSelectOptions, DbValue, DbWhere, TableSchema } from '@core/sip';
 import { errors } from './errors.js';
 import { connectionFailure } from './failures.js';
@@ -53,6 +53,8 @@ export class MysqlDb implements Db {
   static async open(url: string, options: Partial<MysqlOptions> = {}): Promise<MysqlDb> {
     const target = parseMysqlUrl(url);
     const opts: MysqlOptions = { ...DEFAULT_MYSQL_OPTIONS, ...options };
+    // mysql2 is loaded by the first open, not with the module: a server without a db_url never pays for it.
+    const { createPool } = await import('mysql2/promise');
     const pool = createPool({
       host: target.host,
       port: target.port,

@@ -3,7 +3,7 @@
  * version of every table (table_name, table_version) so a server refuses to run against an old layout.
  */
 import type { ColumnSchema, DbValue, TableSchema } from '@core/sip';
-import { escape } from 'mysql2';
+import { createRequire } from 'node:module';
 import { quoteIdent } from './sql.js';
 
 export const VERSION_TABLE = 'version';
@@ -36,7 +36,13 @@ function columnType(c: ColumnSchema): string {
   }
 }
 
+// mysql2's escaping, required on first use (a DDL default): loading mysql2 with the module would cost
+// every server start, with or without a database, a tenth of a second.
+const require = createRequire(import.meta.url);
+let escape: ((v: DbValue) => string) | undefined;
+
 function literal(v: DbValue): string {
+  escape ??= (require('mysql2') as typeof import('mysql2')).escape;
   return escape(v);
 }
 
