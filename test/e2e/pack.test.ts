@@ -35,7 +35,8 @@ await s.stop();
 describe('@core/sip package', () => {
   it('packs, installs alone with npm, and runs', { timeout: 180_000 }, async () => {
     const pkg = join(ROOT, 'packages/core-sip');
-    if (!existsSync(join(pkg, 'dist/index.js'))) await run('pnpm', ['--filter', '@core/sip', 'run', 'build'], { cwd: ROOT });
+    // index.d.ts, not index.js: `pnpm start` writes the JS alone (esbuild), the declarations come from the tsc build.
+    if (!existsSync(join(pkg, 'dist/index.d.ts'))) await run('pnpm', ['--filter', '@core/sip', 'run', 'build'], { cwd: ROOT });
     const dir = await mkdtemp(join(tmpdir(), 'tsips-pack-'));
     try {
       await run('pnpm', ['pack', '--pack-destination', dir], { cwd: pkg });
