@@ -49,7 +49,7 @@ it('writes each key once on every start-up line (the transport line once carried
       cb();
     },
   });
-  const server = new SipServer({ listen: ['udp:127.0.0.1:0', 'tcp:127.0.0.1:0'], mi: false, log: { level: 'info', destination }, routes: {} });
+  const server = new SipServer({ listen: ['udp:127.0.0.1:0', 'tcp:127.0.0.1:0'], mi: false, log: { level: 'info', destination }, routes: { request: () => undefined } });
   await server.start();
   await server.stop();
   const transport = raw.filter((l) => l.includes('"msg":"transport listening"'));
