@@ -110,6 +110,7 @@ export const functions: Record<string, Fn> = {
       const c = Number(code);
       if (!Number.isInteger(c) || c < 100 || c > 699) return -1;
       const r = newTransaction(tm, ctx);
+      if (r === 'retransmission') ctx.exit(); // answered by the transaction: 0 in OpenSIPS, the script stops
       if (typeof r !== 'object') return -1;
       if (!replyLocal(tm, r, c, reason)) return -1;
       ctx.replied = true;
@@ -195,11 +196,10 @@ export const functions: Record<string, Fn> = {
       const msg = ctx.msg;
       try {
         if (msg.method === 'CANCEL') return tm.table.byKey(requestKey(msg, 'INVITE', tm.cfg)) !== undefined ? 1 : -1;
-        if (msg.method === 'ACK') {
-          const r = matchAck(tm, ctx);
-          if (r === 'absorbed') ctx.exit();
-          return r !== undefined ? 1 : -1;
-        }
+        // The request's own transaction (t_newtran ran on it): known, not a retransmission.
+        if (tm.state(ctx).cell !== null) return 1;
+        // An ACK that matches is true, hop by hop (absorbed: its INVITE stops retransmitting) or end to end.
+        if (msg.method === 'ACK') return matchAck(tm, ctx) !== undefined ? 1 : -1;
         const cell = tm.table.byKey(requestKey(msg, msg.method, tm.cfg));
         if (cell === undefined) return -1;
         onRequestRetransmission(tm, cell);

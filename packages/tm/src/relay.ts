@@ -95,7 +95,7 @@ export async function tRelay(tm: Tm, ctx: RouteContext, dest: string | undefined
   if (!msg.isRequest) return E_INTERNAL;
   if (ctx.routeType === 'failure') return relayFromFailure(tm, ctx, dest, flags);
   if (msg.method === 'ACK') return relayAck(tm, ctx, dest);
-  if (msg.method === 'CANCEL') return relayCancel(tm, ctx);
+  if (msg.method === 'CANCEL') return relayCancel(tm, ctx, dest);
   const r = newTransaction(tm, ctx, false);
   if (r === 'retransmission') return 0;
   if (typeof r === 'number') return r;
@@ -110,9 +110,13 @@ export async function tRelay(tm: Tm, ctx: RouteContext, dest: string | undefined
     rc = await forward(tm, cell, ctx, dest, flags);
     if (rc > 0) {
       ctx.forwarded = true;
+    } else if (cell.cancelled && cell.status < 200) {
+      // The CANCEL came while the branch was being built and got its 200: this INVITE ends 487 (9.2).
+      if (replyLocal(tm, cell, 487, 'Request Terminated')) [ctx.replied, rc] = [true, 0];
     } else if ((flags & 2) === 0 && cell.status < 200) {
       const [code, reason] = ERROR_REPLY[rc] ?? [500, 'Server Internal Error'];
-      if (replyLocal(tm, cell, code, reason)) ctx.replied = true;
+      // Replied here: 0 ends the script, as in OpenSIPS, so `if (t_relay() < 0) sl_reply_error()` sends no second reply.
+      if (replyLocal(tm, cell, code, reason)) [ctx.replied, rc] = [true, 0];
     }
   } finally {
     // Nothing sent and no reply (flag 0x2, or an error): the script may still answer; if never, free it.
@@ -222,6 +226,8 @@ export async function startBranch(tm: Tm, cell: Cell, spec: BranchSpec, first: S
   let target: SendTarget | undefined = first;
   let err = E_SEND;
   while (target !== undefined) {
+    // A CANCEL may have matched while the destination was resolved or branch_route ran: send nothing.
+    if (cell.cancelled) return E_NO_DEST;
     const socket = tm.core.transport.findSocket(target.proto, addressFamily(target.address));
     if (socket === undefined) {
       err = E_BAD_DEST; // no listen socket for this protocol
@@ -299,19 +305,25 @@ async function relayAck(tm: Tm, ctx: RouteContext, dest: string | undefined): Pr
   return ctx.forward(dest);
 }
 
-/** A CANCEL: its own transaction answers 200 (481 when no INVITE matches) and the INVITE is cancelled. */
-function relayCancel(tm: Tm, ctx: RouteContext): number {
+/**
+ * A CANCEL: its own transaction answers 200 and the INVITE is cancelled. With no INVITE to cancel, the
+ * CANCEL is forwarded statelessly like any request (RFC 3261 16.10), to `dest` or by its R-URI.
+ */
+async function relayCancel(tm: Tm, ctx: RouteContext, dest: string | undefined): Promise<number> {
   const msg = ctx.msg;
   let inviteKey: string;
+  let cancelKey: string;
   try {
     inviteKey = requestKey(msg, 'INVITE', tm.cfg);
+    cancelKey = requestKey(msg, 'CANCEL', tm.cfg);
   } catch {
     return E_BAD_MSG;
   }
+  const inv = tm.table.byKey(inviteKey);
+  if (inv === undefined && tm.table.byKey(cancelKey) === undefined && tm.state(ctx).cell === null) return ctx.forward(dest);
   const r = newTransaction(tm, ctx);
   if (r === 'retransmission') return 0;
   if (typeof r === 'number') return r;
-  const inv = tm.table.byKey(inviteKey);
   ctx.replied = true;
   if (inv === undefined) {
     replyLocal(tm, r, 481, 'Call/Transaction Does Not Exist');
