@@ -12,6 +12,7 @@ import { Cell } from './transaction/cell.js';
 import { functions } from './functions.js';
 import { mi } from './mi.js';
 import { onReplyIn } from './reply-in.js';
+import { onAckIn } from './ack-in.js';
 import { onConnectionClosed } from './connections.js';
 import { newTransaction, tRelay } from './relay.js';
 import { replyLocal } from './transaction/server.js';
@@ -70,6 +71,7 @@ export default defineModule({
       p.dns_servers,
     );
     ctx.core.hooks.onReplyIn((msg, rinfo) => onReplyIn(tm, msg, rinfo));
+    ctx.core.hooks.onRequestIn((msg) => onAckIn(tm, msg));
     ctx.core.hooks.onConnectionClose((c) => onConnectionClosed(tm, c.id));
     ctx.stats.registry.computed('tm', 'inuse_transactions', 'Transactions in memory', () => tm.table.size);
     return tm;

@@ -262,6 +262,7 @@ function serverDone(cell: Cell): boolean {
     case 'confirmed':
       return false; // timer I ends it
     case 'accepted':
+      return !cell.awaitingAck; // our 2xx is retransmitted until its ACK
     case 'terminated':
       return true;
     default: {

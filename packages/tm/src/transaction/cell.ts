@@ -38,6 +38,9 @@ export class Cell implements Transaction {
   readonly toTag: string;
   retrTimer: Timer | null = null;
   retrMs = 0;
+  /** A 2xx of ours to this INVITE is retransmitted over UDP until its ACK (RFC 3261 13.3.1.4); ms spent so far. */
+  awaitingAck = false;
+  ackWaitedMs = 0;
   waitTimer: Timer | null = null;
   /** Frees a transaction the script created (t_newtran) but never answered nor relayed. */
   guardTimer: Timer | null = null;
