@@ -154,12 +154,16 @@ export const functions: Record<string, Fn> = {
   },
   t_local_replied: {
     routes: ['request', 'branch', 'failure', 'onreply'],
-    help: 'True when all (or the last) replies were generated locally',
+    help: "'all': no branch received any reply; 'last': the last reply (failure_route: the winning one) was generated here",
     handler(tm, ctx, which: 'all' | 'last') {
-      const cell = tm.state(ctx).cell;
-      if (cell === null || cell.repliesSent === 0) return -1;
-      if (which === 'last') return cell.lastReplyLocal ? 1 : -1;
-      if (which === 'all') return cell.allRepliesLocal ? 1 : -1;
+      const st = tm.state(ctx);
+      const cell = st.cell;
+      if (cell === null) return -1;
+      if (which === 'all') return cell.branches.some((b) => b.code !== 0) ? -1 : 1;
+      if (which === 'last') {
+        if (ctx.routeType === 'failure') return cell.branches[st.branchIdx ?? -1]?.localFinal === true ? 1 : -1;
+        return cell.repliesSent > 0 && cell.lastReplyLocal ? 1 : -1;
+      }
       throw new TypeError(`t_local_replied: "${String(which)}" is not "all" or "last"`);
     },
   },

@@ -183,3 +183,41 @@ describe('return codes of t_check_trans and t_reply', () => {
     expect(acks).toEqual([1]);
   });
 });
+
+describe("t_local_replied in failure_route (OpenSIPS: 'all' = no branch received a reply, 'last' = the winning reply)", () => {
+  async function timeoutCase(callId: string, provisional: boolean): Promise<string[]> {
+    const { p, uac, uas } = peers();
+    const log: string[] = [];
+    p.routes.failure.lr = (ctx) => void log.push(`all ${ctx.t_local_replied('all')} last ${ctx.t_local_replied('last')} code ${ctx.T_reply_code()}`);
+    p.routes.request = async (ctx) => {
+      if (marker(ctx)) return;
+      ctx.t_on_failure('lr');
+      await ctx.t_relay();
+    };
+    await uac.send(request('OPTIONS', uasUri(uas), uac.port, { callId }), p.port);
+    const got = await nextMatching(uas, (t) => headerOf(t, 'Call-ID') === callId);
+    if (provisional) await uas.send(replyTo(got.text, 100, 'Trying'), p.port);
+    expect(statusOf((await finalOf(uac, callId, 5000)).text)).toBe(408);
+    return log;
+  }
+
+  it('a branch that timed out with no reply at all: both true', async () => {
+    expect(await timeoutCase('lr-silent', false)).toEqual(['all 1 last 1 code 408']);
+  });
+
+  it('a branch that sent 100 and then timed out: all false (a reply was received), last true (the 408 is ours)', async () => {
+    expect(await timeoutCase('lr-100', true)).toEqual(['all -1 last 1 code 408']);
+  });
+
+  it('t_reply with no branch: both true in the request route', async () => {
+    const { p, uac } = peers();
+    const log: number[] = [];
+    p.routes.request = (ctx) => {
+      ctx.t_reply(404, 'Nobody');
+      log.push(ctx.t_local_replied('all'), ctx.t_local_replied('last'));
+    };
+    await uac.send(request('MESSAGE', 'sip:x@127.0.0.1', uac.port, { callId: 'lr-local' }), p.port);
+    await finalOf(uac, 'lr-local');
+    expect(log).toEqual([1, 1]);
+  });
+});

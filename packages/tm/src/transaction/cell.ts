@@ -30,10 +30,9 @@ export class Cell implements Transaction {
   /** Last reply sent upstream, resent on a request retransmission. */
   lastReply: Buffer | null = null;
   lastReplyCode = 0;
-  /** Replies sent upstream, and whether the last was / all were generated here (t_local_replied). */
+  /** Replies sent upstream, and whether the last was generated here (t_local_replied('last')). */
   repliesSent = 0;
   lastReplyLocal = false;
-  allRepliesLocal = true;
   /** To tag of our local replies. */
   readonly toTag: string;
   retrTimer: Timer | null = null;

@@ -15,7 +15,6 @@ export function sendUpstream(tm: Tm, cell: Cell, buf: Buffer, code: number, loca
   cell.lastReplyCode = code;
   cell.repliesSent++;
   cell.lastReplyLocal = local;
-  if (!local) cell.allRepliesLocal = false;
   tm.send(target, buf);
   if (local) tm.stats.local.inc();
   else tm.stats.relayed.inc();
