@@ -18,6 +18,7 @@ import { newTransaction, tRelay } from './relay.js';
 import { replyLocal } from './transaction/server.js';
 import { uacRequest, uacSendAck } from './uac.js';
 import { cancelAll } from './cancel.js';
+import { requestKey } from './transaction/keys.js';
 import { parseTwAppend } from './write.js';
 
 /** `$avp(name)` or `name` → the AVP name; '' / NULL disables the feature. */
@@ -103,6 +104,16 @@ export default defineModule({
       sendAck: (h, ok, o) => uacSendAck(tm, cellOf(h.transaction), ok, o),
       cancelTransaction: (t) => cancelAll(tm, cellOf(t)),
       lookup: (id) => tm.table.byId(id),
+      getPickedBranch: (t) => cellOf(t).picked,
+      lookupOriginal(ctx) {
+        const msg = ctx.msg;
+        if (!msg.isRequest || msg.method !== 'CANCEL') return undefined;
+        try {
+          return tm.table.byKey(requestKey(msg, 'INVITE', tm.cfg));
+        } catch {
+          return undefined; // a CANCEL too broken to match
+        }
+      },
       setReplyOps(t, ops) {
         cellOf(t).replyOps = ops.length === 0 ? null : ops.slice();
       },

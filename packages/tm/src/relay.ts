@@ -238,6 +238,7 @@ export async function startBranch(tm: Tm, cell: Cell, spec: BranchSpec, first: S
       const br = new Branch(idx, id, spec.uri, spec.dstUri, spec.flags, spec.minor, cell.isInvite, spec.build(socket, t, id), t, spec.dests, spec.build);
       cell.branches.push(br);
       if (!tm.cfg.synBranch) tm.table.addBranch(cell, br);
+      tm.fire(cell, 'TMCB_REQUEST_BUILT', undefined, 0, idx, undefined);
       if (await sendBranch(tm, cell, br, onBranchTimeout)) {
         tm.core.stats.fwd_requests.inc();
         tm.fire(cell, 'TMCB_REQUEST_FWDED', undefined, 0, idx, undefined);

@@ -74,6 +74,26 @@ describe('minor_branch_flag', () => {
   });
 });
 
+describe('minor_branch_flag: minor branches are transparent to reply selection', () => {
+  it("a minor branch's 401 does not win over the other branch's 480", async () => {
+    const p = await proxy({ minor_branch_flag: 'MINOR', fr_inv_timer: 5 });
+    p.routes.request = async (ctx) => {
+      ctx.append_branch(uri(uas2));
+      ctx.setbflag('MINOR', 1);
+      await ctx.t_relay();
+    };
+    await uac.send(request('INVITE', uri(uas), uac.port, { callId: 'minor-3' }), p.port);
+    const a = await uas.next();
+    const m = await uas2.next();
+    // Without transparency 401 (a code the UAC can act on) would be chosen over 480.
+    await uas2.send(replyTo(m.text, 401, 'Unauthorized', { toTag: 'm', headers: ['WWW-Authenticate: Digest realm="media", nonce="1"'] }), p.port);
+    await uas.send(replyTo(a.text, 480, 'Temporarily Unavailable', { toTag: 'a' }), p.port);
+    const r = await finalOf(uac, 'minor-3');
+    expect(statusOf(r.text)).toBe(480);
+    expect(headerOf(r.text, 'WWW-Authenticate')).toBe(undefined);
+  });
+});
+
 describe('disable_6xx_block', () => {
   const run = async (p: Proxy, callId: string): Promise<{ rc: number; final: number; second: boolean }> => {
     let rc = 0;

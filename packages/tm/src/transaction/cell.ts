@@ -39,6 +39,8 @@ export class Cell implements Transaction {
   retrMs = 0;
   /** A 2xx of ours to this INVITE is retransmitted over UDP until its ACK (RFC 3261 13.3.1.4); ms spent so far. */
   awaitingAck = false;
+  /** The branch whose reply was picked as the outcome (t_get_picked_branch), -1 while none. */
+  picked = -1;
   ackWaitedMs = 0;
   waitTimer: Timer | null = null;
   /** Frees a transaction the script created (t_newtran) but never answered nor relayed. */

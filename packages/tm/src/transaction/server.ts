@@ -15,11 +15,13 @@ export function sendUpstream(tm: Tm, cell: Cell, buf: Buffer, code: number, loca
   cell.lastReplyCode = code;
   cell.repliesSent++;
   cell.lastReplyLocal = local;
+  tm.fire(cell, 'TMCB_RESPONSE_PRE_OUT', rpl, code, branch, undefined);
   tm.send(target, buf);
   if (local) tm.stats.local.inc();
   else tm.stats.relayed.inc();
   if (!local) tm.fire(cell, 'TMCB_RESPONSE_FWDED', rpl, code, branch, undefined);
   tm.fire(cell, 'TMCB_RESPONSE_OUT', rpl, code, branch, undefined);
+  if (local) tm.fire(cell, 'TMCB_LOCAL_RESPONSE_OUT', rpl, code, branch, undefined);
   if (code < 200) {
     if (cell.state === 'trying') cell.state = 'proceeding';
     return;
