@@ -60,7 +60,8 @@ export default defineModule({
         onreplyAvpShared: p.onreply_avp_mode === 1,
         disable6xxBlock: p.disable_6xx_block === 1,
         minorFlag: p.minor_branch_flag,
-        noDnsFailover: p.disable_dns_failover === 1,
+        // A core param in OpenSIPS; tm's own modparam of the same name is kept for configs that set it there.
+        noDnsFailover: p.disable_dns_failover === 1 || ctx.core.disableDnsFailover,
         unixTimeoutMs: p.unix_tx_timeout * 1000,
         twAppend: parseTwAppend(p.tw_append),
         passProvisional: p.pass_provisional_replies === 1,

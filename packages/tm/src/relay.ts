@@ -20,6 +20,7 @@ export const E_INTERNAL = -1;
 export const E_BAD_MSG = -2;
 export const E_NO_DEST = -3;
 export const E_BAD_DEST = -4;
+export const E_BLACKLISTED = -5;
 export const E_SEND = -6;
 
 const ERROR_REPLY: Record<number, [number, string]> = {
@@ -27,6 +28,7 @@ const ERROR_REPLY: Record<number, [number, string]> = {
   [E_BAD_MSG]: [400, 'Bad Request'],
   [E_NO_DEST]: [500, 'No destination available'],
   [E_BAD_DEST]: [478, 'Unresolvable destination'],
+  [E_BLACKLISTED]: [403, 'Destination filtered'],
   [E_SEND]: [477, 'Unfortunately error on sending to next hop occurred'],
 };
 
@@ -142,6 +144,8 @@ interface BranchSpec {
   minor: boolean;
   build: BranchBuilder;
   dests: DnsCursor | null;
+  /** Destinations an enabled blacklist forbids; skipped like refused ones (t_relay -5 when none is left). */
+  blocked?: ((t: SendTarget) => boolean) | null;
 }
 
 /** Creates and sends a branch per destination of the branch set; 1 when at least one went out. */
@@ -218,7 +222,11 @@ async function createBranch(tm: Tm, cell: Cell, ctx: RouteContext, uri: string, 
   const noFailover = (flags & 4) !== 0 || tm.cfg.noDnsFailover;
   const finalUri = uri;
   const build: BranchBuilder = (socket, t, id) => buildOutgoingRequest(tm.core.hooks, bctx, { ruri: finalUri, socket, target: t, branch: id });
-  return startBranch(tm, cell, { uri, dstUri, flags: bflags, minor, build, dests: noFailover ? null : cursor }, target);
+  // Captures the list names and the server, not the route context (it is released before the branch ends).
+  const lists = bctx.blacklists;
+  const host = bctx.host;
+  const blocked = lists.length === 0 ? null : (t: SendTarget) => host.blacklists.matches(lists, t.proto, t.address, t.port);
+  return startBranch(tm, cell, { uri, dstUri, flags: bflags, minor, build, dests: noFailover ? null : cursor, blocked }, target);
 }
 
 /** Sends a new branch to `target`, moving to the next destination while the transport refuses (RFC 3263 4.3). */
@@ -229,13 +237,16 @@ export async function startBranch(tm: Tm, cell: Cell, spec: BranchSpec, first: S
     // A CANCEL may have matched while the destination was resolved or branch_route ran: send nothing.
     if (cell.cancelled) return E_NO_DEST;
     const socket = tm.core.transport.findSocket(target.proto, addressFamily(target.address));
-    if (socket === undefined) {
+    if (spec.blocked?.(target) === true) {
+      err = E_BLACKLISTED;
+    } else if (socket === undefined) {
       err = E_BAD_DEST; // no listen socket for this protocol
     } else {
       const t = fromSocket(target, socket);
       const idx = cell.branches.length;
       const id = tm.branchId(cell, idx);
       const br = new Branch(idx, id, spec.uri, spec.dstUri, spec.flags, spec.minor, cell.isInvite, spec.build(socket, t, id), t, spec.dests, spec.build);
+      br.blocked = spec.blocked ?? null;
       cell.branches.push(br);
       if (!tm.cfg.synBranch) tm.table.addBranch(cell, br);
       tm.fire(cell, 'TMCB_REQUEST_BUILT', undefined, 0, idx, undefined);
@@ -262,7 +273,7 @@ export async function failover(tm: Tm, cell: Cell, br: Branch): Promise<boolean>
   if (next === undefined) return false;
   cell.busy++;
   try {
-    const rc = await startBranch(tm, cell, { uri: br.uri, dstUri: br.dstUri, flags: br.flags, minor: br.minor, build: br.build, dests: br.dests }, next);
+    const rc = await startBranch(tm, cell, { uri: br.uri, dstUri: br.dstUri, flags: br.flags, minor: br.minor, build: br.build, dests: br.dests, blocked: br.blocked }, next);
     return rc > 0;
   } finally {
     cell.busy--;

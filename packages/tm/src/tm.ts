@@ -217,6 +217,7 @@ export class Tm {
       b.final = undefined;
       b.build = null;
       b.dests = null;
+      b.blocked = null;
     }
     cell.ctx = null;
     cell.request.dropCaches();
