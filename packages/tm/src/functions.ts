@@ -7,13 +7,14 @@
  */
 import type { RouteContext, ScriptFunctionSpec } from '@core/sip';
 import type { Tm } from './tm.js';
-import { forward, matchAck, newTransaction, relayArgs, tRelay } from './relay.js';
+import { addBlindUac, forward, matchAck, newTransaction, relayArgs, tRelay } from './relay.js';
 import { replyLocal } from './transaction/server.js';
 import { onRequestRetransmission } from './transaction/server.js';
 import { requestKey } from './transaction/keys.js';
 import { cancelAll, cancelBranch } from './cancel.js';
 import { deriveContext } from './derive.js';
-import { formatWrite, writeFifo, writeUnix } from './write.js';
+import { formatWrite, writeFifo } from './write.js';
+import { sendUnixDgram } from './unix-dgram.js';
 
 declare module '@core/sip' {
   interface RouteContext {
@@ -81,6 +82,12 @@ function arm(tm: Tm, ctx: RouteContext, which: 'onFailure' | 'onReply' | 'onBran
   st[which] = name;
   if (st.cell !== null) st.cell[which] = name;
   return 1;
+}
+
+/** t_write_* hand the request to an application that answers through MI t_reply: it needs the transaction. */
+function noTransaction(tm: Tm, fn: string): number {
+  tm.log.warn(`${fn}: no transaction for the request (call t_newtran first)`);
+  return -1;
 }
 
 export const functions: Record<string, Fn> = {
@@ -171,8 +178,11 @@ export const functions: Record<string, Fn> = {
     routes: ['request', 'failure', 'branch'],
     help: 'Writes the request and tw_append data to a FIFO',
     async handler(tm, ctx, info: string, fifo: string) {
+      const cell = tm.state(ctx).cell;
+      if (cell === null) return noTransaction(tm, 't_write_req');
       try {
-        await writeFifo(fifo, formatWrite(ctx, tm.state(ctx).cell, info, tm.cfg.twAppend));
+        await writeFifo(fifo, formatWrite(ctx, cell, info, tm.cfg.twAppend));
+        addBlindUac(tm, cell);
         return 1;
       } catch (err) {
         tm.log.warn({ err, fifo }, 't_write_req failed');
@@ -184,8 +194,11 @@ export const functions: Record<string, Fn> = {
     routes: ['request', 'failure', 'branch'],
     help: 'Sends the request and tw_append data to a unix socket',
     async handler(tm, ctx, info: string, sock: string) {
+      const cell = tm.state(ctx).cell;
+      if (cell === null) return noTransaction(tm, 't_write_unix');
       try {
-        await writeUnix(sock, formatWrite(ctx, tm.state(ctx).cell, info, tm.cfg.twAppend), tm.cfg.unixTimeoutMs);
+        await sendUnixDgram(sock, Buffer.from(formatWrite(ctx, cell, info, tm.cfg.twAppend)), tm.cfg.unixTimeoutMs);
+        addBlindUac(tm, cell);
         return 1;
       } catch (err) {
         tm.log.warn({ err, sock }, 't_write_unix failed');

@@ -84,6 +84,18 @@ function armGuard(tm: Tm, cell: Cell): void {
 }
 
 
+/**
+ * The request went to an application (t_write_req/t_write_unix) that answers through MI t_reply: if it does
+ * not within fr_timer (fr_inv_timer for an INVITE), the caller gets a 408, as a branch that timed out.
+ */
+export function addBlindUac(tm: Tm, cell: Cell): void {
+  cell.guardTimer = tm.wheel.cancel(cell.guardTimer);
+  cell.guardTimer = tm.wheel.schedule('blind_uac', cell.isInvite ? cell.frInvMs : cell.frMs, () => {
+    cell.guardTimer = null;
+    if (cell.status < 200 && !cell.deleted) replyLocal(tm, cell, 408, 'Request Timeout');
+  });
+}
+
 /** `t_relay([flags])` / `t_relay(dest[, flags])`: a numeric string is flags, anything else a destination. */
 export function relayArgs(a?: string | number, b?: string | number): { dest: string | undefined; flags: number } {
   const num = (v: string | number): number => (typeof v === 'number' ? v : Number(v.trim()));
