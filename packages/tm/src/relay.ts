@@ -116,7 +116,7 @@ export async function tRelay(tm: Tm, ctx: RouteContext, dest: string | undefined
   const cell = r;
   if (cell.branches.length > 0) return E_INTERNAL; // relayed already
   cell.relayFlags = flags;
-  cell.flags = ctx.flags;
+  // No copy of ctx.flags here: flags changed after t_newtran reach the transaction only by t_flush_flags.
   tm.refreshTimeouts(cell, ctx);
   if (cell.isInvite && (flags & 1) === 0 && cell.lastReplyCode === 0) replyLocal(tm, cell, 100, 'Trying');
   let rc: number = E_INTERNAL;
