@@ -13,15 +13,23 @@ export type TmcbType =
   | 'TMCB_REQUEST_IN'
   /** A request copy was sent on a branch (t_relay) · once per branch. */
   | 'TMCB_REQUEST_FWDED'
+  /** The copy of a branch (relayed or sent by the UAC API) was built, before it is sent · once per branch. */
+  | 'TMCB_REQUEST_BUILT'
   /** A reply was received for the transaction, before it is processed · every reply, retransmissions excluded. */
   | 'TMCB_RESPONSE_IN'
   /** A received reply was relayed upstream · each relayed reply. */
   | 'TMCB_RESPONSE_FWDED'
+  /** A reply is about to be sent upstream (relayed or local), its buffer built · each reply sent. */
+  | 'TMCB_RESPONSE_PRE_OUT'
   /** A reply was sent upstream for the transaction (relayed or local) · each reply sent. */
   | 'TMCB_RESPONSE_OUT'
+  /** A reply that tm generated (t_reply, 100 Trying, 408, 487…) was sent upstream · each such reply. */
+  | 'TMCB_LOCAL_RESPONSE_OUT'
   /** The ACK for a 2xx of this INVITE transaction passed through the proxy · each such ACK. */
   | 'TMCB_E2EACK_IN'
-  /** The transaction got a negative final outcome, before failure_route runs · once. */
+  /** The transaction got a negative final outcome, before failure_route runs; the reply is read-only · once per outcome. */
+  | 'TMCB_ON_FAILURE_RO'
+  /** The transaction got a negative final outcome, before failure_route runs · once per outcome. */
   | 'TMCB_ON_FAILURE'
   /** A CANCEL matched this INVITE transaction · once. */
   | 'TMCB_TRANS_CANCELLED'
@@ -149,6 +157,13 @@ export interface TmApi {
   cancelTransaction(t: Transaction): void;
   /** Finds a server transaction by its id (t_lookup_ident). */
   lookup(id: string): Transaction | undefined;
+  /**
+   * t_get_picked_branch: the branch whose reply was picked as the transaction's final outcome so far (in
+   * failure_route, the winning negative reply's branch; after a 2xx, the 2xx's branch); -1 when none.
+   */
+  getPickedBranch(t: Transaction): number;
+  /** t_lookup_original: for a CANCEL being routed, the INVITE transaction it cancels. */
+  lookupOriginal(ctx: RouteContext): Transaction | undefined;
   /**
    * Header ops applied to every reply of `t` that tm relays upstream (after onreply_route's ops), for the
    * transaction's life: provisional replies, 2xx, the best final reply, and 2xx retransmissions relayed

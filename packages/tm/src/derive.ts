@@ -12,6 +12,7 @@ export function deriveContext(tm: Tm, cell: Cell, type: RouteType, msg: SipMessa
   const c = tm.core.createContext(type, msg, rinfo);
   c.flags = cell.flags;
   if (from !== null) {
+    c.blacklists = from.blacklists;
     if (type !== 'onreply') {
       c.ops = from.ops.slice();
       for (let i = 0; i < c.slots.length; i++) if (i !== tm.slot) c.slots[i] = from.slots[i];

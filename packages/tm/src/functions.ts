@@ -7,13 +7,14 @@
  */
 import type { RouteContext, ScriptFunctionSpec } from '@core/sip';
 import type { Tm } from './tm.js';
-import { forward, matchAck, newTransaction, relayArgs, tRelay } from './relay.js';
+import { addBlindUac, forward, matchAck, newTransaction, relayArgs, tRelay } from './relay.js';
 import { replyLocal } from './transaction/server.js';
 import { onRequestRetransmission } from './transaction/server.js';
 import { requestKey } from './transaction/keys.js';
 import { cancelAll, cancelBranch } from './cancel.js';
 import { deriveContext } from './derive.js';
-import { formatWrite, writeFifo, writeUnix } from './write.js';
+import { formatWrite, writeFifo } from './write.js';
+import { sendUnixDgram } from './unix-dgram.js';
 
 declare module '@core/sip' {
   interface RouteContext {
@@ -83,6 +84,12 @@ function arm(tm: Tm, ctx: RouteContext, which: 'onFailure' | 'onReply' | 'onBran
   return 1;
 }
 
+/** t_write_* hand the request to an application that answers through MI t_reply: it needs the transaction. */
+function noTransaction(tm: Tm, fn: string): number {
+  tm.log.warn(`${fn}: no transaction for the request (call t_newtran first)`);
+  return -1;
+}
+
 export const functions: Record<string, Fn> = {
   t_newtran: {
     routes: ['request'],
@@ -110,6 +117,7 @@ export const functions: Record<string, Fn> = {
       const c = Number(code);
       if (!Number.isInteger(c) || c < 100 || c > 699) return -1;
       const r = newTransaction(tm, ctx);
+      if (r === 'retransmission') ctx.exit(); // answered by the transaction: 0 in OpenSIPS, the script stops
       if (typeof r !== 'object') return -1;
       if (!replyLocal(tm, r, c, reason)) return -1;
       ctx.replied = true;
@@ -153,12 +161,16 @@ export const functions: Record<string, Fn> = {
   },
   t_local_replied: {
     routes: ['request', 'branch', 'failure', 'onreply'],
-    help: 'True when all (or the last) replies were generated locally',
+    help: "'all': no branch received any reply; 'last': the last reply (failure_route: the winning one) was generated here",
     handler(tm, ctx, which: 'all' | 'last') {
-      const cell = tm.state(ctx).cell;
-      if (cell === null || cell.repliesSent === 0) return -1;
-      if (which === 'last') return cell.lastReplyLocal ? 1 : -1;
-      if (which === 'all') return cell.allRepliesLocal ? 1 : -1;
+      const st = tm.state(ctx);
+      const cell = st.cell;
+      if (cell === null) return -1;
+      if (which === 'all') return cell.branches.some((b) => b.code !== 0) ? -1 : 1;
+      if (which === 'last') {
+        if (ctx.routeType === 'failure') return cell.branches[st.branchIdx ?? -1]?.localFinal === true ? 1 : -1;
+        return cell.repliesSent > 0 && cell.lastReplyLocal ? 1 : -1;
+      }
       throw new TypeError(`t_local_replied: "${String(which)}" is not "all" or "last"`);
     },
   },
@@ -166,8 +178,11 @@ export const functions: Record<string, Fn> = {
     routes: ['request', 'failure', 'branch'],
     help: 'Writes the request and tw_append data to a FIFO',
     async handler(tm, ctx, info: string, fifo: string) {
+      const cell = tm.state(ctx).cell;
+      if (cell === null) return noTransaction(tm, 't_write_req');
       try {
-        await writeFifo(fifo, formatWrite(ctx, tm.state(ctx).cell, info, tm.cfg.twAppend));
+        await writeFifo(fifo, formatWrite(ctx, cell, info, tm.cfg.twAppend));
+        addBlindUac(tm, cell);
         return 1;
       } catch (err) {
         tm.log.warn({ err, fifo }, 't_write_req failed');
@@ -179,8 +194,11 @@ export const functions: Record<string, Fn> = {
     routes: ['request', 'failure', 'branch'],
     help: 'Sends the request and tw_append data to a unix socket',
     async handler(tm, ctx, info: string, sock: string) {
+      const cell = tm.state(ctx).cell;
+      if (cell === null) return noTransaction(tm, 't_write_unix');
       try {
-        await writeUnix(sock, formatWrite(ctx, tm.state(ctx).cell, info, tm.cfg.twAppend), tm.cfg.unixTimeoutMs);
+        await sendUnixDgram(sock, Buffer.from(formatWrite(ctx, cell, info, tm.cfg.twAppend)), tm.cfg.unixTimeoutMs);
+        addBlindUac(tm, cell);
         return 1;
       } catch (err) {
         tm.log.warn({ err, sock }, 't_write_unix failed');
@@ -195,11 +213,10 @@ export const functions: Record<string, Fn> = {
       const msg = ctx.msg;
       try {
         if (msg.method === 'CANCEL') return tm.table.byKey(requestKey(msg, 'INVITE', tm.cfg)) !== undefined ? 1 : -1;
-        if (msg.method === 'ACK') {
-          const r = matchAck(tm, ctx);
-          if (r === 'absorbed') ctx.exit();
-          return r !== undefined ? 1 : -1;
-        }
+        // The request's own transaction (t_newtran ran on it): known, not a retransmission.
+        if (tm.state(ctx).cell !== null) return 1;
+        // An ACK that matches is true, hop by hop (absorbed: its INVITE stops retransmitting) or end to end.
+        if (msg.method === 'ACK') return matchAck(tm, ctx) !== undefined ? 1 : -1;
         const cell = tm.table.byKey(requestKey(msg, msg.method, tm.cfg));
         if (cell === undefined) return -1;
         onRequestRetransmission(tm, cell);

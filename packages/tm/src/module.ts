@@ -12,11 +12,13 @@ import { Cell } from './transaction/cell.js';
 import { functions } from './functions.js';
 import { mi } from './mi.js';
 import { onReplyIn } from './reply-in.js';
+import { onAckIn } from './ack-in.js';
 import { onConnectionClosed } from './connections.js';
 import { newTransaction, tRelay } from './relay.js';
 import { replyLocal } from './transaction/server.js';
 import { uacRequest, uacSendAck } from './uac.js';
 import { cancelAll } from './cancel.js';
+import { requestKey } from './transaction/keys.js';
 import { parseTwAppend } from './write.js';
 
 /** `$avp(name)` or `name` → the AVP name; '' / NULL disables the feature. */
@@ -58,7 +60,8 @@ export default defineModule({
         onreplyAvpShared: p.onreply_avp_mode === 1,
         disable6xxBlock: p.disable_6xx_block === 1,
         minorFlag: p.minor_branch_flag,
-        noDnsFailover: p.disable_dns_failover === 1,
+        // A core param in OpenSIPS; tm's own modparam of the same name is kept for configs that set it there.
+        noDnsFailover: p.disable_dns_failover === 1 || ctx.core.disableDnsFailover,
         unixTimeoutMs: p.unix_tx_timeout * 1000,
         twAppend: parseTwAppend(p.tw_append),
         passProvisional: p.pass_provisional_replies === 1,
@@ -70,6 +73,7 @@ export default defineModule({
       p.dns_servers,
     );
     ctx.core.hooks.onReplyIn((msg, rinfo) => onReplyIn(tm, msg, rinfo));
+    ctx.core.hooks.onRequestIn((msg) => onAckIn(tm, msg));
     ctx.core.hooks.onConnectionClose((c) => onConnectionClosed(tm, c.id));
     ctx.stats.registry.computed('tm', 'inuse_transactions', 'Transactions in memory', () => tm.table.size);
     return tm;
@@ -101,6 +105,16 @@ export default defineModule({
       sendAck: (h, ok, o) => uacSendAck(tm, cellOf(h.transaction), ok, o),
       cancelTransaction: (t) => cancelAll(tm, cellOf(t)),
       lookup: (id) => tm.table.byId(id),
+      getPickedBranch: (t) => cellOf(t).picked,
+      lookupOriginal(ctx) {
+        const msg = ctx.msg;
+        if (!msg.isRequest || msg.method !== 'CANCEL') return undefined;
+        try {
+          return tm.table.byKey(requestKey(msg, 'INVITE', tm.cfg));
+        } catch {
+          return undefined; // a CANCEL too broken to match
+        }
+      },
       setReplyOps(t, ops) {
         cellOf(t).replyOps = ops.length === 0 ? null : ops.slice();
       },

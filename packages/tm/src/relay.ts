@@ -20,6 +20,7 @@ export const E_INTERNAL = -1;
 export const E_BAD_MSG = -2;
 export const E_NO_DEST = -3;
 export const E_BAD_DEST = -4;
+export const E_BLACKLISTED = -5;
 export const E_SEND = -6;
 
 const ERROR_REPLY: Record<number, [number, string]> = {
@@ -27,6 +28,7 @@ const ERROR_REPLY: Record<number, [number, string]> = {
   [E_BAD_MSG]: [400, 'Bad Request'],
   [E_NO_DEST]: [500, 'No destination available'],
   [E_BAD_DEST]: [478, 'Unresolvable destination'],
+  [E_BLACKLISTED]: [403, 'Destination filtered'],
   [E_SEND]: [477, 'Unfortunately error on sending to next hop occurred'],
 };
 
@@ -82,6 +84,18 @@ function armGuard(tm: Tm, cell: Cell): void {
 }
 
 
+/**
+ * The request went to an application (t_write_req/t_write_unix) that answers through MI t_reply: if it does
+ * not within fr_timer (fr_inv_timer for an INVITE), the caller gets a 408, as a branch that timed out.
+ */
+export function addBlindUac(tm: Tm, cell: Cell): void {
+  cell.guardTimer = tm.wheel.cancel(cell.guardTimer);
+  cell.guardTimer = tm.wheel.schedule('blind_uac', cell.isInvite ? cell.frInvMs : cell.frMs, () => {
+    cell.guardTimer = null;
+    if (cell.status < 200 && !cell.deleted) replyLocal(tm, cell, 408, 'Request Timeout');
+  });
+}
+
 /** `t_relay([flags])` / `t_relay(dest[, flags])`: a numeric string is flags, anything else a destination. */
 export function relayArgs(a?: string | number, b?: string | number): { dest: string | undefined; flags: number } {
   const num = (v: string | number): number => (typeof v === 'number' ? v : Number(v.trim()));
@@ -95,14 +109,14 @@ export async function tRelay(tm: Tm, ctx: RouteContext, dest: string | undefined
   if (!msg.isRequest) return E_INTERNAL;
   if (ctx.routeType === 'failure') return relayFromFailure(tm, ctx, dest, flags);
   if (msg.method === 'ACK') return relayAck(tm, ctx, dest);
-  if (msg.method === 'CANCEL') return relayCancel(tm, ctx);
+  if (msg.method === 'CANCEL') return relayCancel(tm, ctx, dest);
   const r = newTransaction(tm, ctx, false);
   if (r === 'retransmission') return 0;
   if (typeof r === 'number') return r;
   const cell = r;
   if (cell.branches.length > 0) return E_INTERNAL; // relayed already
   cell.relayFlags = flags;
-  cell.flags = ctx.flags;
+  // No copy of ctx.flags here: flags changed after t_newtran reach the transaction only by t_flush_flags.
   tm.refreshTimeouts(cell, ctx);
   if (cell.isInvite && (flags & 1) === 0 && cell.lastReplyCode === 0) replyLocal(tm, cell, 100, 'Trying');
   let rc: number = E_INTERNAL;
@@ -110,9 +124,13 @@ export async function tRelay(tm: Tm, ctx: RouteContext, dest: string | undefined
     rc = await forward(tm, cell, ctx, dest, flags);
     if (rc > 0) {
       ctx.forwarded = true;
+    } else if (cell.cancelled && cell.status < 200) {
+      // The CANCEL came while the branch was being built and got its 200: this INVITE ends 487 (9.2).
+      if (replyLocal(tm, cell, 487, 'Request Terminated')) [ctx.replied, rc] = [true, 0];
     } else if ((flags & 2) === 0 && cell.status < 200) {
       const [code, reason] = ERROR_REPLY[rc] ?? [500, 'Server Internal Error'];
-      if (replyLocal(tm, cell, code, reason)) ctx.replied = true;
+      // Replied here: 0 ends the script, as in OpenSIPS, so `if (t_relay() < 0) sl_reply_error()` sends no second reply.
+      if (replyLocal(tm, cell, code, reason)) [ctx.replied, rc] = [true, 0];
     }
   } finally {
     // Nothing sent and no reply (flag 0x2, or an error): the script may still answer; if never, free it.
@@ -138,6 +156,8 @@ interface BranchSpec {
   minor: boolean;
   build: BranchBuilder;
   dests: DnsCursor | null;
+  /** Destinations an enabled blacklist forbids; skipped like refused ones (t_relay -5 when none is left). */
+  blocked?: ((t: SendTarget) => boolean) | null;
 }
 
 /** Creates and sends a branch per destination of the branch set; 1 when at least one went out. */
@@ -214,7 +234,11 @@ async function createBranch(tm: Tm, cell: Cell, ctx: RouteContext, uri: string, 
   const noFailover = (flags & 4) !== 0 || tm.cfg.noDnsFailover;
   const finalUri = uri;
   const build: BranchBuilder = (socket, t, id) => buildOutgoingRequest(tm.core.hooks, bctx, { ruri: finalUri, socket, target: t, branch: id });
-  return startBranch(tm, cell, { uri, dstUri, flags: bflags, minor, build, dests: noFailover ? null : cursor }, target);
+  // Captures the list names and the server, not the route context (it is released before the branch ends).
+  const lists = bctx.blacklists;
+  const host = bctx.host;
+  const blocked = lists.length === 0 ? null : (t: SendTarget) => host.blacklists.matches(lists, t.proto, t.address, t.port);
+  return startBranch(tm, cell, { uri, dstUri, flags: bflags, minor, build, dests: noFailover ? null : cursor, blocked }, target);
 }
 
 /** Sends a new branch to `target`, moving to the next destination while the transport refuses (RFC 3263 4.3). */
@@ -222,16 +246,22 @@ export async function startBranch(tm: Tm, cell: Cell, spec: BranchSpec, first: S
   let target: SendTarget | undefined = first;
   let err = E_SEND;
   while (target !== undefined) {
+    // A CANCEL may have matched while the destination was resolved or branch_route ran: send nothing.
+    if (cell.cancelled) return E_NO_DEST;
     const socket = tm.core.transport.findSocket(target.proto, addressFamily(target.address));
-    if (socket === undefined) {
+    if (spec.blocked?.(target) === true) {
+      err = E_BLACKLISTED;
+    } else if (socket === undefined) {
       err = E_BAD_DEST; // no listen socket for this protocol
     } else {
       const t = fromSocket(target, socket);
       const idx = cell.branches.length;
       const id = tm.branchId(cell, idx);
       const br = new Branch(idx, id, spec.uri, spec.dstUri, spec.flags, spec.minor, cell.isInvite, spec.build(socket, t, id), t, spec.dests, spec.build);
+      br.blocked = spec.blocked ?? null;
       cell.branches.push(br);
       if (!tm.cfg.synBranch) tm.table.addBranch(cell, br);
+      tm.fire(cell, 'TMCB_REQUEST_BUILT', undefined, 0, idx, undefined);
       if (await sendBranch(tm, cell, br, onBranchTimeout)) {
         tm.core.stats.fwd_requests.inc();
         tm.fire(cell, 'TMCB_REQUEST_FWDED', undefined, 0, idx, undefined);
@@ -255,7 +285,7 @@ export async function failover(tm: Tm, cell: Cell, br: Branch): Promise<boolean>
   if (next === undefined) return false;
   cell.busy++;
   try {
-    const rc = await startBranch(tm, cell, { uri: br.uri, dstUri: br.dstUri, flags: br.flags, minor: br.minor, build: br.build, dests: br.dests }, next);
+    const rc = await startBranch(tm, cell, { uri: br.uri, dstUri: br.dstUri, flags: br.flags, minor: br.minor, build: br.build, dests: br.dests, blocked: br.blocked }, next);
     return rc > 0;
   } finally {
     cell.busy--;
@@ -299,19 +329,25 @@ async function relayAck(tm: Tm, ctx: RouteContext, dest: string | undefined): Pr
   return ctx.forward(dest);
 }
 
-/** A CANCEL: its own transaction answers 200 (481 when no INVITE matches) and the INVITE is cancelled. */
-function relayCancel(tm: Tm, ctx: RouteContext): number {
+/**
+ * A CANCEL: its own transaction answers 200 and the INVITE is cancelled. With no INVITE to cancel, the
+ * CANCEL is forwarded statelessly like any request (RFC 3261 16.10), to `dest` or by its R-URI.
+ */
+async function relayCancel(tm: Tm, ctx: RouteContext, dest: string | undefined): Promise<number> {
   const msg = ctx.msg;
   let inviteKey: string;
+  let cancelKey: string;
   try {
     inviteKey = requestKey(msg, 'INVITE', tm.cfg);
+    cancelKey = requestKey(msg, 'CANCEL', tm.cfg);
   } catch {
     return E_BAD_MSG;
   }
+  const inv = tm.table.byKey(inviteKey);
+  if (inv === undefined && tm.table.byKey(cancelKey) === undefined && tm.state(ctx).cell === null) return ctx.forward(dest);
   const r = newTransaction(tm, ctx);
   if (r === 'retransmission') return 0;
   if (typeof r === 'number') return r;
-  const inv = tm.table.byKey(inviteKey);
   ctx.replied = true;
   if (inv === undefined) {
     replyLocal(tm, r, 481, 'Call/Transaction Does Not Exist');

@@ -119,6 +119,7 @@ async function onPendingReply(tm: Tm, cell: Cell, br: Branch, msg: SipMessage, r
   br.state = cell.isInvite && code < 300 ? 'accepted' : 'completed';
   const r = await runOnReply(tm, cell, br, msg, rinfo);
   if (code < 300) {
+    if (cell.picked < 0 || cell.status < 200) cell.picked = br.idx;
     if (cell.local !== null) deliver(tm, cell, code, msg);
     else if (cell.isInvite || cell.status < 200) relayReply(tm, cell, msg, r.ctx, br.idx, null);
     if (cell.isInvite) cancelAll(tm, cell, br); // 16.7 step 10: the call is answered
@@ -235,6 +236,8 @@ async function decide(tm: Tm, cell: Cell): Promise<void> {
     return; // nothing ended negatively yet (minor branches only, or none sent)
   }
   for (const b of cell.branches) if (b.pending) cancelBranch(tm, cell, b); // minor branches are not waited for
+  cell.picked = best.idx;
+  tm.fire(cell, 'TMCB_ON_FAILURE_RO', best.final, best.finalCode, best.idx, undefined);
   tm.fire(cell, 'TMCB_ON_FAILURE', best.final, best.finalCode, best.idx, undefined);
   if (cell.local !== null) {
     deliver(tm, cell, best.finalCode, best.final);

@@ -15,12 +15,19 @@ function rank(b: Branch): number {
   return classRank * 10_000 + sub * 2000 + (b.localFinal ? 1000 : 0) + (code % 1000);
 }
 
-/** The branch whose final reply is sent upstream, among branches with a negative final outcome. */
+/**
+ * The branch whose final reply is sent upstream, among branches with a negative final outcome. Minor
+ * branches (minor_branch_flag) are transparent: their reply is picked only when no other branch has one.
+ */
 export function selectBest(branches: readonly Branch[]): Branch | undefined {
+  return pick(branches, false) ?? pick(branches, true);
+}
+
+function pick(branches: readonly Branch[], minor: boolean): Branch | undefined {
   let best: Branch | undefined;
   let bestRank = Infinity;
   for (const b of branches) {
-    if (b.finalCode < 300) continue;
+    if (b.finalCode < 300 || b.minor !== minor) continue;
     const r = rank(b);
     if (r < bestRank) {
       best = b;

@@ -217,6 +217,7 @@ export class Tm {
       b.final = undefined;
       b.build = null;
       b.dests = null;
+      b.blocked = null;
     }
     cell.ctx = null;
     cell.request.dropCaches();
@@ -262,6 +263,7 @@ function serverDone(cell: Cell): boolean {
     case 'confirmed':
       return false; // timer I ends it
     case 'accepted':
+      return !cell.awaitingAck; // our 2xx is retransmitted until its ACK
     case 'terminated':
       return true;
     default: {

@@ -1,34 +1,49 @@
 /**
- * t_write_req / t_write_unix: the request, one field per line, then the `tw_append` elements
- * (`name: value`, the body last), written to a FIFO or sent to a unix socket (voicemail, loggers).
+ * t_write_req / t_write_unix: the request in the line format OpenSIPS's tm writes for external UAS
+ * applications (voicemail, loggers), to a FIFO or as one datagram to a unix datagram socket.
  *
- * Lines: the info's action (before `/`), method, R-URI, From URI, To, Call-ID, From tag, To tag, CSeq
- * number, transaction id, then the appended elements, then `.` and the body when `$rb`/`msg[body]` asked.
- * Node has no unix datagram sockets: t_write_unix writes the same text on a unix stream connection.
+ * Twenty lines, each ending in "\n": version `0.3`, `sip_request.<action>`, method, R-URI user, R-URI
+ * host, the receiving address, its port (`.` for 5060), the received R-URI, the R-URI for requests the
+ * application sends in the dialog, From, To, Call-ID, From tag, To tag, CSeq number, `hash:label` of
+ * the transaction, the route set (`<uri>,<uri>` or `.`), the next hop (or `.`), the appended block
+ * (`P-MsgFlags: <hex>`, then `title: value` per tw_append element, then `.`) and the body (or `.`).
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createConnection } from 'node:net';
-import type { RouteContext } from '@core/sip';
+import { parsePv, type PvReader, type RouteContext } from '@core/sip';
 import type { Cell } from './transaction/cell.js';
 
+/** One `title: value` line; written only when the value is not empty (a header or AVP that exists). */
 export interface TwElement {
-  name: string;
-  /** A pseudo-variable: `$hdr(X)`/`hdr[X]`, `$avp(x)`/`avp[x]`, `$rb`/`msg[body]`, `$ci`, `$ru`… */
-  pv: string;
+  title: string;
+  read: PvReader;
 }
 export interface TwAppend {
   elements: TwElement[];
   body: boolean;
 }
 
-/** `name:element;element…` → the named append list (OpenSIPS tw_append syntax). */
+const EMPTY = '.';
+
+/** The title an element gets when the config gives none: the header or AVP name, else the variable's name. */
+function defaultTitle(pv: string): string {
+  const m = /^(?:\$(?:hdr|avp)\((.+)\)|(?:hdr|avp)\[(.+)\])$/.exec(pv);
+  const name = m?.[1] ?? m?.[2];
+  return name !== undefined ? name.replace(/^[is]:/, '') : pv.replace(/^\$/, '');
+}
+
+/**
+ * `name:element;element…` → the named append list (OpenSIPS tw_append syntax, element = `[title=]pv`).
+ * Any pseudo-variable the core or a module has is accepted; `$rb` / `msg[body]` asks for the body.
+ */
 export function parseTwAppend(specs: string | readonly string[]): Map<string, TwAppend> {
   const out = new Map<string, TwAppend>();
   for (const spec of typeof specs === 'string' ? [specs] : specs) {
     if (spec.trim() === '') continue;
     const colon = spec.indexOf(':');
     if (colon <= 0) throw new Error(`tw_append "${spec}": expected append_name:element;…`);
+    const name = spec.slice(0, colon).trim();
+    if (out.has(name)) throw new Error(`tw_append "${spec}": the name "${name}" is defined twice`);
     const a: TwAppend = { elements: [], body: false };
     for (const raw of spec.slice(colon + 1).split(';')) {
       const el = raw.trim();
@@ -39,52 +54,79 @@ export function parseTwAppend(specs: string | readonly string[]): Map<string, Tw
         a.body = true;
         continue;
       }
-      a.elements.push({ name: eq < 0 ? pv : el.slice(0, eq).trim(), pv });
+      let read: PvReader;
+      try {
+        read = parsePv(pv);
+      } catch (err) {
+        throw new Error(`tw_append "${spec}": ${(err as Error).message}`);
+      }
+      a.elements.push({ title: eq < 0 ? defaultTitle(pv) : el.slice(0, eq).trim(), read });
     }
-    out.set(spec.slice(0, colon).trim(), a);
+    out.set(name, a);
   }
   return out;
 }
 
-function pvValue(ctx: RouteContext, pv: string): string {
-  const m = /^\$(hdr|avp)\((.+)\)$/.exec(pv) ?? /^(hdr|avp)\[(.+)\]$/.exec(pv);
-  if (m !== null) {
-    const v = m[1] === 'hdr' ? ctx.hdr(m[2] as string) : ctx.avp((m[2] as string).replace(/^[is]:/, ''));
-    return v === undefined ? '' : String(v);
-  }
-  switch (pv) {
-    case '$ci':
-      return ctx.$ci;
-    case '$ru':
-      return ctx.$ru;
-    case '$fu':
-      return ctx.$fu;
-    case '$tu':
-      return ctx.$tu;
-    case '$rm':
-      return ctx.$rm;
-    case '$si':
-      return ctx.$si;
-    case '$ua':
-      return ctx.$ua;
-    case '$Ts':
-      return String(Math.floor(Date.now() / 1000));
-    default:
-      return '';
-  }
+/** Message flags as OpenSIPS writes them there: hex digits, least significant first. */
+function reverseHex(n: number): string {
+  return (n >>> 0).toString(16).split('').reverse().join('');
+}
+
+/**
+ * Route set and targets for the application's own requests in the dialog (RFC 3261 12.1.1): from the
+ * Record-Route as received; with a strict router first, its URI becomes the R-URI and the caller's
+ * Contact goes last in the route set.
+ */
+function dialogRoute(ctx: RouteContext): { route: string; nextHop: string; ruri: string } {
+  const msg = ctx.msg;
+  const contact = msg.contacts[0]?.uri.toString() ?? msg.from.uri.toString();
+  const rr = msg.recordRoutes;
+  const first = rr[0];
+  if (first === undefined) return { route: EMPTY, nextHop: EMPTY, ruri: contact };
+  const uris = rr.map((r) => `<${r.uri.toString()}>`);
+  if (first.uri.params.has('lr')) return { route: uris.join(','), nextHop: first.uri.toString(), ruri: contact };
+  return { route: [...uris.slice(1), `<${contact}>`].join(','), nextHop: EMPTY, ruri: first.uri.toString() };
 }
 
 export function formatWrite(ctx: RouteContext, cell: Cell | null, info: string, appends: ReadonlyMap<string, TwAppend>): string {
   const slash = info.indexOf('/');
   const action = slash < 0 ? info : info.slice(0, slash);
   const append = slash < 0 ? undefined : appends.get(info.slice(slash + 1));
-  const m = ctx.msg;
-  let s = `${action}\n${m.method}\n${ctx.$ru}\n${ctx.$fu}\n${m.header('To') ?? ''}\n${m.callId}\n${m.from.tag ?? ''}\n${m.to.tag ?? ''}\n${m.cseq.seq}\n${cell?.id ?? ''}\n`;
-  if (append !== undefined) {
-    for (const e of append.elements) s += `${e.name}: ${pvValue(ctx, e.pv)}\n`;
-    if (append.body) s += `.\n${m.raw.subarray(m.bodyStart, m.bodyEnd).toString('utf8')}\n`;
+  if (slash >= 0 && append === undefined) throw new Error(`t_write: no tw_append named "${info.slice(slash + 1)}"`);
+  const msg = ctx.msg;
+  const d = dialogRoute(ctx);
+  let block = `P-MsgFlags: ${reverseHex(ctx.flags)}\n`;
+  for (const e of append?.elements ?? []) {
+    const v = e.read(ctx);
+    if (v !== '') block += `${e.title}: ${v}\n`;
   }
-  return s + '\n';
+  block += EMPTY;
+  const withBody = msg.method === 'INVITE' || msg.method === 'INFO' || append?.body === true;
+  const body = withBody ? msg.raw.subarray(msg.bodyStart).toString('utf8') : EMPTY;
+  const port = ctx.rinfo.socket.port;
+  const lines = [
+    '0.3',
+    `sip_request.${action}`,
+    msg.method,
+    ctx.ruri.user ?? '',
+    ctx.ruri.host,
+    ctx.rinfo.socket.address,
+    port === 5060 ? EMPTY : String(port),
+    msg.ruri,
+    d.ruri,
+    msg.header('from') ?? '',
+    msg.header('to') ?? '',
+    msg.callId,
+    msg.from.tag ?? '',
+    msg.to.tag ?? '',
+    String(msg.cseq.seq),
+    cell?.id ?? '',
+    d.route,
+    d.nextHop,
+    block,
+    body,
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 /** Writes to a FIFO without blocking: fails when no reader has it open. */
@@ -95,24 +137,4 @@ export async function writeFifo(path: string, text: string): Promise<void> {
   } finally {
     await fh.close();
   }
-}
-
-export function writeUnix(path: string, text: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const sock = createConnection(path);
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`t_write_unix: ${path} timed out`));
-    }, timeoutMs);
-    sock.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    sock.once('connect', () => {
-      sock.end(text, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  });
 }

@@ -74,6 +74,26 @@ describe('minor_branch_flag', () => {
   });
 });
 
+describe('minor_branch_flag: minor branches are transparent to reply selection', () => {
+  it("a minor branch's 401 does not win over the other branch's 480", async () => {
+    const p = await proxy({ minor_branch_flag: 'MINOR', fr_inv_timer: 5 });
+    p.routes.request = async (ctx) => {
+      ctx.append_branch(uri(uas2));
+      ctx.setbflag('MINOR', 1);
+      await ctx.t_relay();
+    };
+    await uac.send(request('INVITE', uri(uas), uac.port, { callId: 'minor-3' }), p.port);
+    const a = await uas.next();
+    const m = await uas2.next();
+    // Without transparency 401 (a code the UAC can act on) would be chosen over 480.
+    await uas2.send(replyTo(m.text, 401, 'Unauthorized', { toTag: 'm', headers: ['WWW-Authenticate: Digest realm="media", nonce="1"'] }), p.port);
+    await uas.send(replyTo(a.text, 480, 'Temporarily Unavailable', { toTag: 'a' }), p.port);
+    const r = await finalOf(uac, 'minor-3');
+    expect(statusOf(r.text)).toBe(480);
+    expect(headerOf(r.text, 'WWW-Authenticate')).toBe(undefined);
+  });
+});
+
 describe('disable_6xx_block', () => {
   const run = async (p: Proxy, callId: string): Promise<{ rc: number; final: number; second: boolean }> => {
     let rc = 0;
@@ -179,12 +199,11 @@ describe('syn_branch=0', () => {
 
 describe('RFC 2543 matching (no z9hG4bK branch)', () => {
   /** An INVITE answered 486; returns what t_check_trans did with an ACK and a CANCEL built by `tweak`. */
-  async function scenario(p: Proxy, callId: string, tweak: { ruri?: string; branch?: string }): Promise<{ ack: string; cancel: number }> {
+  async function scenario(p: Proxy, callId: string, tweak: { ruri?: string; branch?: string }): Promise<{ ack: string; cancel: 'matched' | 'forwarded' }> {
     let ack = '';
     p.routes.request = async (ctx) => {
       if (ctx.is_method('ACK')) {
-        ack = 'exited';
-        ack = String(ctx.t_check_trans()); // an absorbed ACK ends the script here
+        ack = String(ctx.t_check_trans()); // 1: matched hop by hop (and absorbed), -1: no transaction
         return;
       }
       await ctx.t_relay();
@@ -201,9 +220,12 @@ describe('RFC 2543 matching (no z9hG4bK branch)', () => {
     // A CANCEL built by `tweak` (the UAS has not answered yet).
     const cancel = request('CANCEL', tweak.ruri ?? uri(uas), uac.port, { callId, branch: tweak.branch ?? `old${callId}` }).replace(/tag=a\d+/, /tag=a\d+/.exec(inv)![0]);
     await uac.send(cancel, p.port);
-    const cr = await nextMatching(uac, (t) => mine(t) && /CSeq: 1 CANCEL/.test(t));
-    if (statusOf(cr.text) === 200) {
-      const c = await nextMatching(uas, (t) => methodOf(t) === 'CANCEL');
+    // Matched: tm answers it 200 and cancels its branch (same top Via as its INVITE). Not matched: it is
+    // forwarded statelessly (RFC 3261 16.10), with a Via of its own.
+    const c = await nextMatching(uas, (t) => mine(t) && methodOf(t) === 'CANCEL');
+    const matched = headerOf(c.text, 'Via') === headerOf(got.text, 'Via');
+    if (matched) {
+      expect(statusOf((await nextMatching(uac, (t) => mine(t) && /CSeq: 1 CANCEL/.test(t))).text)).toBe(200);
       await uas.send(replyTo(c.text, 200, 'OK', { toTag: 'x' }), p.port);
       await uas.send(replyTo(got.text, 487, 'Request Terminated', { toTag: 'x' }), p.port);
     } else {
@@ -215,28 +237,28 @@ describe('RFC 2543 matching (no z9hG4bK branch)', () => {
     await expect.poll(() => ack).not.toBe('');
     await new Promise((r) => setTimeout(r, 50));
     void fin;
-    return { ack, cancel: statusOf(cr.text) };
+    return { ack, cancel: matched ? 'matched' : 'forwarded' };
   }
 
-  it('ruri_matching=1, via1_matching=1: same R-URI and Via match (retransmission absorbed, CANCEL 200, ACK absorbed)', async () => {
+  it('ruri_matching=1, via1_matching=1: same R-URI and Via match (retransmission absorbed, CANCEL matched, ACK matched)', async () => {
     const p = await proxy({ ruri_matching: 1, via1_matching: 1 });
-    expect(await scenario(p, 'm2543-1', {})).toEqual({ ack: 'exited', cancel: 200 });
+    expect(await scenario(p, 'm2543-1', {})).toEqual({ ack: '1', cancel: 'matched' });
   });
 
-  it('ruri_matching=1: another R-URI in CANCEL/ACK does not match (481, ACK not absorbed)', async () => {
+  it('ruri_matching=1: another R-URI in CANCEL/ACK does not match (CANCEL forwarded statelessly, ACK not absorbed)', async () => {
     const p = await proxy({ ruri_matching: 1, via1_matching: 1 });
-    expect(await scenario(p, 'm2543-2', { ruri: `sip:other@127.0.0.1:${uas.port}` })).toEqual({ ack: '-1', cancel: 481 });
+    expect(await scenario(p, 'm2543-2', { ruri: `sip:other@127.0.0.1:${uas.port}` })).toEqual({ ack: '-1', cancel: 'forwarded' });
   });
 
   it('ruri_matching=0: another R-URI still matches', async () => {
     const p = await proxy({ ruri_matching: 0, via1_matching: 1 });
-    expect(await scenario(p, 'm2543-3', { ruri: `sip:other@127.0.0.1:${uas.port}` })).toEqual({ ack: 'exited', cancel: 200 });
+    expect(await scenario(p, 'm2543-3', { ruri: `sip:other@127.0.0.1:${uas.port}` })).toEqual({ ack: '1', cancel: 'matched' });
   });
 
   it('via1_matching=1: another top Via does not match; via1_matching=0: it does', async () => {
     const on = await proxy({ ruri_matching: 1, via1_matching: 1 });
-    expect(await scenario(on, 'm2543-4', { branch: 'changed1' })).toEqual({ ack: '-1', cancel: 481 });
+    expect(await scenario(on, 'm2543-4', { branch: 'changed1' })).toEqual({ ack: '-1', cancel: 'forwarded' });
     const off = await proxy({ ruri_matching: 1, via1_matching: 0 });
-    expect(await scenario(off, 'm2543-5', { branch: 'changed2' })).toEqual({ ack: 'exited', cancel: 200 });
+    expect(await scenario(off, 'm2543-5', { branch: 'changed2' })).toEqual({ ack: '1', cancel: 'matched' });
   });
 });

@@ -2,7 +2,8 @@
  * Script functions the proxy tests do not reach: t_replicate, t_write_req (FIFO), t_write_unix (unix
  * socket) with tw_append, t_cancel_branch and t_cancel_call from onreply_route, and MI t_uac_cancel.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { constants, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, Socket, type Server } from 'node:net';
@@ -19,7 +20,7 @@ let uas2: UdpPeer;
 let dir: string;
 
 beforeAll(async () => {
-  p = await startProxy({ tw_append: ['append1:Email=$avp(mail);UA=$hdr(User-Agent);$rb;$ci', 'append2:subj=hdr[Subject]'] });
+  p = await startProxy({ tw_append: ['append1:Email=$avp(mail);UA=$hdr(User-Agent);$rb;$ci;src=$si;sport=$sp;code=$T_reply_code', 'append2:subj=hdr[Subject]'] });
   uac = await UdpPeer.open();
   uas = await UdpPeer.open();
   uas2 = await UdpPeer.open();
@@ -80,6 +81,11 @@ describe('t_replicate', () => {
 });
 
 /** Opens the read end of a FIFO (non-blocking, so the open does not wait for a writer) and collects text. */
+/** The unix-dgram addon (CommonJS, untyped), for a real unix datagram receiver. */
+function unixDgram(): { createSocket(t: 'unix_dgram'): { on(e: 'message', cb: (b: Buffer) => void): void; bind(p: string): void; close(): void } } {
+  return createRequire(import.meta.url)('unix-dgram') as ReturnType<typeof unixDgram>;
+}
+
 function readFifo(path: string): { text: () => string; close: () => void } {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   const s = new Socket({ fd, readable: true, writable: false });
@@ -88,8 +94,33 @@ function readFifo(path: string): { text: () => string; close: () => void } {
   return { text: () => buf, close: () => s.destroy() };
 }
 
-describe('t_write_req / t_write_unix', () => {
-  it('t_write_req writes the request and the tw_append lines (body last) to a FIFO', async () => {
+describe('t_write_req / t_write_unix (the OpenSIPS line format)', () => {
+  /** The 20 lines (the last ends the body), for a MESSAGE to 127.0.0.1 with a transaction `id`. */
+  function expectLines(lines: string[], o: { action: string; callId: string; id: string; ruri: string; append: string[]; body: string }): void {
+    expect(lines.slice(0, 18)).toEqual([
+      '0.3',
+      `sip_request.${o.action}`,
+      'MESSAGE',
+      o.ruri.slice(4, o.ruri.indexOf('@')),
+      '127.0.0.1',
+      '127.0.0.1',
+      String(p.port),
+      o.ruri,
+      `sip:alice@127.0.0.1:${uac.port}`, // the caller's Contact: where the application's requests go
+      expect.stringMatching(/^<sip:alice@127\.0\.0\.1>;tag=a\d+$/),
+      '<sip:bob@example.com>',
+      o.callId,
+      expect.stringMatching(/^a\d+$/),
+      '',
+      '1',
+      o.id,
+      '.', // no Record-Route: no route set
+      '.',
+    ]);
+    expect(lines.slice(18)).toEqual(['P-MsgFlags: 0', ...o.append, '.', ...o.body.split('\n'), '']);
+  }
+
+  it('t_write_req writes the request, the tw_append elements (any pseudo-variable) and the body to a FIFO', async () => {
     const fifo = join(dir, 'vm_fifo');
     execFileSync('mkfifo', [fifo]);
     const reader = readFifo(fifo);
@@ -108,68 +139,101 @@ describe('t_write_req / t_write_unix', () => {
     );
     expect(statusOf((await uac.next()).text)).toBe(202);
     expect(rc).toBe(1);
-    await expect.poll(() => reader.text().endsWith('\n\n')).toBe(true);
+    await expect.poll(() => reader.text().endsWith('hello vm\n')).toBe(true);
     const lines = reader.text().split('\n');
     reader.close();
-    expect(lines.slice(0, 10)).toEqual([
-      'voicemail',
-      'MESSAGE',
-      'sip:vm@127.0.0.1',
-      'sip:alice@127.0.0.1',
-      '<sip:bob@example.com>',
-      'write-1',
-      expect.stringMatching(/^a\d+$/),
-      '',
-      '1',
+    expectLines(lines, {
+      action: 'voicemail',
+      callId: 'write-1',
       id,
-    ]);
-    expect(lines.slice(10)).toEqual(['Email: bob@example.com', 'UA: phone/1.0', '$ci: write-1', '.', 'hello vm', '', '']);
+      ruri: 'sip:vm@127.0.0.1',
+      append: ['Email: bob@example.com', 'UA: phone/1.0', 'ci: write-1', 'src: 127.0.0.1', `sport: ${uac.port}`, 'code: 0'],
+      body: 'hello vm',
+    });
   });
 
-  it('t_write_req returns -1 when no application has the FIFO open', async () => {
+  it('t_write_req returns -1 when no application has the FIFO open, and without a transaction', async () => {
     const fifo = join(dir, 'nobody_fifo');
     execFileSync('mkfifo', [fifo]);
-    let rc = 0;
+    const rcs: number[] = [];
     p.routes.request = async (ctx) => {
-      rc = await ctx.t_write_req('x', fifo);
-      ctx.sl_send_reply(500, 'no app');
+      rcs.push(await ctx.t_write_req('x', fifo)); // no transaction yet
+      ctx.t_newtran();
+      rcs.push(await ctx.t_write_req('x', fifo)); // nobody reading
+      ctx.t_reply(500, 'no app');
     };
     await uac.send(request('MESSAGE', 'sip:vm@127.0.0.1', uac.port), p.port);
     expect(statusOf((await uac.next()).text)).toBe(500);
+    expect(rcs).toEqual([-1, -1]);
+  });
+
+  it('t_write_unix sends one datagram to a unix datagram socket; the request is answered 408 if the application never replies', async () => {
+    const path = join(dir, 'logger.sock');
+    const got: Buffer[] = [];
+    const sock = unixDgram().createSocket('unix_dgram');
+    sock.on('message', (b: Buffer) => void got.push(b));
+    sock.bind(path);
+    let rc = 0;
+    let id = '';
+    p.routes.request = async (ctx) => {
+      ctx.t_newtran();
+      id = (p.server.loader.apiOf('tm')!.api as { getTransaction: (c: unknown) => { id: string } | undefined }).getTransaction(ctx)!.id;
+      rc = await ctx.t_write_unix('logger/append2', path);
+    };
+    await uac.send(request('MESSAGE', 'sip:log@127.0.0.1', uac.port, { callId: 'write-2', headers: ['Subject: hi there'] }), p.port);
+    await expect.poll(() => got.length).toBe(1);
+    expect(rc).toBe(1);
+    expectLines(got[0]!.toString('utf8').split('\n'), { action: 'logger', callId: 'write-2', id, ruri: 'sip:log@127.0.0.1', append: ['subj: hi there'], body: '.' });
+    // Nobody answered through MI t_reply: the blind UAC times out after fr_timer (1 s here).
+    const timeout = await finalOf(uac, 'write-2', 3000);
+    expect(statusOf(timeout.text)).toBe(408);
+    sock.close();
+    // Nobody listening any more: -1.
+    p.routes.request = async (ctx) => {
+      ctx.t_newtran();
+      rc = await ctx.t_write_unix('logger/append2', path);
+      ctx.t_reply(500, 'no logger');
+    };
+    await uac.send(request('MESSAGE', 'sip:log@127.0.0.1', uac.port, { callId: 'write-3' }), p.port);
+    await finalOf(uac, 'write-3');
     expect(rc).toBe(-1);
   });
 
-  it('t_write_unix sends the same text to a unix socket server', async () => {
-    const path = join(dir, 'logger.sock');
-    const got: string[] = [];
-    const server: Server = createServer((s) => {
-      let b = '';
-      s.on('data', (d) => (b += d.toString('utf8')));
-      s.on('end', () => got.push(b));
-    });
-    await new Promise<void>((res) => server.listen(path, res));
-    let rc = 0;
-    p.routes.request = async (ctx) => {
-      rc = await ctx.t_write_unix('logger/append2', path);
-      ctx.sl_send_reply(200, 'OK');
-    };
-    await uac.send(request('MESSAGE', 'sip:log@127.0.0.1', uac.port, { callId: 'write-2', headers: ['Subject: hi there'] }), p.port);
-    expect(statusOf((await uac.next()).text)).toBe(200);
-    await expect.poll(() => got.length).toBe(1);
-    expect(rc).toBe(1);
-    const lines = got[0]!.split('\n');
-    expect(lines[0]).toBe('logger');
-    expect(lines[5]).toBe('write-2');
-    expect(lines.slice(10)).toEqual(['subj: hi there', '', '']);
-    await new Promise<void>((res) => server.close(() => res()));
-    // Nobody listening any more: -1.
-    p.routes.request = async (ctx) => {
-      rc = await ctx.t_write_unix('logger/append2', path);
-      ctx.sl_send_reply(200, 'OK');
-    };
-    await uac.send(request('MESSAGE', 'sip:log@127.0.0.1', uac.port), p.port);
-    await uac.next();
-    expect(rc).toBe(-1);
+  it('t_write_unix gives up after unix_tx_timeout when the receiver never reads (its queue is full)', async () => {
+    const q = await startProxy({ unix_tx_timeout: 0.3 });
+    const path = join(dir, 'stuck.sock');
+    // A real receiver that binds and never reads: python3's socket module (on every Debian machine).
+    const py = spawn('python3', ['-c', `import socket,sys,time\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready',flush=True)\ntime.sleep(60)`, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((res, rej) => {
+        py.once('error', rej);
+        py.stdout.once('data', () => res());
+      });
+      const rcs: { rc: number; ms: number }[] = [];
+      q.routes.request = async (ctx) => {
+        ctx.t_newtran();
+        const t0 = Date.now();
+        const rc = await ctx.t_write_unix('stuck', path);
+        rcs.push({ rc, ms: Date.now() - t0 });
+        ctx.t_reply(200, 'OK');
+      };
+      // The kernel queues a few datagrams (net.unix.max_dgram_qlen); then the writes wait and fail.
+      for (let i = 0; i < 40 && !rcs.some((r) => r.rc < 0); i++) {
+        await uac.send(request('MESSAGE', 'sip:log@127.0.0.1', uac.port, { callId: `stuck-${i}` }), q.port);
+        await finalOf(uac, `stuck-${i}`, 5000);
+      }
+      const failed = rcs.find((r) => r.rc < 0);
+      expect(failed).toBeDefined();
+      expect(failed!.ms).toBeGreaterThanOrEqual(250);
+      expect(rcs[0]!.rc).toBe(1);
+    } finally {
+      py.kill();
+      await q.stop();
+    }
+  });
+
+  it('a tw_append naming something that is not a pseudo-variable stops the start, naming it', async () => {
+    await expect(startProxy({ tw_append: 'bad:x=$hdr(' })).rejects.toThrow(/tw_append "bad:x=\$hdr\(": "\$hdr\(" is not a pseudo-variable/);
   });
 });
 
@@ -255,8 +319,10 @@ describe('transactions the script leaves unanswered', () => {
     p.routes.request = (ctx) => {
       ctx.t_newtran();
     };
+    const made = p.stat('UAS_transactions');
     await uac.send(request('OPTIONS', uri(uas), uac.port, { callId: 'guard-1' }), p.port);
-    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 1000 }).toBe(1);
+    // Counted as made (other tests' transactions may still be in their wait phase, so not inuse === 1).
+    await expect.poll(() => p.stat('UAS_transactions'), { timeout: 1000 }).toBe(made + 1);
     await expect.poll(() => p.stat('inuse_transactions'), { timeout: 3000 }).toBe(0);
     await expectNothingFor(uac, 'guard-1');
     await expectNothingFor(uas, 'guard-1');
@@ -267,9 +333,10 @@ describe('transactions the script leaves unanswered', () => {
     p.routes.request = async (ctx) => {
       rc = await ctx.t_relay('udp:no-such-host.invalid:5060', 2);
     };
+    const made = p.stat('UAS_transactions');
     await uac.send(request('OPTIONS', uri(uas), uac.port, { callId: 'guard-2' }), p.port);
     await expect.poll(() => rc, { timeout: 3000 }).toBe(-4);
-    expect(p.stat('inuse_transactions')).toBe(1);
+    expect(p.stat('UAS_transactions')).toBe(made + 1);
     await expect.poll(() => p.stat('inuse_transactions'), { timeout: 3000 }).toBe(0);
     await expectNothingFor(uac, 'guard-2');
   });

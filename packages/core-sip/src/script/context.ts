@@ -17,6 +17,9 @@ import type { SipParseError } from '../message/parse-error.js';
 import type { HeaderOp } from './header-ops.js';
 import type { ScriptHost } from './host.js';
 import { DROP, EXIT } from './exit.js';
+import { TsipsError } from '../errors.js';
+
+const NO_BLACKLISTS: readonly string[] = [];
 
 /** A branch added with append_branch (the first branch is the R-URI itself). */
 export interface Branch {
@@ -51,6 +54,8 @@ export class RouteContext {
   branches: Branch[] = [];
   /** Per-message slots of modules (tm keeps the transaction here); sized by the server at start. */
   readonly slots: unknown[];
+  /** Destination blacklists enabled for this message (`use_blacklist`), checked by tm before a branch goes out. */
+  blacklists: readonly string[] = NO_BLACKLISTS;
 
   #newRuri: string | null = null;
   #uri: SipUri | null = null;
@@ -213,6 +218,25 @@ export class RouteContext {
   }
   isflagset(flag: number | string): boolean {
     return (this.flags & this.host.flagMask(flag)) !== 0;
+  }
+
+  // ---- destination blacklists ---------------------------------------------------------------------
+
+  /** `use_blacklist(name)`: branches of this request may not go to a destination on list `name`. */
+  use_blacklist(name: string): number {
+    if (!this.host.blacklists.has(name)) throw new TsipsError('E_CONFIG', `use_blacklist: no dst_blacklist named "${name}"`);
+    if (!this.blacklists.includes(name)) this.blacklists = [...this.blacklists, name];
+    return 1;
+  }
+  /** `unuse_blacklist(name)`: the list no longer applies to this request. */
+  unuse_blacklist(name: string): number {
+    if (!this.host.blacklists.has(name)) throw new TsipsError('E_CONFIG', `unuse_blacklist: no dst_blacklist named "${name}"`);
+    this.blacklists = this.blacklists.filter((n) => n !== name);
+    return 1;
+  }
+  /** True when the destination is on a list enabled for this request. */
+  isBlacklisted(proto: 'udp' | 'tcp' | 'tls', address: string, port: number): boolean {
+    return this.blacklists.length > 0 && this.host.blacklists.matches(this.blacklists, proto, address, port);
   }
 
   // ---- core functions ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { SipUri } from '../uri/uri.js';
 import type { RouteContext } from './context.js';
+import type { Blacklists } from '../server/blacklist.js';
 
 export interface ScriptHost {
   readonly scriptLog: Logger;
@@ -12,4 +13,5 @@ export interface ScriptHost {
   forward(ctx: RouteContext, dest?: string): Promise<number>;
   isMyself(host: string, port?: number): boolean;
   rewriteUri(uri: SipUri, change: { user?: string; host?: string; port?: number | undefined }): string;
+  readonly blacklists: Blacklists;
 }

@@ -43,6 +43,13 @@ export interface ServerConfig {
   serverHeader?: string | false;
   /** How long a module's init may take, ms. */
   initTimeoutMs?: number;
+  /**
+   * `dst_blacklist`: named lists of destinations (`[proto:]ip[/prefix][:port]`) a request may not be sent
+   * to once the script called `use_blacklist(name)` for it (t_relay returns -5).
+   */
+  dst_blacklist?: Readonly<Record<string, readonly string[]>>;
+  /** `disable_dns_failover`: use only the first address a destination resolves to (OpenSIPS core param). */
+  disable_dns_failover?: boolean;
 }
 
 /** Identity function that types a config file (`export default defineConfig({...})`). */

@@ -10,6 +10,13 @@ import type { ConnectionClosed, ListenSocket, ReceiveInfo, SendTarget } from '..
 /** Returns true when the reply was consumed (it matched a transaction), false to let the core relay it. */
 export type ReplyInHook = (msg: SipMessage, rinfo: ReceiveInfo) => boolean;
 
+/**
+ * A request parsed and validated, before the main route · once per received request (retransmissions
+ * included) · true when consumed (the script does not see it). tm uses it to stop retransmitting a local
+ * 2xx when its ACK arrives, whatever the script does with the ACK.
+ */
+export type RequestInHook = (msg: SipMessage, rinfo: ReceiveInfo) => boolean;
+
 /** Where a request copy goes out, given to the hooks that add headers which depend on it (Record-Route). */
 export interface OutgoingRequest {
   readonly socket: ListenSocket;
@@ -28,11 +35,15 @@ export type ConnectionCloseHook = (closed: ConnectionClosed) => void;
 
 export class CoreHooks {
   readonly replyIn: ReplyInHook[] = [];
+  readonly requestIn: RequestInHook[] = [];
   readonly requestOut: RequestOutHook[] = [];
   readonly connectionClose: ConnectionCloseHook[] = [];
 
   onReplyIn(h: ReplyInHook): void {
     this.replyIn.push(h);
+  }
+  onRequestIn(h: RequestInHook): void {
+    this.requestIn.push(h);
   }
   onRequestOut(h: RequestOutHook): void {
     this.requestOut.push(h);

@@ -62,6 +62,7 @@ export class Receiver {
     const s = this.#s;
     s.coreStats.rcv_requests.inc();
     if (msg.method === 'ACK' && s.sl.absorbAck(msg)) return;
+    for (const h of s.hooks.requestIn) if (h(msg, rinfo)) return;
     const ctx = s.core.createContext('request', msg, rinfo);
     const via = topViaWithReceived(msg.topVia, rinfo);
     if (via !== undefined) ctx.ops.push({ kind: 'topVia', value: via });

@@ -25,6 +25,7 @@ import { TsipsError } from '../errors.js';
 import type { ServerConfig } from './config.js';
 import type { CoreServices } from './types.js';
 import { CoreHooks } from './hooks.js';
+import { Blacklists } from './blacklist.js';
 import { Myself } from './myself.js';
 import { runRoute } from './run-route.js';
 import { Receiver } from './receive.js';
@@ -61,6 +62,7 @@ export class SipServer implements ScriptHost {
   #mi: { port: number; close(): Promise<void> } | null = null;
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   readonly core: CoreServices;
+  readonly blacklists: Blacklists;
 
   constructor(config: ServerConfig) {
     this.#config = config;
@@ -73,6 +75,7 @@ export class SipServer implements ScriptHost {
     this.mi = new MiRegistryImpl(this.logControl.child('mi'));
     this.coreStats = registerCoreStats(this.stats);
     (config.flags ?? []).forEach((f, i) => this.#flagBits.set(f, i));
+    this.blacklists = new Blacklists(config.dst_blacklist);
     const listen = config.listen.map((l) => (typeof l === 'string' ? parseListen(l) : l));
     if (listen.length === 0) throw new TsipsError('E_CONFIG', 'config: "listen" declares no socket');
     this.#receiver = new Receiver(this);
@@ -102,6 +105,7 @@ export class SipServer implements ScriptHost {
       stats: this.coreStats,
       routes: this.routes,
       serverHeader: config.serverHeader ?? `tsips (${VERSION})`,
+      disableDnsFailover: config.disable_dns_failover === true,
       createContext: (t, m, r) => new this.Context(this, t, m, r),
       runRoute: (h, ctx) => runRoute(self, h, ctx),
       isMyself: (h, p) => this.isMyself(h, p),

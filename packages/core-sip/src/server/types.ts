@@ -45,6 +45,8 @@ export interface CoreServices {
   registerSlot(): number;
   /** Server header of local replies, false for none. */
   readonly serverHeader: string | false;
+  /** The core param `disable_dns_failover`. */
+  readonly disableDnsFailover: boolean;
 }
 
 export type { ReceiveInfo };

@@ -40,6 +40,8 @@ export class Branch {
   ackBuf: Buffer | null = null;
   /** The remaining RFC 3263 destinations for failover, null when disabled. */
   dests: DnsCursor | null;
+  /** Destinations the request's enabled blacklists forbid (use_blacklist), for failover too; null for none. */
+  blocked: ((t: SendTarget) => boolean) | null = null;
   /** TCP/TLS connection the copy went out on (its close fails the branch at once); undefined over UDP. */
   connId: number | undefined = undefined;
   #sent: SipMessage | null = null;

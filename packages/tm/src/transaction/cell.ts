@@ -30,14 +30,18 @@ export class Cell implements Transaction {
   /** Last reply sent upstream, resent on a request retransmission. */
   lastReply: Buffer | null = null;
   lastReplyCode = 0;
-  /** Replies sent upstream, and whether the last was / all were generated here (t_local_replied). */
+  /** Replies sent upstream, and whether the last was generated here (t_local_replied('last')). */
   repliesSent = 0;
   lastReplyLocal = false;
-  allRepliesLocal = true;
   /** To tag of our local replies. */
   readonly toTag: string;
   retrTimer: Timer | null = null;
   retrMs = 0;
+  /** A 2xx of ours to this INVITE is retransmitted over UDP until its ACK (RFC 3261 13.3.1.4); ms spent so far. */
+  awaitingAck = false;
+  /** The branch whose reply was picked as the outcome (t_get_picked_branch), -1 while none. */
+  picked = -1;
+  ackWaitedMs = 0;
   waitTimer: Timer | null = null;
   /** Frees a transaction the script created (t_newtran) but never answered nor relayed. */
   guardTimer: Timer | null = null;

@@ -15,12 +15,13 @@ export function sendUpstream(tm: Tm, cell: Cell, buf: Buffer, code: number, loca
   cell.lastReplyCode = code;
   cell.repliesSent++;
   cell.lastReplyLocal = local;
-  if (!local) cell.allRepliesLocal = false;
+  tm.fire(cell, 'TMCB_RESPONSE_PRE_OUT', rpl, code, branch, undefined);
   tm.send(target, buf);
   if (local) tm.stats.local.inc();
   else tm.stats.relayed.inc();
   if (!local) tm.fire(cell, 'TMCB_RESPONSE_FWDED', rpl, code, branch, undefined);
   tm.fire(cell, 'TMCB_RESPONSE_OUT', rpl, code, branch, undefined);
+  if (local) tm.fire(cell, 'TMCB_LOCAL_RESPONSE_OUT', rpl, code, branch, undefined);
   if (code < 200) {
     if (cell.state === 'trying') cell.state = 'proceeding';
     return;
@@ -31,8 +32,14 @@ export function sendUpstream(tm: Tm, cell: Cell, buf: Buffer, code: number, loca
   }
   if (cell.isInvite) {
     if (code < 300) {
-      // RFC 6026 7.1: Accepted; INVITE retransmissions are absorbed, 2xx retransmissions come from the UAS.
+      // RFC 6026 7.1: Accepted. A relayed 2xx is retransmitted by the UAS; our own by us (13.3.1.4).
       cell.state = 'accepted';
+      if (local && target.proto === 'udp') {
+        cell.awaitingAck = true;
+        cell.retrMs = tm.cfg.T1;
+        cell.ackWaitedMs = 0;
+        armLocal2xx(tm, cell);
+      }
     } else {
       // 17.2.1: Completed; timer G retransmits the reply over UDP until the ACK, timer H gives up.
       cell.state = 'completed';
@@ -66,6 +73,31 @@ function armG(tm: Tm, cell: Cell): void {
   });
 }
 
+/** Resends our 2xx on T1, 2·T1 … capped at T2, until the ACK comes or 64·T1 have passed (13.3.1.4). */
+function armLocal2xx(tm: Tm, cell: Cell): void {
+  cell.retrTimer = tm.wheel.schedule('local_2xx_retr', cell.retrMs, () => {
+    cell.retrTimer = null;
+    if (!cell.awaitingAck || cell.deleted || cell.lastReply === null || cell.replyTarget === null) return;
+    cell.ackWaitedMs += cell.retrMs;
+    if (cell.ackWaitedMs >= 64 * tm.cfg.T1) {
+      tm.log.info({ t: cell.id, callId: cell.request.header('call-id') }, 'no ACK for our 2xx within 64*T1: retransmissions stopped');
+      endAckWait(tm, cell);
+      return;
+    }
+    tm.send(cell.replyTarget, cell.lastReply);
+    cell.retrMs = Math.min(cell.retrMs * 2, tm.cfg.T2);
+    armLocal2xx(tm, cell);
+  });
+}
+
+/** The ACK of our 2xx arrived (or we gave up on it): retransmissions stop and the wait phase may start. */
+export function endAckWait(tm: Tm, cell: Cell): void {
+  if (!cell.awaitingAck) return;
+  cell.awaitingAck = false;
+  cell.retrTimer = tm.wheel.cancel(cell.retrTimer);
+  tm.checkDone(cell);
+}
+
 /** Builds and sends a reply of our own (t_reply, 100 Trying, 408, 487…). */
 export function replyLocal(tm: Tm, cell: Cell, code: number, reason: string | undefined, o: LocalReplyOptions = {}): boolean {
   if (cell.replyTarget === null) return false;
@@ -87,8 +119,11 @@ export function onRequestRetransmission(tm: Tm, cell: Cell): void {
     case 'completed':
       if (cell.lastReply !== null && cell.replyTarget !== null) tm.send(cell.replyTarget, cell.lastReply);
       return;
-    case 'confirmed':
     case 'accepted':
+      // Our own 2xx is ours to resend (13.3.1.4); a relayed one is the UAS's, so the INVITE is absorbed.
+      if (cell.lastReplyLocal && cell.lastReply !== null && cell.replyTarget !== null) tm.send(cell.replyTarget, cell.lastReply);
+      return;
+    case 'confirmed':
     case 'terminated':
       return;
     default: {

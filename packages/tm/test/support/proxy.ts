@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { UdpPeer } from '@tsips/testkit';
 import type { TmApi } from '../../src/index.js';
-import { SipServer, type RouteContext, type RouteTable } from '@core/sip';
+import { SipServer, type RouteContext, type RouteTable, type ServerConfig } from '@core/sip';
 import rr from '@mod/rr';
 import tm from '../../src/index.js';
 
@@ -23,7 +23,8 @@ export interface Proxy {
   stop(): Promise<void>;
 }
 
-export async function startProxy(modparams: Record<string, unknown> = {}, listen: string[] = ['udp:127.0.0.1:0']): Promise<Proxy> {
+/** `core` adds core settings (dst_blacklist, disable_dns_failover …) to the config. */
+export async function startProxy(modparams: Record<string, unknown> = {}, listen: string[] = ['udp:127.0.0.1:0'], core: Partial<ServerConfig> = {}): Promise<Proxy> {
   const routes: Proxy['routes'] = { request: () => undefined, failure: {}, onreply: {}, branch: {}, local: undefined };
   const proxyRoute = (table: Record<string, Route>) =>
     new Proxy(
@@ -51,6 +52,7 @@ export async function startProxy(modparams: Record<string, unknown> = {}, listen
     modules: [rr, tm],
     modparams: { tm: { fr_timer: 1, fr_inv_timer: 2, wt_timer: 0.2, T1_timer: 100, T2_timer: 400, T4_timer: 200, ...modparams } },
     routes: table,
+    ...core,
   });
   await server.start();
   return {
