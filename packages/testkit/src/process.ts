@@ -82,13 +82,21 @@ export function run(bin: string, args: readonly string[], timeoutMs = 60_000): P
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `probe` until it resolves true or `timeoutMs` passes; `describe` explains a timeout. */
-export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, describe: () => string): Promise<void> {
+/**
+ * Polls `probe` (sync or async) every `everyMs` until it is true, failing after `timeoutMs` with `describe()`;
+ * a probe that throws ends the wait with its error.
+ */
+export async function waitFor(
+  probe: () => boolean | Promise<boolean>,
+  timeoutMs = 3000,
+  describe: () => string = () => 'condition not met',
+  everyMs = 5,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe()) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
-    await sleep(50);
+    await sleep(everyMs);
   }
 }
 
@@ -113,5 +121,6 @@ export async function spawnAndWait(
     },
     opts.timeoutMs,
     () => `${opts.name} did not get ready`,
+    50, // each probe opens a connection
   );
 }

@@ -135,6 +135,7 @@ export async function startSipp(args: readonly string[], opts: SippOptions = {})
         },
         ms,
         () => `sipp did not bind UDP port ${port}`,
+        20,
       ),
     kill: () => void child.kill('SIGKILL'),
   };
