@@ -7,5 +7,5 @@ export { startSipp, successfulCalls, type SippOptions, type SippResult, type Sip
 export type { ServerHandle } from './server.js';
 export { startMariaDb, type MariaDbServer } from './mariadb.js';
 export { startRedis, type RedisServer, type RedisStartOptions } from './redis.js';
-export { captureLog, type LogEntry } from './log.js';
+export { captureLog, type CapturedLog, type LogEntry, type LogLine } from './log.js';
 export { UdpPeer, request, headerOf, headersOf, statusOf, replyTo, methodOf, nextMatching, finalOf, type Received } from './udp-peer.js';

@@ -2,21 +2,10 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { once } from 'node:events';
-import { pino, type Logger } from 'pino';
 import type { ReceiveInfo } from '../../src/transport/types.js';
 
-export interface LogLine {
-  level: number;
-  msg: string;
-  [k: string]: unknown;
-}
-
-/** A pino logger at debug level whose lines are kept as objects. */
-export function captureLog(): { log: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });
-  return { log, lines };
-}
+/** A pino logger at debug level whose lines are kept as objects (testkit's, shared by every test). */
+export { captureLog, type LogLine } from '@tsips/testkit';
 
 export interface Received {
   data: Buffer;
