@@ -35,4 +35,4 @@ export async function rejection(p: Promise<unknown>): Promise<Error & { code?: s
   throw new Error('expected a rejection, got a resolution');
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep } from '@tsips/testkit';

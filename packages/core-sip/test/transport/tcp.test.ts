@@ -5,7 +5,7 @@ import { TransportLayer } from '../../src/transport/transport-layer.js';
 import { parseListen } from '../../src/transport/listen.js';
 import type { ConnectionClosed, TransportLimits } from '../../src/transport/types.js';
 import { Inbox, RawClient, captureLog, sipRequest, sleep } from './helpers.js';
-import { waitFor } from '@tsips/testkit';
+import { freePort, waitFor } from '@tsips/testkit';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -152,11 +152,7 @@ describe('TCP transport', () => {
 
   it('rejects when the connection is refused', async () => {
     const { t } = await layer();
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const closedPort = (probe.address() as { port: number }).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    const closedPort = await freePort();
     await expect(t.send({ proto: 'tcp', address: '127.0.0.1', port: closedPort }, sipRequest('x'))).rejects.toThrow(
       /^E_CONNECT: cannot connect to 127\.0\.0\.1:\d+ \(tcp\): connect ECONNREFUSED/,
     );
