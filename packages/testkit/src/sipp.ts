@@ -1,14 +1,14 @@
 /** One launcher for SIPp (Debian's sip-tester) in tests: free ports, a bound run time, clear failures, counters. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { freePort, udpPortBound } from './ports.js';
 import { waitFor } from './process.js';
 import { requireBinary, spawnFailure } from './which.js';
 
 export interface SippOptions {
-  /** Directory sipp runs in (its trace files land there); a fresh temporary one when left out. */
+  /** Directory sipp runs in (its trace files land there); when left out, a temporary one removed after the exit. */
   cwd?: string;
   /** sipp's own `-timeout`; the process is killed a few seconds later if it still runs. Default 30 s. */
   timeoutMs?: number;
@@ -46,10 +46,10 @@ function valueOf(args: readonly string[], opt: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-/** A counter from sipp's final screen: `Successful call | <periodic> | <cumulative>`. */
+/** A counter from sipp's last screen (the final one): `Successful call | <periodic> | <cumulative>`. */
 function screenCounter(out: string, label: string): number {
-  const m = new RegExp(`${label}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(out);
-  return m ? Number(m[1]) : -1;
+  const last = [...out.matchAll(new RegExp(`${label}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`, 'g'))].at(-1);
+  return last ? Number(last[1]) : -1;
 }
 
 /** The cumulative "Successful call" counter from sipp's final screen in `out`, or -1. */
@@ -57,36 +57,24 @@ export function successfulCalls(out: string): number {
   return screenCounter(out, 'Successful call');
 }
 
-/** A cumulative counter from the last row of a `-trace_stat` CSV file (`SuccessfulCall(C)`…), or -1. */
-function statCounter(csv: string, column: string): number {
-  const lines = csv.trim().split('\n');
-  const at = (lines[0] ?? '').split(';').indexOf(column);
-  const v = at >= 0 ? Number((lines[lines.length - 1] ?? '').split(';')[at]) : NaN;
-  return Number.isFinite(v) ? v : -1;
-}
-
 /**
  * Starts sipp with `args`, adding what a parallel test run needs unless `args` has it: `-p` a free local port,
- * `-cp` a free control port (sipp binds 5060 and 8888 by default), `-i 127.0.0.1`, `-nostdin`, a `-timeout`,
- * and `-trace_stat` into its directory so the final counters can be read back. Fails at once when sipp is not
- * installed.
+ * `-cp` a free control port (sipp binds 5060 and 8888 by default), `-i 127.0.0.1`, `-nostdin` and a `-timeout`.
+ * The counters come from the final screen sipp prints on exit. Fails at once when sipp is not installed.
  */
 export async function startSipp(args: readonly string[], opts: SippOptions = {}): Promise<SippRun> {
   const bin = requireBinary('sipp');
   const timeoutMs = opts.timeoutMs ?? 30_000;
+  const ownDir = opts.cwd === undefined;
   const cwd = opts.cwd ?? (await mkdtemp(join(tmpdir(), 'tsips-sipp-')));
   const port = Number(valueOf(args, '-p') ?? (await freePort()));
   const controlPort = Number(valueOf(args, '-cp') ?? (await freePort()));
-  const statFile = valueOf(args, '-stf') ?? 'sipp-stat.csv';
   const full = [
     ...(has(args, '-p') ? [] : ['-p', String(port)]),
     ...(has(args, '-cp') ? [] : ['-cp', String(controlPort)]),
     ...(has(args, '-i') ? [] : ['-i', '127.0.0.1']),
     ...(has(args, '-nostdin') ? [] : ['-nostdin']),
     ...(has(args, '-timeout') ? [] : ['-timeout', `${Math.ceil(timeoutMs / 1000)}s`]),
-    ...(has(args, '-trace_stat') ? [] : ['-trace_stat']),
-    ...(has(args, '-stf') ? [] : ['-stf', statFile]),
-    ...(has(args, '-fd') ? [] : ['-fd', '1']),
     ...args,
   ];
   const child = spawn(bin, full, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -102,21 +90,14 @@ export async function startSipp(args: readonly string[], opts: SippOptions = {})
     child.once('error', (err) => {
       clearTimeout(killer);
       failure = spawnFailure(bin, err);
+      if (ownDir) void rm(cwd, { recursive: true, force: true });
       reject(failure);
     });
     child.once('close', (code) => {
       clearTimeout(killer);
       if (failure) return;
-      void readFile(isAbsolute(statFile) ? statFile : join(cwd, statFile), 'utf8')
-        .catch(() => '')
-        .then((csv) => {
-          // The final screen is authoritative; the stat file (written each -fd seconds) is the fallback.
-          const pick = (label: string, column: string): number => {
-            const fromScreen = screenCounter(stdout, label);
-            return fromScreen >= 0 ? fromScreen : statCounter(csv, column);
-          };
-          resolve({ code, stdout, stderr, out, successful: pick('Successful call', 'SuccessfulCall(C)'), failed: pick('Failed call', 'FailedCall(C)') });
-        });
+      const result: SippResult = { code, stdout, stderr, out, successful: screenCounter(stdout, 'Successful call'), failed: screenCounter(stdout, 'Failed call') };
+      void (ownDir ? rm(cwd, { recursive: true, force: true }) : Promise.resolve()).then(() => resolve(result));
     });
   });
   // A caller that only awaits listening() must not see an unhandled rejection; done still rejects for them.

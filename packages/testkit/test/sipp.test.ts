@@ -1,4 +1,5 @@
 /** The sipp launcher: parallel runs on their own -p/-cp ports, the final counters and exit code read back. */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startSipp, udpPortBound } from '../src/index.js';
@@ -24,6 +25,7 @@ describe('startSipp', () => {
     expect(new Set(ports).size).toBe(8);
     expect(ports).not.toContain(5060);
     expect(ports).not.toContain(8888);
+    expect(existsSync(one.uac.cwd)).toBe(false); // the temporary directory the launcher made is gone
   });
 
   it('reports a failed call and a non-zero exit code', async () => {

@@ -47,9 +47,9 @@ afterAll(async () => {
 async function call(calls: number, extra: string[], uacScenario: string, uasScenario: string): Promise<{ uac: Run; uas: Run }> {
   const cwd = await mkdtemp(join(tmpdir(), 'tsips-sipp-'));
   // Losses on the caller side only: a sipp UAS does not answer a retransmitted BYE once its call ended.
-  const uas = await startSipp(['-sf', join(dir, uasScenario), '-p', String(uasPort), '-m', String(calls), '-trace_err', '-stf', 'uas_.csv'], { cwd });
+  const uas = await startSipp(['-sf', join(dir, uasScenario), '-p', String(uasPort), '-m', String(calls), '-trace_err'], { cwd });
   await uas.listening();
-  const uac = await result(await startSipp(['-sf', join(dir, uacScenario), '-m', String(calls), '-r', '20', ...extra, '-trace_err', '-stf', 'uac_.csv', `127.0.0.1:${p.port}`], { cwd }));
+  const uac = await result(await startSipp(['-sf', join(dir, uacScenario), '-m', String(calls), '-r', '20', ...extra, '-trace_err', `127.0.0.1:${p.port}`], { cwd }));
   return { uac, uas: await result(uas) };
 }
 
