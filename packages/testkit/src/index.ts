@@ -1,7 +1,8 @@
 // Test harness: real servers on loopback for the storage drivers' tests, and small helpers.
 export { freePort, udpPortBound } from './ports.js';
 export { RFC4475_DIR } from './corpus.js';
-export { which, sippAvailable, requireBinary, MissingBinaryError } from './which.js';
+export { which, sippAvailable, requireBinary } from './which.js';
+export { MissingBinaryError } from './errors.js';
 export { sleep, waitFor, spawnServer, spawnError, exited } from './process.js';
 export { startSipp, successfulCalls, type SippOptions, type SippResult, type SippRun } from './sipp.js';
 export type { ServerHandle } from './server.js';

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { requireBinary, spawnFailure, type MissingBinaryError } from './which.js';
+import type { MissingBinaryError } from './errors.js';
+import { requireBinary, spawnFailure } from './which.js';
 
 /**
  * Servers started by this process. They are killed when the test process exits, so a crashed or

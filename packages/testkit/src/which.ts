@@ -1,5 +1,6 @@
 import { accessSync, constants } from 'node:fs';
-import { basename, delimiter, join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { MissingBinaryError } from './errors.js';
 
 /** Absolute path of an executable found in PATH (or the path itself when absolute), or undefined. */
 export function which(bin: string): string | undefined {
@@ -18,30 +19,6 @@ export function which(bin: string): string | undefined {
 /** True when the SIPp binary is installed (scenario tests run only then). */
 export function sippAvailable(): boolean {
   return which('sipp') !== undefined;
-}
-
-/** The Debian package that ships each binary the tests run, for the "install it" hint. */
-const PACKAGES: Readonly<Record<string, string>> = {
-  sipp: 'sip-tester',
-  'redis-server': 'redis-server',
-  mariadbd: 'mariadb-server',
-  'mariadb-install-db': 'mariadb-server',
-  kamailio: 'kamailio',
-};
-
-/** A binary a test needs is not installed (or cannot be started): names it and the package to install. */
-export class MissingBinaryError extends Error {
-  readonly code = 'E_TESTKIT_BINARY_MISSING';
-  constructor(
-    readonly bin: string,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
-    const pkg = PACKAGES[basename(bin)];
-    const hint = pkg !== undefined ? `install the Debian package "${pkg}" (apt-get install ${pkg})` : 'install it or fix PATH';
-    super(`E_TESTKIT_BINARY_MISSING: cannot run "${bin}" (${detail}); ${hint}`, options);
-    this.name = 'MissingBinaryError';
-  }
 }
 
 /** The binary's path, or a MissingBinaryError at once: a test must not wait out a timeout for a missing tool. */
