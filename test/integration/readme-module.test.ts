@@ -1,7 +1,7 @@
 /** The README's "Writing a module" example: params, stats, typed API bound by another module, script function, MI. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSocket } from 'node:dgram';
 import { SipServer, defineModule, parseMessage } from '@core/sip';
+import { UdpPeer } from '@tsips/testkit';
 import hello from '../../apps/server/examples/hello-module.js';
 
 const greetings: string[] = [];
@@ -31,13 +31,11 @@ afterAll(() => server.stop());
 
 it('binds the typed API, runs the script function, counts, and answers MI', async () => {
   expect(greetings).toEqual(['hi module']);
-  const sock = createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  const me = sock.address().port;
-  const reply = new Promise<Buffer>((r) => sock.once('message', (d) => r(d)));
+  const sock = await UdpPeer.open();
+  const me = sock.port;
   const req = ['OPTIONS sip:127.0.0.1 SIP/2.0', `Via: SIP/2.0/UDP 127.0.0.1:${me};branch=z9hG4bKreadme`, 'Max-Forwards: 70', 'From: <sip:a@127.0.0.1>;tag=1', 'To: <sip:b@127.0.0.1>', 'Call-ID: readme@test', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''].join('\r\n');
-  sock.send(Buffer.from(req), server.sockets[0]!.port, '127.0.0.1');
-  const m = parseMessage(await reply);
+  await sock.send(req, server.sockets[0]!.port);
+  const m = parseMessage((await sock.next()).data);
   sock.close();
   expect([m.status, m.reason]).toEqual([200, 'hi there']);
   expect(await server.mi.call('hello_count', {})).toEqual({ greeted: 1 });

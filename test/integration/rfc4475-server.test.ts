@@ -6,9 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { createSocket, type Socket } from 'node:dgram';
 import { SipServer } from '@core/sip';
-import { RFC4475_DIR } from '@tsips/testkit';
+import { RFC4475_DIR, UdpPeer, statusOf } from '@tsips/testkit';
 
 const DIR = RFC4475_DIR;
 const index = readFileSync(`${DIR}index.tsv`, 'utf8')
@@ -36,9 +35,8 @@ const EXPECTED: Record<string, number | 'dropped'> = {
 };
 
 let server: SipServer;
-let sock: Socket;
+let sock: UdpPeer;
 let peer: number;
-const replies: Buffer[] = [];
 
 beforeAll(async () => {
   server = new SipServer({
@@ -48,10 +46,8 @@ beforeAll(async () => {
     routes: { request: (ctx) => void (ctx.$rm === 'ACK' || ctx.sl_send_reply(200, 'Torture OK')) },
   });
   await server.start();
-  sock = createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  peer = sock.address().port;
-  sock.on('message', (d) => replies.push(d));
+  sock = await UdpPeer.open();
+  peer = sock.port;
 });
 afterAll(async () => {
   sock.close();
@@ -67,14 +63,13 @@ function aimAtPeer(data: Buffer): Buffer {
 }
 
 async function outcome(data: Buffer): Promise<number | 'dropped'> {
-  replies.length = 0;
-  await new Promise<void>((r) => sock.send(data, server.sockets[0]!.port, '127.0.0.1', () => r()));
-  const t0 = Date.now();
-  while (Date.now() - t0 < 400) {
-    if (replies.length > 0) return Number(replies[0]!.toString('latin1').slice(8, 11));
-    await new Promise((r) => setTimeout(r, 10));
+  while (sock.queued > 0) await sock.next(); // a late reply to an earlier message is not this one's
+  await sock.send(data, server.sockets[0]!.port);
+  try {
+    return statusOf((await sock.next(400)).text);
+  } catch {
+    return 'dropped';
   }
-  return 'dropped';
 }
 
 describe('RFC 4475 torture messages through the server', () => {

@@ -33,6 +33,11 @@ export async function startTsips(extra: readonly string[] = [], opts: { listen?:
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`tsips did not start within 15 s:\n${out}`)), 15_000);
+    // A spawn that fails emits 'error' and maybe no 'exit': fail now rather than after the 15 s.
+    proc.once('error', (err) => {
+      clearTimeout(t);
+      reject(new Error(`cannot run ${process.execPath} for tsips: ${err.message}`, { cause: err }));
+    });
     const check = () => {
       if (out.includes('"msg":"tsips started"')) {
         clearTimeout(t);
@@ -71,6 +76,10 @@ export function runTsips(args: readonly string[], timeoutMs = 20_000): Promise<{
       p.kill('SIGKILL');
       reject(new Error(`tsips ${args.join(' ')} did not finish in ${timeoutMs} ms`));
     }, timeoutMs);
+    p.once('error', (err) => {
+      clearTimeout(t);
+      reject(new Error(`cannot run ${process.execPath} for tsips ${args.join(' ')}: ${err.message}`, { cause: err }));
+    });
     p.on('exit', (code) => {
       clearTimeout(t);
       resolve({ code, stdout, stderr });

@@ -41,12 +41,19 @@ function startWorker(key: string, n: number): { child: ChildProcess; line: (pref
         cleanup();
         reject(new Error(`worker exited with ${code} before "${prefix}":\n${out}\n${err}`));
       };
+      // A spawn that fails emits 'error' and maybe no 'exit'.
+      const onError = (e: Error): void => {
+        cleanup();
+        reject(new Error(`cannot run ${process.execPath} for the worker: ${e.message}`, { cause: e }));
+      };
       const cleanup = (): void => {
         child.stdout!.off('data', check);
         child.off('exit', onExit);
+        child.off('error', onError);
       };
       child.stdout!.on('data', check);
       child.once('exit', onExit);
+      child.once('error', onError);
       check();
     });
   return { child, line };

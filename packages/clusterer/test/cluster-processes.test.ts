@@ -59,6 +59,11 @@ function startProc(id: number, declared: 'active' | 'backup'): Proc {
           done();
           reject(new Error(`node ${id} exited before ${re}:\n${lines.join('\n')}\n${err}`));
         };
+        // A spawn that fails emits 'error' and maybe no 'exit'.
+        const onError = (e: Error): void => {
+          done();
+          reject(new Error(`cannot run ${process.execPath} for node ${id}: ${e.message}`, { cause: e }));
+        };
         const timer = setTimeout(() => {
           done();
           reject(new Error(`node ${id}: no ${re} within ${timeoutMs} ms:\n${lines.join('\n')}\n${err}`));
@@ -67,9 +72,11 @@ function startProc(id: number, declared: 'active' | 'backup'): Proc {
           clearTimeout(timer);
           waiters.delete(check);
           child.off('exit', onExit);
+          child.off('error', onError);
         };
         waiters.add(check);
         child.once('exit', onExit);
+        child.once('error', onError);
         check();
       }),
     shtag: () => lines.filter((l) => l.startsWith('SHTAG ')).at(-1)?.slice(6),

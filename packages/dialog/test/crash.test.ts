@@ -30,6 +30,8 @@ function startChild(port: number, calleePort: number): Promise<ChildProcess> {
       }
     });
     child.once('exit', (code) => reject(new Error(`proxy child exited with ${code}`)));
+    // A spawn that fails emits 'error' and maybe no 'exit': fail now, not after the 15 s.
+    child.once('error', (err) => reject(new Error(`cannot run ${process.execPath} for the proxy child: ${err.message}`, { cause: err })));
   });
 }
 

@@ -1,32 +1,11 @@
 /** A sipp caller and callee through the proxy with dialog tracking: every call is tracked and ends cleanly. */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@tsips/testkit';
+import { freePort, startSipp } from '@tsips/testkit';
 import { Proxy } from './proxy.js';
 
 const dir = fileURLToPath(new URL('./sipp/', import.meta.url));
-
-async function sipp(args: string[], cwd: string, stat: string): Promise<{ code: number | null; ok: number; failed: number }> {
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn('/usr/bin/sipp', ['-nostdin', '-timeout', '30s', '-trace_stat', '-fd', '1', '-stf', stat, ...args], { cwd, stdio: 'ignore' });
-    child.on('exit', (c) => resolve(c));
-  });
-  const file = (await readdir(cwd)).find((f) => f === stat);
-  let ok = 0;
-  let failed = 0;
-  if (file !== undefined) {
-    const lines = (await readFile(join(cwd, file), 'utf8')).trim().split('\n');
-    const head = (lines[0] ?? '').split(';');
-    const last = (lines[lines.length - 1] ?? '').split(';');
-    ok = Number(last[head.indexOf('SuccessfulCall(C)')]);
-    failed = Number(last[head.indexOf('FailedCall(C)')]);
-  }
-  return { code, ok, failed };
-}
 
 let p: Proxy;
 beforeAll(async () => {
@@ -44,13 +23,11 @@ describe('sipp calls with dialog tracking', () => {
     let maxActive = 0;
     p.server.events.subscribe('E_DLG_STATE_CHANGED', () => void (maxActive = Math.max(maxActive, p.stat('active_dialogs'))));
     const processed = p.stat('processed_dialogs');
-    const cwd = await mkdtemp(join(tmpdir(), 'tsips-dlg-sipp-'));
-    const uas = sipp(['-sf', join(dir, 'uas.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-m', String(calls)], cwd, 'uas.csv');
-    await new Promise((r) => setTimeout(r, 300));
-    const uacPort = await freePort();
-    const uac = await sipp(['-sf', join(dir, 'uac.xml'), '-i', '127.0.0.1', '-p', String(uacPort), '-m', String(calls), '-r', '20', '-s', 'bob', `127.0.0.1:${p.port}`], cwd, 'uac.csv');
-    expect(uac).toEqual({ code: 0, ok: calls, failed: 0 });
-    expect((await uas).code).toBe(0);
+    const uas = await startSipp(['-sf', join(dir, 'uas.xml'), '-p', String(uasPort), '-m', String(calls)]);
+    await uas.listening();
+    const uac = await (await startSipp(['-sf', join(dir, 'uac.xml'), '-m', String(calls), '-r', '20', '-s', 'bob', `127.0.0.1:${p.port}`])).done;
+    expect({ code: uac.code, ok: uac.successful, failed: uac.failed }).toEqual({ code: 0, ok: calls, failed: 0 });
+    expect((await uas.done).code).toBe(0);
     expect(p.stat('processed_dialogs')).toBe(processed + calls);
     // Calls of 1 s started at 20/s overlap: several were confirmed at once.
     expect(maxActive).toBeGreaterThanOrEqual(5);

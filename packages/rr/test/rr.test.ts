@@ -1,52 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSocket, type Socket } from 'node:dgram';
 import { SipServer, defineModule, type RouteContext } from '@core/sip';
+import { UdpPeer, headersOf as hdrs } from '@tsips/testkit';
 import rr from '../src/index.js';
 
-/** A minimal UDP peer (the core's test helper lives in another package's tests). */
-class Peer {
-  queue: string[] = [];
-  waiters: ((s: string) => void)[] = [];
-  constructor(
-    readonly sock: Socket,
-    readonly port: number,
-  ) {
-    sock.on('message', (d) => {
-      const w = this.waiters.shift();
-      if (w) w(d.toString('latin1'));
-      else this.queue.push(d.toString('latin1'));
-    });
-  }
-  static async open(): Promise<Peer> {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-    return new Peer(s, s.address().port);
-  }
-  send(text: string, port: number): void {
-    this.sock.send(Buffer.from(text, 'latin1'), port, '127.0.0.1');
-  }
-  next(ms = 2000): Promise<string> {
-    const q = this.queue.shift();
-    if (q !== undefined) return Promise.resolve(q);
-    return new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error('timeout')), ms);
-      this.waiters.push((s) => {
-        clearTimeout(t);
-        res(s);
-      });
-    });
-  }
-}
-
-const hdrs = (text: string, name: string) => [...text.matchAll(new RegExp(`^${name}:\\s*(.*)$`, 'gim'))].map((m) => (m[1] ?? '').trim());
 const firstLine = (text: string) => text.split('\r\n')[0];
 
 let route: (ctx: RouteContext) => void | Promise<void> = () => undefined;
 let server: SipServer;
 let port: number;
 let tcpPort: number;
-let a: Peer;
-let b: Peer;
+let a: UdpPeer;
+let b: UdpPeer;
 const seenByCallback: string[] = [];
 
 // A consumer module binding the rr API the way dialog will (load_rr_api).
@@ -69,7 +33,7 @@ const consumer = defineModule({
   },
 });
 
-function req(method: string, ruri: string, from: Peer, extra: string[] = [], toTag?: string): string {
+function req(method: string, ruri: string, from: UdpPeer, extra: string[] = [], toTag?: string): string {
   return [
     `${method} ${ruri} SIP/2.0`,
     `Via: SIP/2.0/UDP 127.0.0.1:${from.port};branch=z9hG4bK${Math.random().toString(36).slice(2)}`,
@@ -96,12 +60,12 @@ beforeAll(async () => {
   await server.start();
   port = server.sockets[0]!.port;
   tcpPort = server.sockets[1]!.port;
-  a = await Peer.open();
-  b = await Peer.open();
+  a = await UdpPeer.open();
+  b = await UdpPeer.open();
 });
 afterAll(async () => {
-  a.sock.close();
-  b.sock.close();
+  a.close();
+  b.close();
   await server.stop();
 });
 
@@ -112,8 +76,8 @@ describe('record_route', () => {
       (ctx as unknown as { tag_did(d: string): number }).tag_did('42.7');
       await ctx.forward(`udp:127.0.0.1:${b.port}`);
     };
-    a.send(req('INVITE', 'sip:bob@127.0.0.1', a), port);
-    const got = await b.next();
+    await a.send(req('INVITE', 'sip:bob@127.0.0.1', a), port);
+    const got = (await b.next()).text;
     expect(hdrs(got, 'Record-Route')).toEqual([`<sip:127.0.0.1:${port};lr;ftag=caller1;foo=bar;did=42.7>`]);
   });
 
@@ -132,7 +96,7 @@ describe('record_route', () => {
       }
       await prev(ctx);
     };
-    a.send(req('INVITE', 'sip:bob@127.0.0.1', a), port);
+    await a.send(req('INVITE', 'sip:bob@127.0.0.1', a), port);
     await expect.poll(() => seen, { timeout: 3000 }).not.toBe('');
     expect(hdrs(seen, 'Record-Route')).toEqual([
       `<sip:127.0.0.1:${tcpPort};transport=tcp;lr;ftag=caller1>`,
@@ -145,8 +109,8 @@ describe('record_route', () => {
       ctx.record_route_preset('203.0.113.9:5080');
       await ctx.forward(`udp:127.0.0.1:${b.port}`);
     };
-    a.send(req('INVITE', 'sip:bob@127.0.0.1', a), port);
-    expect(hdrs(await b.next(), 'Record-Route')).toEqual(['<sip:203.0.113.9:5080;lr;ftag=caller1>']);
+    await a.send(req('INVITE', 'sip:bob@127.0.0.1', a), port);
+    expect(hdrs((await b.next()).text, 'Record-Route')).toEqual(['<sip:203.0.113.9:5080;lr;ftag=caller1>']);
   });
 });
 
@@ -162,11 +126,11 @@ describe('loose_route', () => {
       await ctx.forward();
     };
     seenByCallback.length = 0;
-    a.send(
+    await a.send(
       req('BYE', 'sip:bob@192.0.2.99', a, [`Route: <sip:127.0.0.1:${port};lr;ftag=caller1;did=7.1>, <sip:127.0.0.1:${b.port};lr>`], 'callee1'),
       port,
     );
-    const got = await b.next();
+    const got = (await b.next()).text;
     expect(result).toBe(1);
     expect(dir).toBe('downstream');
     expect(did).toBe('7.1');
@@ -183,11 +147,11 @@ describe('loose_route', () => {
       dir = ctx.is_direction('upstream');
       ctx.sl_send_reply(200, 'OK');
     };
-    a.queue.length = 0; // the double-RR test's 200 was relayed back to a
-    a.send(req('BYE', 'sip:x@127.0.0.1:1', a, [`Route: <sip:127.0.0.1:${port};lr;ftag=othertag>`], 't'), port);
+    while (a.queued > 0) await a.next(); // the double-RR test's 200 was relayed back to a
+    await a.send(req('BYE', 'sip:x@127.0.0.1:1', a, [`Route: <sip:127.0.0.1:${port};lr;ftag=othertag>`], 't'), port);
     await a.next();
     expect(dir).toBe(1);
-    a.send(req('OPTIONS', 'sip:x@127.0.0.1:1', a), port);
+    await a.send(req('OPTIONS', 'sip:x@127.0.0.1:1', a), port);
     await a.next();
     expect(results).toEqual([1, -1]);
   });
@@ -197,8 +161,8 @@ describe('loose_route', () => {
       ctx.loose_route();
       await ctx.forward(`udp:127.0.0.1:${b.port}`);
     };
-    a.send(req('BYE', 'sip:bob@192.0.2.99', a, [`Route: <sip:127.0.0.1:${port};lr>, <sip:198.51.100.1>`], 'c'), port);
-    const got = await b.next();
+    await a.send(req('BYE', 'sip:bob@192.0.2.99', a, [`Route: <sip:127.0.0.1:${port};lr>, <sip:198.51.100.1>`], 'c'), port);
+    const got = (await b.next()).text;
     expect(firstLine(got)).toBe('BYE sip:198.51.100.1 SIP/2.0');
     expect(hdrs(got, 'Route')).toEqual(['<sip:bob@192.0.2.99>']);
   });
@@ -208,8 +172,8 @@ describe('loose_route', () => {
       ctx.loose_route();
       await ctx.forward(`udp:127.0.0.1:${b.port}`);
     };
-    a.send(req('BYE', `sip:127.0.0.1:${port};lr`, a, ['Route: <sip:carol@192.0.2.5>'], 'c'), port);
-    const got = await b.next();
+    await a.send(req('BYE', `sip:127.0.0.1:${port};lr`, a, ['Route: <sip:carol@192.0.2.5>'], 'c'), port);
+    const got = (await b.next()).text;
     expect(firstLine(got)).toBe('BYE sip:carol@192.0.2.5 SIP/2.0');
     expect(hdrs(got, 'Route')).toEqual([]);
   });

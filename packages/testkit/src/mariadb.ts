@@ -7,8 +7,9 @@ import { freePort } from './ports.js';
 import { run, spawnAndWait } from './process.js';
 import { lifecycle, type ServerHandle } from './server.js';
 
-const MARIADBD = process.env['TSIPS_MARIADBD'] ?? '/usr/sbin/mariadbd';
-const INSTALL_DB = process.env['TSIPS_MARIADB_INSTALL_DB'] ?? '/usr/bin/mariadb-install-db';
+// Read per start, so a test can point them elsewhere (the missing-binary test does).
+const mariadbd = (): string => process.env['TSIPS_MARIADBD'] ?? '/usr/sbin/mariadbd';
+const installDb = (): string => process.env['TSIPS_MARIADB_INSTALL_DB'] ?? '/usr/bin/mariadb-install-db';
 
 export interface MariaDbServer extends ServerHandle {
   /** `mysql://root@127.0.0.1:<port>/tsips_test` (root has no password on this throwaway server). */
@@ -42,7 +43,7 @@ export async function startMariaDb(database = 'tsips_test'): Promise<MariaDbServ
   const errLog = join(dir, 'error.log');
   // --no-defaults: the host's /etc/mysql config must not leak into the test server. --tmpdir: the
   // bootstrap's temporary tables must not collide in /tmp with another bootstrap running in parallel.
-  await run(INSTALL_DB, [
+  await run(installDb(), [
     '--no-defaults',
     `--datadir=${dataDir}`,
     `--tmpdir=${dir}`,
@@ -89,7 +90,7 @@ export async function startMariaDb(database = 'tsips_test'): Promise<MariaDbServ
 
   const up = async (): Promise<void> => {
     if (child && child.exitCode === null && child.signalCode === null) return;
-    await spawnAndWait(MARIADBD, args(), () => accepts(), { timeoutMs: 30_000, name: `mariadbd on 127.0.0.1:${port}`, logTail, onSpawn: (p) => (child = p) });
+    await spawnAndWait(mariadbd(), args(), () => accepts(), { timeoutMs: 30_000, name: `mariadbd on 127.0.0.1:${port}`, logTail, onSpawn: (p) => (child = p) });
   };
 
   // The port was free when chosen but another process may take it first: retry with a new one.

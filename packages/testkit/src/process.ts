@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { MissingBinaryError } from './errors.js';
+import { requireBinary, spawnFailure } from './which.js';
 
 /**
  * Servers started by this process. They are killed when the test process exits, so a crashed or
@@ -15,19 +17,38 @@ function hookExit(): void {
   });
 }
 
-/** Spawns a server binary detached from our stdio (it logs to files); tracked for cleanup at exit. */
+/** Why a child could not be spawned (its 'error' event), kept so waiters fail with it at once. */
+const spawnErrors = new WeakMap<ChildProcess, MissingBinaryError>();
+
+/** The spawn failure of `child`, if it had one. */
+export function spawnError(child: ChildProcess): MissingBinaryError | undefined {
+  return spawnErrors.get(child);
+}
+
+/**
+ * Spawns a server binary detached from our stdio (it logs to files); tracked for cleanup at exit. Throws a
+ * MissingBinaryError at once when `bin` is not installed; a spawn that still fails ('error' event) is kept for
+ * `spawnError()` and ends `exited()`, instead of being an uncaught exception and a wait for a timeout.
+ */
 export function spawnServer(bin: string, args: readonly string[]): ChildProcess {
   hookExit();
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(requireBinary(bin), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
+  child.once('error', (err) => {
+    live.delete(child);
+    spawnErrors.set(child, spawnFailure(bin, err));
+  });
   return child;
 }
 
-/** Resolves when the child has exited (at once if it already has). */
+/** Resolves when the child has exited, or never started (at once if either already happened). */
 export function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+  if (child.exitCode !== null || child.signalCode !== null || spawnErrors.has(child)) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
 }
 
 /** Sends `signal` and waits for the exit; escalates to SIGKILL after `graceMs`. */
@@ -43,14 +64,14 @@ export async function terminate(child: ChildProcess, signal: NodeJS.Signals, gra
 /** Runs a command to completion; rejects with its output when it fails. */
 export function run(bin: string, args: readonly string[], timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(requireBinary(bin), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', (err) => {
       clearTimeout(timer);
-      reject(err);
+      reject(spawnFailure(bin, err));
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
@@ -62,13 +83,21 @@ export function run(bin: string, args: readonly string[], timeoutMs = 60_000): P
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `probe` until it resolves true or `timeoutMs` passes; `describe` explains a timeout. */
-export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, describe: () => string): Promise<void> {
+/**
+ * Polls `probe` (sync or async) every `everyMs` until it is true, failing after `timeoutMs` with `describe()`;
+ * a probe that throws ends the wait with its error.
+ */
+export async function waitFor(
+  probe: () => boolean | Promise<boolean>,
+  timeoutMs = 3000,
+  describe: () => string = () => 'condition not met',
+  everyMs = 5,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe()) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
-    await sleep(50);
+    await sleep(everyMs);
   }
 }
 
@@ -88,10 +117,11 @@ export async function spawnAndWait(
   void exited(proc).then(() => (died = true));
   await waitFor(
     async () => {
-      if (died) throw new Error(`${opts.name} exited while starting:\n${await opts.logTail()}`);
+      if (died) throw spawnError(proc) ?? new Error(`${opts.name} exited while starting:\n${await opts.logTail()}`);
       return ready();
     },
     opts.timeoutMs,
     () => `${opts.name} did not get ready`,
+    50, // each probe opens a connection
   );
 }

@@ -7,7 +7,8 @@ import { freePort } from './ports.js';
 import { spawnAndWait } from './process.js';
 import { lifecycle, type ServerHandle } from './server.js';
 
-const REDIS_SERVER = process.env['TSIPS_REDIS_SERVER'] ?? 'redis-server';
+// Read per start, so a test can point it elsewhere (the missing-binary test does).
+const redisServer = (): string => process.env['TSIPS_REDIS_SERVER'] ?? 'redis-server';
 
 export interface RedisServer extends ServerHandle {
   /** `redis://127.0.0.1:<port>/0`. */
@@ -61,7 +62,7 @@ export async function startRedis(opts: RedisStartOptions = {}): Promise<RedisSer
 
   const up = async (): Promise<void> => {
     if (child && child.exitCode === null && child.signalCode === null) return;
-    await spawnAndWait(REDIS_SERVER, args(), () => pings(port), { timeoutMs: 15_000, name: `redis-server on 127.0.0.1:${port}`, logTail, onSpawn: (p) => (child = p) });
+    await spawnAndWait(redisServer(), args(), () => pings(port), { timeoutMs: 15_000, name: `redis-server on 127.0.0.1:${port}`, logTail, onSpawn: (p) => (child = p) });
   };
 
   for (let attempt = 1; ; attempt++) {

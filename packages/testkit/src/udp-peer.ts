@@ -37,7 +37,12 @@ export class UdpPeer {
     return new Promise((res, rej) => this.#sock.send(buf, port, '127.0.0.1', (e) => (e ? rej(e) : res())));
   }
 
-  /** The next datagram, or a rejection after `ms`. */
+  /** Datagrams received and not yet taken by next(). */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** The next datagram (the oldest queued one first), or a rejection after `ms`. */
   next(ms = 2000): Promise<Received> {
     const q = this.#queue.shift();
     if (q) return Promise.resolve(q);

@@ -6,7 +6,7 @@
  * The TCP tests run on a second proxy with long fr_timer/fr_inv_timer so "at once" is visibly not a timeout.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UdpPeer, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from '@tsips/testkit';
+import { UdpPeer, freePort, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from '@tsips/testkit';
 import { TcpPeer } from './support/tcp-peer.js';
 import { DnsServer } from './support/dns-server.js';
 import { startProxy, type Proxy } from './support/proxy.js';
@@ -17,20 +17,6 @@ let p: Proxy;
 let uac: UdpPeer;
 let first: UdpPeer;
 let second: UdpPeer;
-
-async function deadUdpPort(): Promise<number> {
-  const d = await UdpPeer.open();
-  const port = d.port;
-  d.close();
-  return port;
-}
-
-async function deadTcpPort(): Promise<number> {
-  const d = await TcpPeer.open();
-  const port = d.port;
-  await d.close();
-  return port;
-}
 
 beforeAll(async () => {
   dns = await DnsServer.start({});
@@ -66,7 +52,7 @@ function udpZone(domain: string, aPort: number, bPort: number): void {
 
 describe('DNS failover through a local DNS server (NAPTR → SRV → A)', () => {
   it('moves to the second target when the first never answers (timeout, no reply at all)', async () => {
-    udpZone('t1.test', await deadUdpPort(), second.port);
+    udpZone('t1.test', await freePort(), second.port);
     p.routes.request = (ctx) => ctx.t_relay();
     const t0 = Date.now();
     await uac.send(request('INVITE', 'sip:bob@t1.test', uac.port, { callId: 'dns-timeout' }), p.port);
@@ -107,7 +93,7 @@ describe('DNS failover through a local DNS server (NAPTR → SRV → A)', () => 
   });
 
   it('flag 0x4 on a timeout: 408 upstream, no second branch', async () => {
-    udpZone('t4.test', await deadUdpPort(), second.port);
+    udpZone('t4.test', await freePort(), second.port);
     p.routes.request = (ctx) => ctx.t_relay('0x5');
     await uac.send(request('OPTIONS', 'sip:bob@t4.test', uac.port, { callId: 'dns-0x4-timeout' }), p.port);
     const r = await finalOf(uac, 'dns-0x4-timeout');
@@ -138,7 +124,7 @@ describe('TCP faults (fr_timer 10 s, fr_inv_timer 20 s)', () => {
   it('a refused connection fails over to the next SRV target at once (transport level)', async () => {
     const b = await TcpPeer.open();
     dns.zone = {
-      srv: { '_sip._tcp.tcp1.test': [{ priority: 1, weight: 0, port: await deadTcpPort(), name: 'a.tcp1.test' }, { priority: 2, weight: 0, port: b.port, name: 'b.tcp1.test' }] },
+      srv: { '_sip._tcp.tcp1.test': [{ priority: 1, weight: 0, port: await freePort(), name: 'a.tcp1.test' }, { priority: 2, weight: 0, port: b.port, name: 'b.tcp1.test' }] },
       a: { 'a.tcp1.test': ['127.0.0.1'], 'b.tcp1.test': ['127.0.0.1'] },
     };
     q.routes.request = (ctx) => ctx.t_relay();

@@ -3,7 +3,7 @@
  * fr_timer_avp / fr_inv_timer_avp, syn_branch=0, and RFC 2543 matching with ruri_matching / via1_matching.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UdpPeer, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from '@tsips/testkit';
+import { UdpPeer, freePort, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from '@tsips/testkit';
 import { startProxy, type Proxy } from './support/proxy.js';
 
 let uac: UdpPeer;
@@ -142,9 +142,7 @@ describe('disable_6xx_block', () => {
 describe('fr_timer_avp / fr_inv_timer_avp', () => {
   it('the AVPs override fr_timer and fr_inv_timer per transaction; without them the modparams apply', async () => {
     const p = await proxy({ fr_timer: 2, fr_inv_timer: 3, fr_timer_avp: '$avp(frt)', fr_inv_timer_avp: '$avp(fit)' });
-    const dead = await UdpPeer.open();
-    const deadPort = dead.port;
-    dead.close();
+    const deadPort = await freePort();
     p.routes.request = async (ctx) => {
       if (ctx.$ci === 'avp-fr') ctx.setAvp('frt', 0.3);
       if (ctx.$ci === 'avp-inv') ctx.setAvp('fit', '0.4');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UdpPeer, request, headerOf, headersOf, statusOf, replyTo, methodOf, nextMatching } from '@tsips/testkit';
+import { UdpPeer, freePort, request, headerOf, headersOf, statusOf, replyTo, methodOf, nextMatching } from '@tsips/testkit';
 import { startProxy, type Proxy } from './support/proxy.js';
 
 let p: Proxy;
@@ -102,9 +102,7 @@ describe('stateful relay of an INVITE', () => {
       ctx.t_on_failure('timeout');
       await ctx.t_relay('0x1');
     };
-    const dead = await UdpPeer.open();
-    const port = dead.port;
-    dead.close(); // a dead UDP destination
+    const port = await freePort(); // a dead UDP destination
     const t0 = Date.now();
     await uac.send(request('OPTIONS', `sip:x@127.0.0.1:${port}`, uac.port), p.port);
     const r = await nextMatching(uac, (t) => /CSeq: 1 OPTIONS/.test(t), 3000);

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UdpPeer } from '@tsips/testkit';
+import { freePort, startSipp, type SippRun } from '@tsips/testkit';
 import { startProxy, type Proxy } from './support/proxy.js';
 
 const dir = fileURLToPath(new URL('./sipp/', import.meta.url));
@@ -15,30 +14,10 @@ interface Run {
   failed: number;
 }
 
-/** Runs sipp in the foreground with a bounded call count; reads the final counters from its stat file. */
-async function sipp(args: string[], cwd: string): Promise<Run> {
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn('sipp', ['-nostdin', '-trace_err', '-trace_stat', '-fd', '1', '-timeout', '30s', ...args], { cwd, stdio: 'ignore' });
-    child.on('exit', (c) => resolve(c));
-  });
-  const file = (await readdir(cwd)).find((f) => f.endsWith('_.csv') && f.includes(args.includes('uas') ? 'uas' : 'uac'));
-  let successful = 0;
-  let failed = 0;
-  if (file !== undefined) {
-    const lines = (await readFile(join(cwd, file), 'utf8')).trim().split('\n');
-    const head = (lines[0] ?? '').split(';');
-    const last = (lines[lines.length - 1] ?? '').split(';');
-    successful = Number(last[head.indexOf('SuccessfulCall(C)')]);
-    failed = Number(last[head.indexOf('FailedCall(C)')]);
-  }
+/** The exit code and final call counters of a sipp run. */
+async function result(run: SippRun): Promise<Run> {
+  const { code, successful, failed } = await run.done;
   return { code, successful, failed };
-}
-
-async function freePort(): Promise<number> {
-  const p = await UdpPeer.open();
-  const port = p.port;
-  p.close();
-  return port;
 }
 
 let p: Proxy;
@@ -68,10 +47,10 @@ afterAll(async () => {
 async function call(calls: number, extra: string[], uacScenario: string, uasScenario: string): Promise<{ uac: Run; uas: Run }> {
   const cwd = await mkdtemp(join(tmpdir(), 'tsips-sipp-'));
   // Losses on the caller side only: a sipp UAS does not answer a retransmitted BYE once its call ended.
-  const uas = sipp(['-sf', join(dir, uasScenario), '-i', '127.0.0.1', '-p', String(uasPort), '-m', String(calls), '-stf', 'uas_.csv'], cwd);
-  await new Promise((r) => setTimeout(r, 300));
-  const uac = await sipp(['-sf', join(dir, uacScenario), '-i', '127.0.0.1', '-p', String(await freePort()), '-m', String(calls), '-r', '20', ...extra, '-stf', 'uac_.csv', `127.0.0.1:${p.port}`], cwd);
-  return { uac, uas: await uas };
+  const uas = await startSipp(['-sf', join(dir, uasScenario), '-p', String(uasPort), '-m', String(calls), '-trace_err'], { cwd });
+  await uas.listening();
+  const uac = await result(await startSipp(['-sf', join(dir, uacScenario), '-m', String(calls), '-r', '20', ...extra, '-trace_err', `127.0.0.1:${p.port}`], { cwd }));
+  return { uac, uas: await result(uas) };
 }
 
 describe('sipp through the proxy', () => {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@core/sip';
+import { captureLog } from '@tsips/testkit';
 import { TICK_MS, TimerWheel } from '../src/transaction/timer-wheel.js';
 
 function logger() {
-  const lines: { msg: string; timer?: string }[] = [];
-  const { root: log } = createLogger({ level: 'warn', destination: { write: (s: string) => void lines.push(JSON.parse(s) as { msg: string; timer?: string }) } });
+  const { destination, lines } = captureLog();
+  const { root: log } = createLogger({ level: 'warn', destination });
   return { log, lines };
 }
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TmApi, TmcbType } from '../src/index.js';
-import { UdpPeer, request, headerOf, statusOf, replyTo, methodOf, nextMatching } from '@tsips/testkit';
+import { UdpPeer, freePort, request, headerOf, statusOf, replyTo, methodOf, nextMatching } from '@tsips/testkit';
 import { proxyWithPeers, type Proxy } from './support/proxy.js';
 
 const env = proxyWithPeers(2);
@@ -28,9 +28,7 @@ describe('UAC API (request)', () => {
   });
 
   it('resolves 408 when nobody answers (fr_timer)', async () => {
-    const dead = await UdpPeer.open();
-    const port = dead.port;
-    dead.close();
+    const port = await freePort(); // nobody listens there
     const h = api.request({ method: 'BYE', ruri: `sip:x@127.0.0.1:${port}`, from: '<sip:a@x>;tag=1', to: '<sip:b@x>;tag=2', callId: 'bye-1', cseq: 5 });
     const o = await h.done;
     expect(o.code).toBe(408);

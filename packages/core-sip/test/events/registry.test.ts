@@ -1,21 +1,11 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { captureLog } from '@tsips/testkit';
 import { Events } from '../../src/events/index.js';
 import type { EventParams } from '../../src/events/index.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function memoryLogger(): { log: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const dest = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { log: pino({ level: 'info' }, dest), lines };
-}
+const memoryLogger = () => captureLog('info');
 
 describe('Events registry', () => {
   it('declares, lists, and rejects duplicates', () => {

@@ -1,16 +1,11 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { captureLog } from '@tsips/testkit';
 import { createLogger, parseLogLevel } from '../../src/log.js';
 
-function memory(): { dest: Writable; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const dest = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { dest, lines };
+/** A destination for createLogger that keeps its lines. */
+function memory(): { dest: { write(chunk: string): void }; lines: Record<string, unknown>[] } {
+  const { destination, lines } = captureLog();
+  return { dest: destination, lines };
 }
 
 describe('logging', () => {

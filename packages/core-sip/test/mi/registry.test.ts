@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { captureLog } from '@tsips/testkit';
 import { MiError, MiErrorCode, MiRegistryImpl } from '../../src/mi/index.js';
 import type { MiParams } from '../../src/mi/index.js';
 
@@ -16,14 +15,8 @@ async function miFailure(p: Promise<unknown>): Promise<{ code: number; message: 
 }
 
 function registry(): { mi: MiRegistryImpl; seen: MiParams[]; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const dest = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      cb();
-    },
-  });
-  const mi = new MiRegistryImpl(pino(dest));
+  const { log, lines } = captureLog('info');
+  const mi = new MiRegistryImpl(log);
   const seen: MiParams[] = [];
   mi.register({
     module: 'dialog',

@@ -1,5 +1,5 @@
 // Shared fixture: a registry with the core commands over real stats and a logger writing to memory.
-import { Writable } from 'node:stream';
+import { captureLog } from '@tsips/testkit';
 import { createLogger } from '../../src/log.js';
 import type { LogControl } from '../../src/log.js';
 import { MiRegistryImpl, registerCoreMi } from '../../src/mi/index.js';
@@ -15,14 +15,8 @@ export interface CoreSetup {
 }
 
 export function coreSetup(): CoreSetup {
-  const lines: Record<string, unknown>[] = [];
-  const dest = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      cb();
-    },
-  });
-  const { root, control } = createLogger({ destination: dest, level: 'info' });
+  const { destination, lines } = captureLog();
+  const { root, control } = createLogger({ destination, level: 'info' });
   const stats = new Stats();
   const core = registerCoreStats(stats);
   core.rcv_requests.inc(3);

@@ -1,5 +1,5 @@
 /** Builds a ModuleLoader on the real stats, events and MI registries, with a logger that records lines. */
-import { pino } from 'pino';
+import { captureLog } from '@tsips/testkit';
 import { Events } from '../../src/events/registry.js';
 import { MiRegistryImpl } from '../../src/mi/registry.js';
 import { ModuleLoader, type ModuleLoaderOptions } from '../../src/module/loader.js';
@@ -7,16 +7,10 @@ import type { AnyModule } from '../../src/module/types.js';
 import type { CoreServices } from '../../src/server/types.js';
 import { Stats } from '../../src/stats/registry.js';
 
-export interface LogLine {
-  level: number;
-  msg: string;
-  module?: string;
-  [k: string]: unknown;
-}
+export type { LogLine } from '@tsips/testkit';
 
 export function harness(modules: readonly AnyModule[], opts: Partial<ModuleLoaderOptions> = {}) {
-  const lines: LogLine[] = [];
-  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });
+  const { log, lines } = captureLog('debug');
   const stats = new Stats();
   const events = new Events(log);
   const mi = new MiRegistryImpl(log);
@@ -41,4 +35,4 @@ export async function rejection(p: Promise<unknown>): Promise<Error & { code?: s
   throw new Error('expected a rejection, got a resolution');
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep } from '@tsips/testkit';

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect as tcpConnect } from 'node:net';
 import { SipServer, type ConnectionClosed } from '../../src/index.js';
-import { request } from '@tsips/testkit';
+import { request, waitFor } from '@tsips/testkit';
 
 let server: SipServer;
 const seen: ConnectionClosed[] = [];
@@ -25,14 +25,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-async function until(pred: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe('hooks.onConnectionClose', () => {
   it('fires once per closed connection with its id, peer and error flag; send() named that id', async () => {
     const port = server.sockets.find((s) => s.proto === 'tcp')!.port;
@@ -46,7 +38,7 @@ describe('hooks.onConnectionClose', () => {
     const connId = await server.transport.send({ proto: 'tcp', address: '127.0.0.1', port: local }, Buffer.from('\r\n\r\n'));
     expect(connId).toBeTypeOf('number');
     sock.resetAndDestroy();
-    await until(() => seen.length > 0);
+    await waitFor(() => seen.length > 0);
     await new Promise((r) => setTimeout(r, 30));
     expect(seen).toEqual([{ id: connId, proto: 'tcp', remoteAddress: '127.0.0.1', remotePort: local, outgoing: false, error: true }]);
     expect(seenBySecond).toEqual([connId]);

@@ -1,17 +1,10 @@
 /** Server logging: JSON lines to the configured destination, per-module loggers, level changed by MI at run time. */
 import { expect, it } from 'vitest';
-import { Writable } from 'node:stream';
 import { SipServer } from '../../src/index.js';
-import { UdpPeer, request } from '@tsips/testkit';
+import { UdpPeer, captureLog, request } from '@tsips/testkit';
 
 it('logs start-up, and MI log_level turns script debug lines on and off while running', async () => {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
+  const { destination, lines } = captureLog();
   const server = new SipServer({
     listen: ['udp:127.0.0.1:0'],
     mi: false,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { sleep } from '@tsips/testkit';
 import { MemoryCacheDb } from '../../src/storage/memory-cachedb.js';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const open: MemoryCacheDb[] = [];
 function cache(opts?: ConstructorParameters<typeof MemoryCacheDb>[0]): MemoryCacheDb {
   const c = new MemoryCacheDb(opts);

@@ -2,21 +2,11 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { once } from 'node:events';
-import { pino, type Logger } from 'pino';
+import { sleep } from '@tsips/testkit';
 import type { ReceiveInfo } from '../../src/transport/types.js';
 
-export interface LogLine {
-  level: number;
-  msg: string;
-  [k: string]: unknown;
-}
-
-/** A pino logger at debug level whose lines are kept as objects. */
-export function captureLog(): { log: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });
-  return { log, lines };
-}
+// testkit's helpers, re-exported for the transport tests that import them from here.
+export { captureLog, sleep, type LogLine } from '@tsips/testkit';
 
 export interface Received {
   data: Buffer;
@@ -59,10 +49,6 @@ export class Inbox {
       throw new Error(`unexpected message: ${this.items[this.read]!.data.toString('latin1').slice(0, 80)}`);
     }
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 export function sipRequest(callId: string, body = '', compact = false): Buffer {

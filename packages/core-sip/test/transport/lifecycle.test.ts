@@ -8,6 +8,7 @@ import { generate } from 'selfsigned';
 import { TransportLayer } from '../../src/transport/transport-layer.js';
 import { parseListen } from '../../src/transport/listen.js';
 import type { TransportLimits } from '../../src/transport/types.js';
+import { freePort, waitFor } from '@tsips/testkit';
 import { RawClient, captureLog, sipRequest } from './helpers.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -40,15 +41,6 @@ async function silentServer(): Promise<{ port: number; server: Server }> {
     server.close(() => r());
   }));
   return { port: (server.address() as { port: number }).port, server };
-}
-
-async function freeTcpPort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe('TransportLayer lifecycle', () => {
@@ -84,7 +76,7 @@ describe('TransportLayer lifecycle', () => {
     const c2 = await RawClient.tcp(tcp!.port);
     await c1.write(sipRequest('a'));
     await c2.write(sipRequest('b'));
-    while (t.connectionCount() < 2) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => t.connectionCount() >= 2);
     await t.stop();
     await c1.waitClosed();
     await c2.waitClosed();
@@ -116,7 +108,7 @@ describe('TransportLayer lifecycle', () => {
     taken.bind(0, '127.0.0.1');
     await once(taken, 'listening');
     cleanup.push(() => new Promise<void>((r) => taken.close(() => r())));
-    const tcpPort = await freeTcpPort();
+    const tcpPort = await freePort();
     const t = make([`tcp:127.0.0.1:${tcpPort}`, `udp:127.0.0.1:${taken.address().port}`]);
     await expect(t.start()).rejects.toThrow(`E_LISTEN: cannot bind udp:127.0.0.1:${taken.address().port}: bind EADDRINUSE`);
     // The TCP port bound before the failure is free again.

@@ -5,6 +5,7 @@ import { TransportLayer } from '../../src/transport/transport-layer.js';
 import { parseListen } from '../../src/transport/listen.js';
 import type { ConnectionClosed, TransportLimits } from '../../src/transport/types.js';
 import { Inbox, RawClient, captureLog, sipRequest, sleep } from './helpers.js';
+import { freePort, waitFor } from '@tsips/testkit';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -29,14 +30,6 @@ async function layer(limits?: Partial<TransportLimits>) {
   await t.start();
   cleanup.push(() => t.stop());
   return { t, inbox, lines, closed, port: t.sockets[0]!.port };
-}
-
-async function until(pred: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
 }
 
 async function client(port: number): Promise<RawClient> {
@@ -159,11 +152,7 @@ describe('TCP transport', () => {
 
   it('rejects when the connection is refused', async () => {
     const { t } = await layer();
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const closedPort = (probe.address() as { port: number }).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    const closedPort = await freePort();
     await expect(t.send({ proto: 'tcp', address: '127.0.0.1', port: closedPort }, sipRequest('x'))).rejects.toThrow(
       /^E_CONNECT: cannot connect to 127\.0\.0\.1:\d+ \(tcp\): connect ECONNREFUSED/,
     );
@@ -229,7 +218,7 @@ describe('TCP transport', () => {
     const m = await inbox.next();
     const local = c.sock.localPort;
     c.sock.end();
-    await until(() => closed.length > 0);
+    await waitFor(() => closed.length > 0);
     await sleep(30);
     expect(closed).toEqual([
       { id: m.rinfo.connId, proto: 'tcp', remoteAddress: '127.0.0.1', remotePort: local, outgoing: false, error: false },
@@ -246,9 +235,9 @@ describe('TCP transport', () => {
     cleanup.push(() => new Promise<void>((r) => peer.close(() => r())));
     const peerPort = (peer.address() as { port: number }).port;
     const id = await a.t.send({ proto: 'tcp', address: '127.0.0.1', port: peerPort }, sipRequest('rst'));
-    await until(() => peerSockets.length === 1);
+    await waitFor(() => peerSockets.length === 1);
     peerSockets[0]!.resetAndDestroy();
-    await until(() => a.closed.length > 0);
+    await waitFor(() => a.closed.length > 0);
     expect(a.closed).toEqual([{ id, proto: 'tcp', remoteAddress: '127.0.0.1', remotePort: peerPort, outgoing: true, error: true }]);
   });
 
@@ -257,7 +246,7 @@ describe('TCP transport', () => {
     const c = await client(port);
     await c.write('OPTIONS sip:a SIP/2.0\r\nContent-Length: lots\r\n\r\n');
     await c.waitClosed();
-    await until(() => closed.length > 0);
+    await waitFor(() => closed.length > 0);
     expect(closed[0]).toMatchObject({ proto: 'tcp', outgoing: false, error: true });
   });
 
@@ -266,7 +255,7 @@ describe('TCP transport', () => {
     const c = await client(port);
     const local = c.sock.localPort;
     await c.waitClosed(2000);
-    await until(() => closed.length > 0);
+    await waitFor(() => closed.length > 0);
     expect(closed).toHaveLength(1);
     expect(closed[0]).toMatchObject({ remotePort: local, error: false });
   });
@@ -286,7 +275,7 @@ describe('TCP transport', () => {
     cleanup.push(() => t.stop());
     const c1 = await client(t.sockets[0]!.port);
     c1.sock.end();
-    await until(() => lines.some((l) => l.msg === 'connection close handler failed'));
+    await waitFor(() => lines.some((l) => l.msg === 'connection close handler failed'));
     const c2 = await client(t.sockets[0]!.port);
     await c2.write(sipRequest('after'));
     expect((await inbox.next()).data.toString()).toContain('Call-ID: after');

@@ -3,6 +3,7 @@ import { generate } from 'selfsigned';
 import { TransportLayer } from '../../src/transport/transport-layer.js';
 import { parseListen } from '../../src/transport/listen.js';
 import type { TlsOptions } from '../../src/transport/types.js';
+import { waitFor } from '@tsips/testkit';
 import { Inbox, RawClient, captureLog, sipRequest } from './helpers.js';
 
 let tls: TlsOptions;
@@ -85,8 +86,7 @@ describe('TLS transport', () => {
     expect(id).toBeTypeOf('number');
     await b.inbox.next();
     await b.t.stop();
-    const deadline = Date.now() + 3000;
-    while (closed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => closed.length > 0);
     expect(closed).toEqual([{ id, proto: 'tls', outgoing: true }]);
   });
 

@@ -6,6 +6,7 @@ import { TransportLayer } from '../../src/transport/transport-layer.js';
 import { DEFAULT_UDP_BUFFER_SIZE, UdpEndpoint } from '../../src/transport/udp.js';
 import { parseListen } from '../../src/transport/listen.js';
 import type { MessageHandler } from '../../src/transport/types.js';
+import { waitFor } from '@tsips/testkit';
 import { Inbox, captureLog, sipRequest } from './helpers.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -60,8 +61,7 @@ describe('UDP transport', () => {
     const { t, socket } = await layer(() => undefined);
     const p = await peer();
     await t.send({ proto: 'udp', address: '127.0.0.1', port: p.port }, Buffer.from('SIP/2.0 200 OK\r\n\r\n'));
-    const deadline = Date.now() + 2000;
-    while (p.inbox.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => p.inbox.length > 0, 2000);
     expect(p.inbox.map((b) => b.toString())).toEqual(['SIP/2.0 200 OK\r\n\r\n']);
     // The reply comes from the listen socket, so NAT bindings and rport work.
     const from = await new Promise<number>((resolve) => {
@@ -78,8 +78,7 @@ describe('UDP transport', () => {
     t.post({ proto: 'udp', address: '127.0.0.1', port: p.port, socket }, Buffer.from('one'));
     expect(await from).toBe(socket.port);
     t.post({ proto: 'udp', address: 'localhost', port: p.port }, Buffer.from('two'));
-    const deadline = Date.now() + 2000;
-    while (p.inbox.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => p.inbox.length >= 2, 2000);
     expect(p.inbox.map((b) => b.toString())).toEqual(['one', 'two']);
     // No IPv6 socket: nothing to send from, and nothing thrown or rejected unhandled.
     expect(() => t.post({ proto: 'udp', address: '::1', port: 5060 }, Buffer.from('x'))).not.toThrow();
@@ -91,8 +90,7 @@ describe('UDP transport', () => {
     const { t } = await layer(() => undefined);
     const p = await peer();
     await t.send({ proto: 'udp', address: 'localhost', port: p.port, socket: t.sockets[0] }, Buffer.from('ping'));
-    const deadline = Date.now() + 2000;
-    while (p.inbox.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => p.inbox.length > 0, 2000);
     expect(p.inbox.map((b) => b.toString())).toEqual(['ping']);
   });
 
