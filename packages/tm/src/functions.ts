@@ -7,7 +7,7 @@
  */
 import type { RouteContext, ScriptFunctionSpec } from '@core/sip';
 import type { Tm } from './tm.js';
-import { addBlindUac, forward, matchAck, newTransaction, relayArgs, tRelay } from './relay.js';
+import { addBlindUac, forward, matchAck, newTransaction, relayArgs, resendCachedReply, tRelay } from './relay.js';
 import { replyLocal } from './transaction/server.js';
 import { onRequestRetransmission } from './transaction/server.js';
 import { requestKey } from './transaction/keys.js';
@@ -217,8 +217,9 @@ export const functions: Record<string, Fn> = {
         if (tm.state(ctx).cell !== null) return 1;
         // An ACK that matches is true, hop by hop (absorbed: its INVITE stops retransmitting) or end to end.
         if (msg.method === 'ACK') return matchAck(tm, ctx) !== undefined ? 1 : -1;
-        const cell = tm.table.byKey(requestKey(msg, msg.method, tm.cfg));
-        if (cell === undefined) return -1;
+        const key = requestKey(msg, msg.method, tm.cfg);
+        const cell = tm.table.byKey(key);
+        if (cell === undefined) return resendCachedReply(tm, key) ? ctx.exit() : -1;
         onRequestRetransmission(tm, cell);
       } catch (err) {
         if (err instanceof Error && err.name === 'SipParseError') return -1;

@@ -57,6 +57,7 @@ export function newTransaction(tm: Tm, ctx: RouteContext, guard = true): NewTran
     onRequestRetransmission(tm, ex);
     return 'retransmission';
   }
+  if (resendCachedReply(tm, key)) return 'retransmission';
   const cell = tm.newCell(msg.method, msg, key, ctx.rinfo, null, ctx);
   cell.flags = ctx.flags;
   cell.onFailure = st.onFailure;
@@ -70,6 +71,14 @@ export function newTransaction(tm: Tm, ctx: RouteContext, guard = true): NewTran
   tm.fire(cell, 'TMCB_REQUEST_IN', undefined, 0, -1, ctx);
   if (guard) armGuard(tm, cell);
   return cell;
+}
+
+/** A late retransmission of a freed non-INVITE transaction (timer J): its final reply again. */
+export function resendCachedReply(tm: Tm, key: string): boolean {
+  const c = tm.replyCache.get(key);
+  if (c === undefined) return false;
+  tm.send(c.target, c.reply);
+  return true;
 }
 
 function armGuard(tm: Tm, cell: Cell): void {

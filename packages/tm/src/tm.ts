@@ -11,6 +11,7 @@ import { Cell, type LocalSide } from './transaction/cell.js';
 import type { Branch } from './transaction/branch.js';
 import { TimerWheel } from './transaction/timer-wheel.js';
 import { TransactionTable } from './transaction/transaction-table.js';
+import { ReplyCache } from './transaction/reply-cache.js';
 import { MAGIC } from './transaction/keys.js';
 import { TmMsgState } from './msg-state.js';
 import type { TmStats } from './stats.js';
@@ -44,6 +45,8 @@ export interface TmConfig {
 export class Tm {
   readonly wheel: TimerWheel;
   readonly table = new TransactionTable();
+  /** Final replies of freed non-INVITE UDP transactions, until 64·T1 (timer J). */
+  readonly replyCache: ReplyCache;
   readonly resolver: DnsResolver;
   /** Per-process part of synonym branch ids, so ours are recognisable and differ from another instance's. */
   readonly branchPrefix = randomBytes(4).toString('hex');
@@ -61,6 +64,7 @@ export class Tm {
     dnsServers: string,
   ) {
     this.wheel = new TimerWheel(log);
+    this.replyCache = new ReplyCache(this.wheel);
     const r = new Resolver({ timeout: 2000, tries: 2 });
     if (dnsServers !== '') r.setServers(dnsServers.split(',').map((s) => s.trim()));
     this.resolver = r;
@@ -71,6 +75,7 @@ export class Tm {
   }
   stop(): void {
     this.#started = false;
+    this.replyCache.clear();
     this.wheel.stop();
     for (const c of [...this.table.cells()]) this.table.remove(c);
     this.byConn.clear();
@@ -223,6 +228,16 @@ export class Tm {
     cell.request.dropCaches();
   }
 
+  /**
+   * Timer J: a non-INVITE server transaction over UDP leaves its final reply until 64·T1 after it was sent
+   * (it was freed wt_timer after that, so for the rest).
+   */
+  #keepReply(cell: Cell): void {
+    const t = cell.replyTarget;
+    if (cell.key === null || cell.isInvite || cell.local !== null || cell.status < 200 || cell.lastReply === null || t === null || t.proto !== 'udp') return;
+    this.replyCache.add(cell.key, cell.lastReply, t, 64 * this.cfg.T1 - this.cfg.wtMs);
+  }
+
   /** Frees a transaction; retried after delete_timer while a route still uses it. */
   delete(cell: Cell): void {
     if (cell.deleted) return;
@@ -246,6 +261,7 @@ export class Tm {
       if (b.connId !== undefined) unwatchConnection(this, cell, b.connId);
     }
     this.table.remove(cell);
+    this.#keepReply(cell);
     this.fire(cell, 'TMCB_TRANS_DELETED', undefined, cell.status, -1, undefined);
     cell.ctx = null;
   }
