@@ -94,7 +94,6 @@ export class SipServer implements ScriptHost {
     });
     this.#sl = new StatelessReplier(this);
     this.#fwd = new StatelessForwarder(this);
-    const self = this;
     this.core = {
       log: this.log,
       transport: this.transport,
@@ -103,7 +102,7 @@ export class SipServer implements ScriptHost {
       routes: this.routes,
       serverHeader: config.serverHeader ?? `tsips (${VERSION})`,
       createContext: (t, m, r) => new this.Context(this, t, m, r),
-      runRoute: (h, ctx) => runRoute(self, h, ctx),
+      runRoute: (h, ctx) => runRoute(this, h, ctx),
       isMyself: (h, p) => this.isMyself(h, p),
       registerSlot: () => {
         if (this.#slotsSealed) throw new TsipsError('E_SLOT_AFTER_START', 'per-message slots can only be registered during init');
