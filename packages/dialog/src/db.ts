@@ -137,7 +137,7 @@ export class DlgStore {
       return;
     }
     this.#pending.add(d);
-    if (this.mode === 1) void this.flush();
+    if (this.mode === 1) void this.flush(); // never rejects: #enqueue logs a failed write
   }
 
   /** The pending delete of an ended dialog (resolves once written or failed), if one is queued. */

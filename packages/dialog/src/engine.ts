@@ -615,7 +615,7 @@ export class DialogEngine {
     if (!this.table.remove(d)) return;
     const deleting = this.store?.deleting(d);
     if (deleting === undefined) this.#release(d);
-    else void deleting.then(() => this.#release(d));
+    else void deleting.then(() => this.#release(d)); // deleting never rejects (the store logs a failed write); #release catches callback errors
   }
 
   #release(d: Dlg): void {
