@@ -126,7 +126,6 @@ for (const w of Object.keys(workloads)) for (const depth of ['parse', 'parse+pro
   ratios[`${w} ${depth}`] = { vsSip: t && get(w, `sip ${depth}`) ? t / get(w, `sip ${depth}`) : null, vsJssip: t && get(w, `jssip ${depth}`) ? t / get(w, `jssip ${depth}`) : null };
 }
 const inviteProxy = get('invite', 'tsips parse+proxy');
-const sipInviteProxy = get('invite', 'sip parse+proxy');
 const targets = {
   inviteProxyPerSec: { target: 1_000_000, measured: inviteProxy ?? null, met: inviteProxy !== undefined && inviteProxy >= 1_000_000 },
   vsSip: { target: 7, measured: ratios['invite parse+proxy'].vsSip, met: (ratios['invite parse+proxy'].vsSip ?? 0) >= 7 },

@@ -1,6 +1,6 @@
 /** `tsips db create <db_url>` against a real MariaDB: the modules' tables and the version table, idempotent. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { startMariaDb, type MariaDbServer } from '@tsips/testkit';
 import { runTsips } from '../support/tsips.js';
 
@@ -16,12 +16,12 @@ it('creates the default modules\' tables with OpenSIPS names, then finds them on
   expect(JSON.parse(first.stdout)).toEqual({ created: ['dialog'], existing: [] });
   const conn = await createConnection(db.userUrl);
   try {
-    const [cols] = await conn.query<import('mysql2').RowDataPacket[]>('SHOW COLUMNS FROM dialog');
+    const [cols] = await conn.query<RowDataPacket[]>('SHOW COLUMNS FROM dialog');
     const names = cols.map((c) => c.Field as string);
     for (const c of ['dlg_id', 'callid', 'from_uri', 'from_tag', 'to_uri', 'to_tag', 'caller_cseq', 'callee_cseq', 'state', 'start_time', 'timeout', 'vars', 'profiles']) {
       expect(names).toContain(c);
     }
-    const [versions] = await conn.query<import('mysql2').RowDataPacket[]>("SELECT table_version FROM version WHERE table_name = 'dialog'");
+    const [versions] = await conn.query<RowDataPacket[]>("SELECT table_version FROM version WHERE table_name = 'dialog'");
     expect(versions).toHaveLength(1);
   } finally {
     await conn.end();

@@ -25,8 +25,8 @@ function startWorker(key: string, n: number): { child: ChildProcess; line: (pref
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const line = (prefix: string): Promise<string> =>
     new Promise((resolve, reject) => {
       const check = (): void => {
@@ -47,11 +47,11 @@ function startWorker(key: string, n: number): { child: ChildProcess; line: (pref
         reject(new Error(`cannot run ${process.execPath} for the worker: ${e.message}`, { cause: e }));
       };
       const cleanup = (): void => {
-        child.stdout!.off('data', check);
+        child.stdout.off('data', check);
         child.off('exit', onExit);
         child.off('error', onError);
       };
-      child.stdout!.on('data', check);
+      child.stdout.on('data', check);
       child.once('exit', onExit);
       child.once('error', onError);
       check();

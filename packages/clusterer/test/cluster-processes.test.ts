@@ -35,14 +35,14 @@ function startProc(id: number, declared: 'active' | 'backup'): Proc {
   let err = '';
   let partial = '';
   const waiters = new Set<() => void>();
-  child.stdout!.on('data', (b: Buffer) => {
+  child.stdout.on('data', (b: Buffer) => {
     partial += b.toString();
     const parts = partial.split('\n');
     partial = parts.pop() ?? '';
     lines.push(...parts);
     for (const w of waiters) w();
   });
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const p: Proc = {
     id,
     child,
@@ -80,7 +80,7 @@ function startProc(id: number, declared: 'active' | 'backup'): Proc {
         check();
       }),
     shtag: () => lines.filter((l) => l.startsWith('SHTAG ')).at(-1)?.slice(6),
-    send: (line) => void child.stdin!.write(`${line}\n`),
+    send: (line) => void child.stdin.write(`${line}\n`),
   };
   procs.push(p);
   return p;

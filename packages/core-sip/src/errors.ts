@@ -54,10 +54,12 @@ export function showValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'function') return 'a function';
+  if (typeof v === 'symbol') return v.toString();
   try {
-    return JSON.stringify(v) ?? String(v);
+    return JSON.stringify(v);
   } catch {
-    return String(v);
+    // A cycle or a BigInt inside: say what kind of object it is.
+    return Object.prototype.toString.call(v);
   }
 }
 

@@ -154,7 +154,7 @@ export class MysqlDb implements Db {
     return this.run('select', table, 'read', async () => {
       const [rows] = await this.pool.execute<RowDataPacket[]>(sql, values);
       // With dateStrings and no JSON columns in our schemas, every value is a DbValue.
-      return rows as DbRow[];
+      return rows;
     });
   }
 

@@ -44,7 +44,8 @@ export function rowOf(d: Dlg): DbRow {
   };
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : v === null || v === undefined ? '' : String(v));
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '';
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(str(v)) || 0);
 
 /** A row back into a dialog (profiles are relinked by the caller, which knows the definitions). */
@@ -136,7 +137,7 @@ export class DlgStore {
       return;
     }
     this.#pending.add(d);
-    if (this.mode === 1) void this.flush();
+    if (this.mode === 1) void this.flush(); // never rejects: #enqueue logs a failed write
   }
 
   /** The pending delete of an ended dialog (resolves once written or failed), if one is queued. */

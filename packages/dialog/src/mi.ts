@@ -33,7 +33,9 @@ function dlgInfo(d: Dlg): Record<string, unknown> {
 function str(p: MiParams, name: string): string | undefined {
   const v = p[name];
   if (v === undefined || v === null) return undefined;
-  return typeof v === 'string' ? v : String(v);
+  if (typeof v === 'string') return v;
+  // A number or boolean as written; an object or array as its JSON, not "[object Object]".
+  return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : (JSON.stringify(v) ?? '');
 }
 
 /** A non-negative integer MI param, undefined when absent. */

@@ -4,7 +4,7 @@ import type { CacheDb, Db, ModuleContext, ParamsOf } from '@core/sip';
 import { DialogEngine } from './engine.js';
 import { DlgStore, dlgOfRow } from './db.js';
 import { dialogSchema } from './schema.js';
-import { dialogParams } from './params.js';
+import type { dialogParams } from './params.js';
 import { parseProfileDefs, parseProfilesColumn } from './profiles.js';
 import { dlgErrors } from './errors.js';
 import type { Dlg } from './dialog.js';

@@ -61,11 +61,11 @@ function fromSetup(ev: DlgEvent, unconfirmed: boolean): DlgStateValue | null {
       return unconfirmed ? DlgState.EARLY : null;
     case 'confirm':
       return DlgState.CONFIRMED_NA;
+    // A BYE before any final reply (RFC 3261 15: the caller uses CANCEL, but a broken UA may BYE).
+    case 'bye':
     case 'negative':
     case 'terminate':
     case 'expire':
-    // A BYE before any final reply (RFC 3261 15: the caller uses CANCEL, but a broken UA may BYE).
-    case 'bye':
       return DlgState.DELETED;
     case 'ack':
       return null;

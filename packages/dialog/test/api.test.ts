@@ -1,6 +1,6 @@
 /** The dlg_binds API, called the way another module would, on real calls; plus shared profiles over Redis. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AnyModule, RouteContext } from '@core/sip';
+import type { RouteContext } from '@core/sip';
 import cachedbRedis from '@mod/cachedb-redis';
 import { startRedis, type RedisServer } from '@tsips/testkit';
 import { Proxy, answerNext, call } from './proxy.js';
@@ -145,8 +145,8 @@ describe('shared profiles across two servers over Redis', () => {
       dialog: { profiles_with_value: 'trunk/s', cachedb_url: redis.url, profile_node_id: node, profile_refresh_interval: 0.5 },
       cachedb_redis: {},
     });
-    a = await Proxy.start(mp('A'), [cachedbRedis as AnyModule]);
-    b = await Proxy.start(mp('B'), [cachedbRedis as AnyModule]);
+    a = await Proxy.start(mp('A'), [cachedbRedis]);
+    b = await Proxy.start(mp('B'), [cachedbRedis]);
   });
   afterAll(async () => {
     await a?.stop();

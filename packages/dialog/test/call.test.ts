@@ -175,7 +175,7 @@ describe('values, flags and the $DLG variables', () => {
     };
     const c = await call(p);
     expect(read).toEqual([1, -1, 0b11000, 'v1', undefined, 1, -1, 0b10000, 43200]);
-    const d = p.api.lookupDlg(...(idOf(await p.mi('dlg_list', { callid: c.caller.callId })) as [number, number]));
+    const d = p.api.lookupDlg(...idOf(await p.mi('dlg_list', { callid: c.caller.callId })));
     expect(d && p.api.fetchDlgValue(d, 'k')).toBe('v1');
     const ctxList = (await p.mi('dlg_list_ctx', { callid: c.caller.callId })) as { Dialogs: { context: Record<string, unknown> }[] };
     expect(ctxList.Dialogs[0]?.context).toEqual({ values: { k: 'v1' }, probe: 'here' });

@@ -23,7 +23,7 @@ function startChild(port: number, calleePort: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, String(port), maria.url, String(calleePort)], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('proxy child did not start')), 15000);
-    child.stdout!.on('data', (b: Buffer) => {
+    child.stdout.on('data', (b: Buffer) => {
       if (b.toString().includes('ready')) {
         clearTimeout(t);
         resolve(child);

@@ -2,7 +2,7 @@
 import { createLogger, type ModuleContext } from '@core/sip';
 import { Dlg } from '../src/dialog.js';
 
-export const silentLog: ModuleContext['log'] = createLogger({ level: (process.env['DLG_TEST_LOG'] as 'debug' | undefined) ?? 'silent' }).root;
+export const silentLog: ModuleContext['log'] = createLogger({ level: process.env['DLG_TEST_LOG'] ?? 'silent' }).root;
 
 let n = 0;
 /** A bare dialog object (no server), for the parts that need none. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MysqlDriver } from '@mod/db-mysql';
 import dbMysql from '@mod/db-mysql';
 import { startMariaDb, type MariaDbServer } from '@tsips/testkit';
-import type { AnyModule, Db } from '@core/sip';
+import type { Db } from '@core/sip';
 import { Proxy, answerNext, call } from './proxy.js';
 import { methodOf, statusOf } from './sip-ua.js';
 
@@ -26,7 +26,7 @@ const rows = async () => (await db.select('dialog').catch(() => [])).length;
 function start(mode: number, port = 0, extra: Record<string, unknown> = {}): Promise<Proxy> {
   return Proxy.start(
     { dialog: { db_mode: mode, db_url: maria.url, db_update_period: 0.3, profiles_no_value: 'calls', ...extra } },
-    [dbMysql as AnyModule],
+    [dbMysql],
     port,
   );
 }

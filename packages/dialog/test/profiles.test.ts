@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryCacheDb } from '@core/sip';
+import { MemoryCacheDb, type CacheDb } from '@core/sip';
 import { RedisDriver } from '@mod/cachedb-redis';
 import { startRedis, type RedisServer } from '@tsips/testkit';
 import { Profiles, parseProfileDefs, parseProfilesColumn, serializeProfiles } from '../src/profiles.js';
@@ -61,7 +61,7 @@ describe('local profiles', () => {
 });
 
 /** Two nodes (two Profiles instances, as two servers would have) sharing one cachedb. */
-async function twoNodes(open: () => Promise<import('@core/sip').CacheDb>, refreshSec = 0.2) {
+async function twoNodes(open: () => Promise<CacheDb>, refreshSec = 0.2) {
   const nodes = [new Profiles(silentLog), new Profiles(silentLog)];
   const caches = [await open(), await open()];
   nodes.forEach((n, i) => {

@@ -79,9 +79,9 @@ export class Proxy {
     p.server = new SipServer({
       listen: [`udp:127.0.0.1:${port}`],
       mi: false,
-      log: { level: (process.env['DLG_TEST_LOG'] as 'debug' | undefined) ?? 'silent' },
+      log: { level: process.env['DLG_TEST_LOG'] ?? 'silent' },
       modules: [tm, rr, dialog, probe, ...extraModules] as AnyModule[],
-      modparams: { tm: { fr_timer: 1, fr_inv_timer: 3, wt_timer: 0.2, ...modparams['tm'] }, ...modparams } as never,
+      modparams: { tm: { fr_timer: 1, fr_inv_timer: 3, wt_timer: 0.2, ...modparams['tm'] }, ...modparams },
       routes: { request: (ctx) => p.#route(ctx) },
     });
     await p.server.start();

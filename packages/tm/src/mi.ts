@@ -8,7 +8,8 @@ import { cancelInvite } from './cancel.js';
 function str(p: MiParams, name: string): string | undefined {
   const v = p[name];
   if (v === undefined || v === null) return undefined;
-  const s = String(v);
+  // A number or boolean as written; an object or array as its JSON, not "[object Object]".
+  const s = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : (JSON.stringify(v) ?? '');
   return s === '.' ? undefined : s; // "." means "no value", as in OpenSIPS
 }
 function need(p: MiParams, name: string): string {

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TmApi } from '../src/index.js';
-import { UdpPeer, request, statusOf, replyTo, headerOf, headersOf } from '@tsips/testkit';
+import { type UdpPeer, request, statusOf, replyTo, headerOf, headersOf } from '@tsips/testkit';
 import { proxyWithPeers, type Proxy } from './support/proxy.js';
 
 const env = proxyWithPeers(2);

@@ -1,6 +1,8 @@
 import { randomFillSync } from 'node:crypto';
 import type { SipMessage } from './message.js';
 
+// A hand-laid table: one phrase per line would be 70 lines.
+// prettier-ignore
 const PHRASES: Record<number, string> = {
   100: 'Trying', 180: 'Ringing', 181: 'Call Is Being Forwarded', 182: 'Queued', 183: 'Session Progress',
   199: 'Early Dialog Terminated', 200: 'OK', 202: 'Accepted', 204: 'No Notification', 300: 'Multiple Choices',

@@ -3,13 +3,13 @@ import { HT, SP, TOKEN, eqi, isWs, parseUint, trimLws, utf8 } from './chars.js';
 import { methodAt } from './methods.js';
 import { CANONICAL_NAMES, HOT_MAX, Hdr, STRIDE, headerIdFromName } from './header-names.js';
 import { SipParseError, headerError } from './parse-error.js';
-import { DigestChallenge, DigestCredentials, parseChallenge, parseCredentials } from './headers/auth.js';
+import { type DigestChallenge, type DigestCredentials, parseChallenge, parseCredentials } from './headers/auth.js';
 import { parseCSeq } from './headers/cseq.js';
 import type { CSeq } from './headers/cseq.js';
 import { parseSipDate } from './headers/date.js';
 import { parseEvent } from './headers/event.js';
 import type { EventHeader } from './headers/event.js';
-import { Contact, NameAddr } from './headers/name-addr.js';
+import { Contact, type NameAddr } from './headers/name-addr.js';
 import { nextListComma, splitList } from './headers/split.js';
 import { parseVia } from './headers/via.js';
 import { VIA_SCAN, viaFromBytes } from './headers/via-fast.js';
@@ -331,7 +331,7 @@ export class SipMessage {
       if (k < 0) throw new SipParseError('E_PARSE_VIA', 'missing Via header', this.headersStart, 'Via');
       const one: Via[] = [];
       this.viasOfLine(k, one, true);
-      this.cTopVia = one[0] as Via;
+      return (this.cTopVia = one[0] as Via);
     }
     return this.cTopVia;
   }

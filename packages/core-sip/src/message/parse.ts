@@ -36,7 +36,7 @@ function parseStartLine(buf: Buffer, text: string, p: number, maxLine: number): 
   p = text.indexOf('\n', p);
   if (p < 0) p = len;
   if (p >= len) throw new SipParseError('E_PARSE_START_LINE', 'start line is not terminated by CRLF', lineStart);
-  let lineEnd = p > lineStart && buf[p - 1] === CR ? p - 1 : p;
+  const lineEnd = p > lineStart && buf[p - 1] === CR ? p - 1 : p;
   if (lineEnd - lineStart > maxLine) throw new SipParseError('E_PARSE_LIMIT', `start line longer than ${maxLine} bytes`, lineStart);
   const next = p + 1;
   let isRequest: boolean;

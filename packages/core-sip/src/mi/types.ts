@@ -9,7 +9,8 @@ export interface MiCommand {
   help: string;
   /** Declared params; optional ones end with `?`. Positional params map onto these in order. */
   params: readonly string[];
-  handler(params: MiParams): unknown | Promise<unknown>;
+  /** The reply's result, or a Promise of it (awaited). */
+  handler(params: MiParams): unknown;
 }
 
 /** JSON-RPC error codes used by MI (the -326xx are JSON-RPC's own). */

@@ -8,6 +8,8 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { MiParams } from '../mi/types.js';
+import type { CoreServices } from '../server/types.js';
+import type { RouteContext } from '../script/context.js';
 import type { StatsRegistry, Counter, Gauge } from '../stats/types.js';
 import type { EventRegistry } from '../events/types.js';
 import type { Db, CacheDb, DbDriver, CacheDbDriver, TableSchema } from '../storage/types.js';
@@ -20,14 +22,14 @@ import type { Db, CacheDb, DbDriver, CacheDbDriver, TableSchema } from '../stora
  * ```
  * and a consumer that declared `tm` among its deps gets it typed with `ctx.api('tm')`.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty on purpose: each module fills it by declaration merging
 export interface ModuleApis {}
 
 /**
  * Modparams accepted per module name, as the operator writes them in the config (`modparams.tm.fr_timer`).
  * Augmented by each module: `interface ModuleParamsMap { tm: z.input<typeof tmParams> }`.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty on purpose: each module fills it by declaration merging
 export interface ModuleParamsMap {}
 
 /** How bad the absence of a dependency is, as in OpenSIPS `DEP_ABORT` / `DEP_WARN` / `DEP_SILENT`. */
@@ -85,7 +87,7 @@ export interface ModuleContext<P extends ParamShape = ParamShape> {
   /** Opens a cachedb connection for `cachedb_url` (in-memory when `url` is undefined). */
   cachedb(url: string | undefined): Promise<CacheDb>;
   /** The server this module runs in: transports, routes, core hooks. */
-  readonly core: import('../server/types.js').CoreServices;
+  readonly core: CoreServices;
   /**
    * The slot registry for one kind of object (`transaction`, `dialog`), shared by every module of the
    * server. The owning module creates each object's slot array with it; others register their slots,
@@ -133,7 +135,7 @@ export interface ScriptFunctionSpec<S> {
    * OpenSIPS return convention: > 0 true, < 0 false (the value says why), 0 stops the script.
    * `ctx` is the route context of the message being processed.
    */
-  handler(state: S, ctx: import('../script/context.js').RouteContext, ...args: never[]): ScriptResult | Promise<ScriptResult>;
+  handler(state: S, ctx: RouteContext, ...args: never[]): ScriptResult | Promise<ScriptResult>;
   help?: string;
 }
 
@@ -141,7 +143,8 @@ export interface MiCommandSpec<S> {
   help: string;
   /** Parameter names: required ones plain, optional ones with a trailing `?` (`callid`, `from_tag?`). */
   params?: readonly string[];
-  handler(state: S, params: MiParams): unknown | Promise<unknown>;
+  /** The reply's result, or a Promise of it (awaited). */
+  handler(state: S, params: MiParams): unknown;
 }
 
 export interface ModuleDefinition<Name extends string = string, S = unknown, P extends ParamShape = ParamShape, A = unknown> {
@@ -172,7 +175,7 @@ export interface ModuleDefinition<Name extends string = string, S = unknown, P e
 }
 
 /** Declares a module; only fixes its types, the loader does the rest. */
-export function defineModule<Name extends string, S, P extends ParamShape = {}, A = undefined>(
+export function defineModule<Name extends string, S, P extends ParamShape = Record<never, never>, A = undefined>(
   def: ModuleDefinition<Name, S, P, A>,
 ): ModuleDefinition<Name, S, P, A> {
   return def;

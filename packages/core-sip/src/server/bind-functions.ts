@@ -25,14 +25,15 @@ export function bindScriptFunctions(
     if (f.name in RouteContext.prototype) {
       throw new TsipsError('E_FUNCTION_DUPLICATE', `module "${f.module}" exports script function "${f.name}", which the core already has`);
     }
-    const handler = f.spec.handler as (state: unknown, ctx: RouteContext, ...args: unknown[]) => ScriptResult | Promise<ScriptResult>;
+    // Called as a method of its spec, so a handler written with `this` still sees its spec.
+    const spec = f.spec as { handler(state: unknown, ctx: RouteContext, ...args: unknown[]): ScriptResult | Promise<ScriptResult> };
     const routes = f.spec.routes;
     const { state, name, module } = f;
     proto[name] = function (this: RouteContext, ...args: unknown[]) {
       if (routes !== undefined && !routes.includes(this.routeType)) {
         throw new TsipsError('E_CONFIG', `${name}() of module "${module}" cannot be used in ${this.routeType} routes`);
       }
-      return handler(state, this, ...args);
+      return spec.handler(state, this, ...args);
     };
   }
   return ServerContext;

@@ -97,7 +97,6 @@ export class SipServer implements ScriptHost {
     });
     this.#sl = new StatelessReplier(this);
     this.#fwd = new StatelessForwarder(this);
-    const self = this;
     this.core = {
       log: this.log,
       transport: this.transport,
@@ -107,7 +106,7 @@ export class SipServer implements ScriptHost {
       serverHeader: config.serverHeader ?? `tsips (${VERSION})`,
       disableDnsFailover: config.disable_dns_failover === true,
       createContext: (t, m, r) => new this.Context(this, t, m, r),
-      runRoute: (h, ctx) => runRoute(self, h, ctx),
+      runRoute: (h, ctx) => runRoute(this, h, ctx),
       isMyself: (h, p) => this.isMyself(h, p),
       registerSlot: () => {
         if (this.#slotsSealed) throw new TsipsError('E_SLOT_AFTER_START', 'per-message slots can only be registered during init');

@@ -71,7 +71,8 @@ export class StatelessReplier {
       const buf = buildResponse(req, code, reason ?? reasonPhrase(code), { toTag, headers: extra });
       const t = responseTarget(msg.topVia, rinfo);
       server.send(fromSocket(t, rinfo.socket), buf).catch((err: unknown) => {
-        server.log.warn({ err, code, callId: msg.callId }, 'stateless reply could not be sent');
+        // The raw header text: the callId accessor throws on a malformed Call-ID, and a throw here is unhandled.
+        server.log.warn({ err, code, callId: msg.header('call-id') }, 'stateless reply could not be sent');
       });
       this.#sent.inc();
       if (code >= 400) this.#sentErr.inc();

@@ -21,8 +21,8 @@ export interface PrometheusExporter {
   /** `text/plain; version=0.0.4; charset=utf-8`. */
   readonly contentType: string;
   metricsText(): Promise<string>;
-  /** The shape `startMiHttp({ metrics })` takes. */
-  scrape(): Promise<{ contentType: string; body: string }>;
+  /** The shape `startMiHttp({ metrics })` takes; a plain function, safe to pass on its own. */
+  readonly scrape: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** `tsips_<module>_<name>`, every character Prometheus does not allow turned into `_`. */

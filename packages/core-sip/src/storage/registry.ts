@@ -86,7 +86,7 @@ export class StorageRegistry {
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) {
       throw new AggregateError(
-        failed.map((f) => f.reason),
+        failed.map((f): unknown => f.reason),
         `${failed.length} storage connection(s) failed to close`,
       );
     }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildRequest, buildResponse, generateBranch, generateCallId, generateTag, reasonPhrase } from '../../src/message/build.js';
 import { parseMessage } from '../../src/message/parse.js';
-import { SipParseError } from '../../src/message/parse-error.js';
+import type { SipParseError } from '../../src/message/parse-error.js';
+import type { SipMessage } from '../../src/message/message.js';
 import { corpusMessage } from './corpus.js';
 
 describe('builders', () => {
@@ -52,7 +53,7 @@ describe('builders', () => {
   });
 
   it('builds a 400 from the partial message of a failed parse', () => {
-    let partial;
+    let partial: SipMessage | undefined;
     try {
       parseMessage(corpusMessage('clerr'));
     } catch (e) {

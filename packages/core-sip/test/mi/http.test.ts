@@ -141,7 +141,7 @@ describe('MI over HTTP (JSON-RPC 2.0)', () => {
         },
       }),
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(chunked.status).toBe(413);
     // the server still works afterwards
     expect((await post(`${base}/mi`, rpc('which'))).status).toBe(200);

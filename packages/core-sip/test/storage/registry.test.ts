@@ -93,6 +93,6 @@ describe('StorageRegistry', () => {
     expect(() => r.registerDbDriver(d)).toThrowErrorMatchingInlineSnapshot(
       `[TsipsError: two DB drivers registered for scheme "mysql"]`,
     );
-    expect(() => r.registerDbDriver({ schemes: ['memory'], open: d.open })).toThrow(/memory/);
+    expect(() => r.registerDbDriver({ schemes: ['memory'], open: (u) => d.open(u) })).toThrow(/memory/);
   });
 });

@@ -1,6 +1,6 @@
 import { TOKEN, isWs, parseUint } from '../chars.js';
 import { headerError } from '../parse-error.js';
-import { Params, deferParams } from './params.js';
+import { type Params, deferParams } from './params.js';
 
 /** One Via value (RFC 3261 20.42): `SIP/2.0/UDP host:port;branch=...;received=...;rport`. */
 export class Via {
