@@ -64,7 +64,7 @@ async function timedStart(dir) {
       };
       proc.stdout.on('data', onData);
       proc.stderr.on('data', onData);
-      exited.then((code) => reject(new Error(`pnpm start exited (${code}) before starting:\n${out}`)));
+      void exited.then((code) => reject(new Error(`pnpm start exited (${code}) before starting:\n${out}`)));
     });
   } finally {
     process.kill(-proc.pid, 'SIGTERM');

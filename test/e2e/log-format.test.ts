@@ -9,6 +9,7 @@ import { freePort } from '@tsips/testkit';
 import { ROOT, tsipsArgs } from '../support/tsips.js';
 
 const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+// eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC, which is what this matches
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** Starts tsips (on a pseudo-TTY when `tty`), waits for its started line, stops it with SIGTERM; returns what it printed. */
@@ -16,10 +17,10 @@ async function startAndStop(extra: readonly string[], opts: { tty: boolean; env?
   const args = ['--listen', `udp:127.0.0.1:${await freePort()}`, '--mi-port', String(await freePort()), ...extra];
   const argv = [process.execPath, ...tsipsArgs(args)];
   // script -q: no "Script started" lines; -e: its exit code is the command's; /dev/null: no typescript file.
-  const [cmd, cmdArgs] = opts.tty ? ['script', ['-qec', `exec ${argv.map(quote).join(' ')}`, '/dev/null']] : [argv[0]!, argv.slice(1)];
+  const [cmd, cmdArgs]: [string, string[]] = opts.tty ? ['script', ['-qec', `exec ${argv.map(quote).join(' ')}`, '/dev/null']] : [argv[0]!, argv.slice(1)];
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   if (!opts.env?.['TSIPS_LOG_FORMAT']) delete env['TSIPS_LOG_FORMAT'];
-  const proc = spawn(cmd as string, cmdArgs as string[], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(cmd, cmdArgs, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
   await new Promise<void>((resolve, reject) => {

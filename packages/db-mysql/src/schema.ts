@@ -4,6 +4,7 @@
  */
 import type { ColumnSchema, DbValue, TableSchema } from '@core/sip';
 import { createRequire } from 'node:module';
+import type * as Mysql2 from 'mysql2';
 import { quoteIdent } from './sql.js';
 
 export const VERSION_TABLE = 'version';
@@ -42,7 +43,7 @@ const require = createRequire(import.meta.url);
 let escape: ((v: DbValue) => string) | undefined;
 
 function literal(v: DbValue): string {
-  escape ??= (require('mysql2') as typeof import('mysql2')).escape;
+  escape ??= (require('mysql2') as typeof Mysql2).escape;
   return escape(v);
 }
 

@@ -258,6 +258,10 @@ export class DialogEngine {
       // Not registered for the initial INVITE's transaction (listed so a new TMCB type is a lint error here).
       case 'TMCB_REQUEST_IN':
       case 'TMCB_REQUEST_FWDED':
+      case 'TMCB_REQUEST_BUILT':
+      case 'TMCB_RESPONSE_PRE_OUT':
+      case 'TMCB_LOCAL_RESPONSE_OUT':
+      case 'TMCB_ON_FAILURE_RO':
       case 'TMCB_ON_FAILURE':
       case 'TMCB_LOCAL_COMPLETED':
         return;

@@ -35,7 +35,9 @@ export function captureLog(level: LevelWithSilent = 'debug'): CapturedLog {
         if (text === '') continue;
         const line = JSON.parse(text) as LogLine;
         lines.push(line);
-        const { level: n, msg, time: _t, pid: _p, hostname: _h, ...fields } = line;
+        const { level: n, msg, ...rest } = line;
+        const fields: Record<string, unknown> = { ...rest };
+        for (const k of ['time', 'pid', 'hostname']) delete fields[k]; // pino's own, the same on every line
         entries.push({ level: LEVEL_NAMES[n] ?? 'info', msg, fields });
       }
     },

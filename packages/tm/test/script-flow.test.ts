@@ -4,7 +4,7 @@
  * being built, a CANCEL with no INVITE, and the return codes of t_check_trans and t_reply.
  */
 import { describe, expect, it } from 'vitest';
-import { UdpPeer, request, headerOf, headersOf, statusOf, replyTo, methodOf, nextMatching, finalOf, type Received } from '@tsips/testkit';
+import { type UdpPeer, request, headerOf, headersOf, statusOf, replyTo, methodOf, nextMatching, finalOf, type Received } from '@tsips/testkit';
 import { proxyWithPeers, type Proxy } from './support/proxy.js';
 
 const env = proxyWithPeers(2);

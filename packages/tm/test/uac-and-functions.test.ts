@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TmApi, TmcbType } from '../src/index.js';
-import { UdpPeer, freePort, request, headerOf, statusOf, replyTo, methodOf, nextMatching } from '@tsips/testkit';
+import { type UdpPeer, freePort, request, headerOf, statusOf, replyTo, methodOf, nextMatching } from '@tsips/testkit';
 import { proxyWithPeers, type Proxy } from './support/proxy.js';
 
 const env = proxyWithPeers(2);

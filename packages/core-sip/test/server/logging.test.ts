@@ -1,5 +1,6 @@
 /** Server logging: JSON lines to the configured destination, per-module loggers, level changed by MI at run time. */
 import { expect, it } from 'vitest';
+import { Writable } from 'node:stream';
 import { SipServer } from '../../src/index.js';
 import { UdpPeer, captureLog, request } from '@tsips/testkit';
 
