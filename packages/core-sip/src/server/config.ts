@@ -31,8 +31,12 @@ export interface ServerConfig {
   /** HTTP MI and /metrics; `false` disables it. */
   mi?: MiHttpConfig | false;
   tls?: TlsOptions;
-  /** Log level (pino names or OpenSIPS numbers; MI `log_level` changes it at run time) and where lines go (stdout by default). */
-  log?: { level?: string; destination?: DestinationStream };
+  /**
+   * Log level (pino names or OpenSIPS numbers; MI `log_level` changes it at run time), where lines go
+   * (stdout by default), and how many lines a second each kind of peer-triggered line may write
+   * (malformed messages, replies that cannot be sent, caught errors; default 10, the rest summarised).
+   */
+  log?: { level?: string; destination?: DestinationStream; linesPerSecond?: number };
   /** Parser limits. */
   limits?: Partial<ParseLimits> & Partial<TransportLimits>;
   /** `server_header` on locally generated replies; `false` for none. */

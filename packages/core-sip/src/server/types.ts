@@ -45,6 +45,12 @@ export interface CoreServices {
   registerSlot(): number;
   /** Server header of local replies, false for none. */
   readonly serverHeader: string | false;
+  /**
+   * Reports an error caught at a module's boundary (a timer or callback body, a background promise):
+   * counted in `core:internal_errors` and logged, rate limited, as "`what` failed" with the message's
+   * Call-ID/method/CSeq read safely. Never throws; use it in every catch that cannot rethrow.
+   */
+  caught(what: string, err: unknown, msg?: SipMessage | null, fields?: Readonly<Record<string, unknown>>): void;
 }
 
 export type { ReceiveInfo };

@@ -26,6 +26,7 @@ import { Connection, type ConnectionHooks } from './connection.js';
 import { ConnectionTable, remoteKey } from './connection-table.js';
 import { closeServer, connectTcp, createTcpServer, listenServer } from './tcp.js';
 import { connectTls, createTlsServer } from './tls.js';
+import { LogLimiter } from '../log-limit.js';
 
 export interface TransportLayerOptions {
   /** Listen declarations, in the order `sockets` keeps (see parseListen). */
@@ -34,6 +35,8 @@ export interface TransportLayerOptions {
   tls?: TlsOptions;
   limits?: Partial<TransportLimits>;
   log: Logger;
+  /** Rate limits of the lines a peer can trigger (oversize datagrams, failed handlers); one of its own when absent. */
+  logLimit?: LogLimiter;
   /**
    * Called once per received SIP message (bytes not yet parsed). Errors it throws or rejects with are logged;
    * they never stop the receive loop.
@@ -65,6 +68,7 @@ type State = 'idle' | 'starting' | 'running' | 'stopped';
 export class TransportLayer implements CoreTransport {
   private readonly opts: TransportLayerOptions;
   private readonly log: Logger;
+  private readonly logLimit: LogLimiter;
   private readonly limits: Readonly<Required<TransportLimits>>;
   private readonly table = new ConnectionTable();
   /** Connects in progress by remote key, so concurrent sends to one peer share one connection. */
@@ -79,6 +83,7 @@ export class TransportLayer implements CoreTransport {
   constructor(opts: TransportLayerOptions) {
     this.opts = opts;
     this.log = opts.log.child({ module: 'transport' });
+    this.logLimit = opts.logLimit ?? new LogLimiter();
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...definedOnly(opts.limits) });
     this.hooks = {
       onMessage: (conn, data) => this.deliver(data, conn.rinfo),
@@ -164,7 +169,7 @@ export class TransportLayer implements CoreTransport {
       }
     }
     this.send(target, data).catch((err: unknown) => {
-      if (this.log.isLevelEnabled('debug')) this.log.debug({ err, to: `${target.proto}:${target.address}:${target.port}` }, 'send failed');
+      if (this.logLimit.allow(this.log, 'debug', 'send failed')) this.log.debug({ err, to: `${target.proto}:${target.address}:${target.port}` }, 'send failed');
     });
   }
 
@@ -222,7 +227,13 @@ export class TransportLayer implements CoreTransport {
   }
 
   private handlerFailed(err: unknown, rinfo: ReceiveInfo): void {
-    this.log.error({ err, proto: rinfo.proto, src: hostPort(rinfo.srcAddress, rinfo.srcPort) }, 'message handler failed');
+    try {
+      if (this.logLimit.allow(this.log, 'error', 'message handler failed')) {
+        this.log.error({ err, proto: rinfo.proto, src: hostPort(rinfo.srcAddress, rinfo.srcPort) }, 'message handler failed');
+      }
+    } catch {
+      // Nothing may escape into the socket loop, a failing logger included.
+    }
   }
 
   // --- bind / close ----------------------------------------------------------------------------------------
@@ -239,6 +250,7 @@ export class TransportLayer implements CoreTransport {
         this.log,
         (data, rinfo) => this.deliver(data, rinfo),
         this.limits.udpBufferSize,
+        this.logLimit,
       );
       this.udp.push(ep);
       return ep.listen;
@@ -321,6 +333,7 @@ export class TransportLayer implements CoreTransport {
       maxMessageSize: this.limits.maxMessageSize,
       lifetimeMs: this.limits.connectionLifetimeMs,
       log: this.log,
+      logLimit: this.logLimit,
       hooks: this.hooks,
     });
     this.table.add(conn);
