@@ -51,6 +51,8 @@ export interface EngineDeps {
   msgSlot: number;
   dlgSlots: Slots<Dlg>;
   isMyself(host: string, port?: number): boolean;
+  /** CoreServices.caught: errors of timer bodies and background promises, counted and logged; never throws. */
+  caught(what: string, err: unknown, msg?: SipMessage | null, fields?: Readonly<Record<string, unknown>>): void;
   stats: {
     active: Gauge;
     early: Gauge;
@@ -411,7 +413,9 @@ export class DialogEngine {
       this.#lingering.set(d, 0);
       d.timer = setTimeout(() => {
         d.timer = null;
-        if (this.#lingering.get(d) === 0) this.#destroy(d);
+        this.#guard('dialog linger timer', d, () => {
+          if (this.#lingering.get(d) === 0) this.#destroy(d);
+        });
       }, LINGER_MS);
       d.timer.unref();
       return;
@@ -493,9 +497,11 @@ export class DialogEngine {
     const ms = Math.max(0, d.expiresAt - Date.now());
     d.timer = setTimeout(() => {
       d.timer = null;
-      // Timers longer than ~24.8 days are chained.
-      if (d.expiresAt > Date.now() + 5) this.#armAt(d);
-      else this.#expire(d);
+      this.#guard('dialog timeout', d, () => {
+        // Timers longer than ~24.8 days are chained.
+        if (d.expiresAt > Date.now() + 5) this.#armAt(d);
+        else this.#expire(d);
+      });
     }, Math.min(ms, MAX_TIMER_MS));
     d.timer.unref();
   }
@@ -517,7 +523,7 @@ export class DialogEngine {
     if (d.confirmed) {
       if ((d.flags & DLG_FLAG.BYEONTIMEOUT) !== 0) {
         d.flags |= DLG_FLAG.LOCAL_END;
-        void this.sendByes(d, 'timeout');
+        this.#byes(d, 'timeout');
       }
     } else {
       this.#cancelSetup(d);
@@ -542,7 +548,7 @@ export class DialogEngine {
     }
     d.termReason = reason;
     d.flags |= DLG_FLAG.LOCAL_END;
-    void this.sendByes(d, reason);
+    this.#byes(d, reason);
     this.#setState(d, 'terminate');
     this.#run(d, DLGCB.TERMINATED, undefined, DLG_DIR.NONE, reason);
     this.#destroy(d);
@@ -555,6 +561,24 @@ export class DialogEngine {
     if (t === undefined) return false;
     this.#d.tm.cancelTransaction(t);
     return true;
+  }
+
+  /** sendByes in the background: a failure (a dialog whose stored Contact no longer builds a request) is reported, never thrown. */
+  #byes(d: Dlg, reason: string): void {
+    try {
+      this.sendByes(d, reason).catch((err: unknown) => this.#d.caught('dialog BYE', err, null, { callid: d.callid }));
+    } catch (err) {
+      this.#d.caught('dialog BYE', err, null, { callid: d.callid });
+    }
+  }
+
+  /** Runs a timer or callback body: what it throws is reported (counted, logged), never thrown into the event loop. */
+  #guard(what: string, d: Dlg, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#d.caught(what, err, null, { callid: d.callid });
+    }
   }
 
   /** BYE to both sides, in the dialog, through tm's UAC (resolves with both outcomes). */
@@ -610,7 +634,7 @@ export class DialogEngine {
     if (!this.table.remove(d)) return;
     const deleting = this.store?.deleting(d);
     if (deleting === undefined) this.#release(d);
-    else void deleting.then(() => this.#release(d));
+    else deleting.then(() => this.#release(d)).catch((err: unknown) => this.#d.caught('dialog release', err, null, { callid: d.callid }));
   }
 
   #release(d: Dlg): void {
@@ -640,15 +664,24 @@ export class DialogEngine {
 
   startPinging(): void {
     if (this.#pingTimer !== null) return;
-    this.#pingTimer = setInterval(() => this.#pingTick(), this.#cfg.pingInterval * 1000);
+    this.#pingTimer = setInterval(() => {
+      try {
+        this.#pingTick();
+      } catch (err) {
+        this.#d.caught('dialog ping timer', err);
+      }
+    }, this.#cfg.pingInterval * 1000);
     this.#pingTimer.unref();
   }
 
   #pingTick(): void {
     for (const d of this.#pinged) {
       if (!d.confirmed) continue;
-      if ((d.flags & DLG_FLAG.PING_CALLER) !== 0) this.#ping(d, true);
-      if ((d.flags & DLG_FLAG.PING_CALLEE) !== 0) this.#ping(d, false);
+      // One dialog that cannot be pinged must not stop the pings of the others.
+      this.#guard('dialog ping', d, () => {
+        if ((d.flags & DLG_FLAG.PING_CALLER) !== 0) this.#ping(d, true);
+        if ((d.flags & DLG_FLAG.PING_CALLEE) !== 0) this.#ping(d, false);
+      });
     }
   }
 
@@ -664,9 +697,19 @@ export class DialogEngine {
     this.#pingPending.set(d, pending | bit);
     const cseq = nextLocalCseq(d, toCaller);
     this.changed(d); // the leg's CSeq moved: a restart must go on above it
-    void this.#inDialog(d, 'OPTIONS', toCaller, cseq, []).then((o) => {
+    const clear = (): void => {
       const p = this.#pingPending.get(d);
       if (p !== undefined) this.#pingPending.set(d, p & ~bit);
+    };
+    let done: Promise<UacOutcome>;
+    try {
+      done = this.#inDialog(d, 'OPTIONS', toCaller, cseq, []);
+    } catch (err) {
+      clear(); // not sent: the next tick tries again
+      throw err;
+    }
+    done.then((o) => {
+      clear();
       if (!d.alive) return;
       if (o.code === 481) {
         this.terminate(d, 'ping 481');
@@ -679,7 +722,7 @@ export class DialogEngine {
       }
       if (toCaller) d.callerPingFails = 0;
       else d.calleePingFails = 0;
-    });
+    }).catch((err: unknown) => this.#d.caught('dialog ping', err, null, { callid: d.callid }));
   }
 
   // ---- loading ------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ export class Tm {
     readonly slot: number,
     dnsServers: string,
   ) {
-    this.wheel = new TimerWheel(log);
+    this.wheel = new TimerWheel(log, (err, timer) => core.caught('timer callback', err, null, { module: 'tm', timer }));
     const r = new Resolver({ timeout: 2000, tries: 2 });
     if (dnsServers !== '') r.setServers(dnsServers.split(',').map((s) => s.trim()));
     this.resolver = r;
@@ -159,7 +159,7 @@ export class Tm {
   }
 
   #sendFailed(err: unknown, what: string, target: SendTarget): void {
-    this.log.debug({ err, what, to: `${target.proto}:${target.address}:${target.port}` }, 'tm send failed');
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ err, what, to: `${target.proto}:${target.address}:${target.port}` }, 'tm send failed');
   }
 
   // ---- callbacks ---------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ export class Tm {
     try {
       cb(type, p);
     } catch (err) {
-      this.log.error({ err, type, t: p.t.id }, 'tm callback failed');
+      this.core.caught('tm callback', err, p.rpl ?? p.req, { type, t: p.t.id });
     }
   }
 
