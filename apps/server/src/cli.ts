@@ -4,7 +4,7 @@
  *   tsips mi <command> [name=value …] [--url http://127.0.0.1:8888/mi] [--token T]
  */
 import { parseArgs } from 'node:util';
-import { SipServer, miCall, parseMiArgs, MiError, VERSION, type ServerConfig } from '@core/sip';
+import { SipServer, installProcessNet, miCall, parseMiArgs, MiError, VERSION, type ServerConfig } from '@core/sip';
 import { loadConfig } from './load-config.js';
 import { defaultConfig } from './default-config.js';
 import { dbCreate } from './db-create.js';
@@ -44,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
   const level = values['log-level'] ?? process.env.TSIPS_LOG_LEVEL;
   if (level !== undefined) config = { ...config, log: { ...config.log, level } };
   const server = new SipServer(config);
+  // From here on a bug costs a logged, counted error, not every call in progress (see process-net.ts).
+  installProcessNet(server.faults);
   await server.start();
   await new Promise<void>((resolve) => {
     let stopping = false;
