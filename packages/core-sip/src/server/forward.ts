@@ -81,7 +81,15 @@ export class StatelessForwarder {
       return false;
     }
     if (next === undefined) return false; // a reply to a request we originated, with no transaction left
-    const t = responseTarget(next);
+    let t: ReturnType<typeof responseTarget>;
+    try {
+      t = responseTarget(next);
+    } catch (err) {
+      // The previous hop's Via names a transport we do not have (`SIP/2.0/UD`): nowhere to relay it.
+      server.coreStats.err_replies.inc();
+      if (server.logLimit.allow(server.log, 'debug', 'reply relay failed')) server.log.debug({ err, callId: safeCallId(msg) }, 'reply relay failed: no route back');
+      return false;
+    }
     const socket = server.transport.findSocket(t.proto, addressFamily(t.address)) ?? rinfo.socket;
     try {
       await server.send(fromSocket(t, socket), msg.edit().popVia().toBuffer());

@@ -106,6 +106,16 @@ describe('errors on the receive path', () => {
     expect(lines.slice(before).find((l) => l.msg === 'message processing failed')).toMatchObject({ callId: 'hook-throws', status: 200, method: 'OPTIONS' });
   });
 
+  it('a reply whose previous hop names an unknown transport is dropped as an error reply, not an internal error', async () => {
+    const errs = stat('core:internal_errors');
+    const errReplies = stat('core:err_replies');
+    const reply = `SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bKours\r\nVia: SIP/2.0/UD 127.0.0.1:${uac.port};branch=z9hG4bKprev\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\nCall-ID: no-way-back\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+    await uac.send(reply, port);
+    await expect.poll(() => stat('core:err_replies')).toBe(errReplies + 1);
+    expect(stat('core:internal_errors')).toBe(errs);
+    await stillAnswers();
+  });
+
   it('error_route can xlog a message without Call-ID', async () => {
     const before = lines.length;
     errorRoute = (ctx) => ctx.xlog(`bad ${ctx.$rm}`);
