@@ -54,6 +54,7 @@ export const DEFAULT_LIMITS: Readonly<Required<TransportLimits>> = Object.freeze
   connectionLifetimeMs: 120_000,
   connectTimeoutMs: 10_000,
   udpBufferSize: DEFAULT_UDP_BUFFER_SIZE,
+  maxPendingResolves: 256,
 });
 
 interface StreamListener {
@@ -79,6 +80,8 @@ export class TransportLayer implements CoreTransport {
   private streams: StreamListener[] = [];
   private bound: ListenSocket[] = [];
   private state: State = 'idle';
+  /** Host name lookups in flight (see TransportLimits.maxPendingResolves). */
+  private resolving = 0;
 
   constructor(opts: TransportLayerOptions) {
     this.opts = opts;
@@ -419,11 +422,17 @@ export class TransportLayer implements CoreTransport {
   /** An IP literal as is; a hostname through the system resolver (most callers pass IPs). */
   private async resolve(host: string, family: 4 | 6 | undefined): Promise<string> {
     if (ipFamily(host) !== 0) return host;
+    if (this.resolving >= this.limits.maxPendingResolves) {
+      throw new TransportError('E_RESOLVE_BUSY', `cannot resolve "${host}": ${this.resolving} lookups already in flight`);
+    }
+    this.resolving++;
     try {
       const r = await lookup(host, family === undefined ? {} : { family });
       return r.address;
     } catch (err) {
       throw new TransportError('E_RESOLVE', `cannot resolve "${host}": ${errMessage(err)}`, { cause: err });
+    } finally {
+      this.resolving--;
     }
   }
 
@@ -439,6 +448,7 @@ function definedOnly(limits: Partial<TransportLimits> | undefined): Partial<Tran
   if (limits.connectionLifetimeMs !== undefined) out.connectionLifetimeMs = limits.connectionLifetimeMs;
   if (limits.connectTimeoutMs !== undefined) out.connectTimeoutMs = limits.connectTimeoutMs;
   if (limits.udpBufferSize !== undefined) out.udpBufferSize = limits.udpBufferSize;
+  if (limits.maxPendingResolves !== undefined) out.maxPendingResolves = limits.maxPendingResolves;
   return out;
 }
 
