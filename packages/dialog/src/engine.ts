@@ -563,13 +563,9 @@ export class DialogEngine {
     return true;
   }
 
-  /** sendByes in the background: a failure (a dialog whose stored Contact no longer builds a request) is reported, never thrown. */
+  /** sendByes in the background: a failure is reported, never thrown. */
   #byes(d: Dlg, reason: string): void {
-    try {
-      this.sendByes(d, reason).catch((err: unknown) => this.#d.caught('dialog BYE', err, null, { callid: d.callid }));
-    } catch (err) {
-      this.#d.caught('dialog BYE', err, null, { callid: d.callid });
-    }
+    this.sendByes(d, reason).catch((err: unknown) => this.#d.caught('dialog BYE', err, null, { callid: d.callid }));
   }
 
   /** Runs a timer or callback body: what it throws is reported (counted, logged), never thrown into the event loop. */
@@ -581,12 +577,22 @@ export class DialogEngine {
     }
   }
 
-  /** BYE to both sides, in the dialog, through tm's UAC (resolves with both outcomes). */
+  /**
+   * BYE to both sides, in the dialog, through tm's UAC (resolves with the outcomes of the BYEs sent). A leg
+   * whose BYE cannot be built (a stored Contact that no longer parses) is reported and left out; the other
+   * leg still gets its BYE.
+   */
   sendByes(d: Dlg, reason: string): Promise<UacOutcome[]> {
     const headers: [string, string][] = reason === '' ? [] : [['Reason', `SIP;cause=200;text="${reason.replace(/["\\\r\n]/g, '')}"`]];
-    const toCallee = this.#inDialog(d, 'BYE', false, nextLocalCseq(d, false), headers);
-    const toCaller = this.#inDialog(d, 'BYE', true, nextLocalCseq(d, true), headers);
-    return Promise.all([toCallee, toCaller]).then((outs) => {
+    const legs: Promise<UacOutcome>[] = [];
+    for (const toCaller of [false, true]) {
+      try {
+        legs.push(this.#inDialog(d, 'BYE', toCaller, nextLocalCseq(d, toCaller), headers));
+      } catch (err) {
+        this.#d.caught('dialog BYE', err, null, { callid: d.callid, to: toCaller ? 'caller' : 'callee' });
+      }
+    }
+    return Promise.all(legs).then((outs) => {
       for (const o of outs) if (o.code >= 300) this.#log.info({ callid: d.callid, code: o.code }, 'BYE sent by the dialog module was not accepted');
       return outs;
     });
