@@ -49,14 +49,14 @@ export class Receiver {
     if (m === undefined || !m.isRequest) {
       s.coreStats.err_replies.inc();
       if (s.logLimit.allow(s.log, 'debug', 'malformed message dropped')) {
-        s.log.debug({ err: err.message, src: hostPort(rinfo.srcAddress, rinfo.srcPort), size: data.length }, 'malformed message dropped');
+        s.log.debug({ err: logText(err.message), src: hostPort(rinfo.srcAddress, rinfo.srcPort), size: data.length }, 'malformed message dropped');
       }
       return;
     }
     s.coreStats.err_requests.inc();
     if (err.code === 'E_PARSE_URI') s.coreStats.bad_URIs_rcvd.inc();
     if (s.logLimit.allow(s.log, 'info', 'malformed request')) {
-      s.log.info({ err: err.message, src: hostPort(rinfo.srcAddress, rinfo.srcPort), ...logContext(m) }, 'malformed request');
+      s.log.info({ err: logText(err.message), src: hostPort(rinfo.srcAddress, rinfo.srcPort), ...logContext(m) }, 'malformed request');
     }
     if (m.method === 'ACK') return;
     const code = err.code === 'E_PARSE_VERSION' ? 505 : 400;
@@ -100,6 +100,11 @@ export class Receiver {
     }
     await s.fwd.forwardReply(msg, rinfo);
   }
+}
+
+/** A parse error's text for a log line: it may quote a header of the garbage, which can be 60 KB long. */
+function logText(message: string): string {
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }
 
 /** First clause of a parse error, short enough for a reason phrase. */

@@ -116,6 +116,16 @@ describe('errors on the receive path', () => {
     await stillAnswers();
   });
 
+  it('a malformed request quoting an 8 KB header is logged with its error cut short', async () => {
+    const before = lines.length;
+    const huge = `sip:${'a'.repeat(8000)} x`;
+    await uac.send(`OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${uac.port};branch=z9hG4bKhuge;rport\r\nFrom: <sip:a@x>;tag=1\r\nTo: <${huge}>\r\nCall-ID: huge\r\nCSeq: 1 OPTIONS\r\n\r\n`, port);
+    expect(statusOf((await uac.next()).text)).toBe(400);
+    await expect.poll(() => lines.slice(before).find((l) => l.msg === 'malformed request' && l['callId'] === 'huge')).toBeDefined();
+    const line = lines.slice(before).find((l) => l.msg === 'malformed request' && l['callId'] === 'huge')!;
+    expect(String(line['err']).length).toBeLessThanOrEqual(301);
+  });
+
   it('error_route can xlog a message without Call-ID', async () => {
     const before = lines.length;
     errorRoute = (ctx) => ctx.xlog(`bad ${ctx.$rm}`);
