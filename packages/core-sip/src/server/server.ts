@@ -76,12 +76,12 @@ export class SipServer implements ScriptHost {
     this.log = root;
     this.logControl = control;
     this.scriptLog = this.logControl.child('script');
-    this.events = new Events(this.logControl.child('events'));
     this.mi = new MiRegistryImpl(this.logControl.child('mi'));
     this.coreStats = registerCoreStats(this.stats);
     registerProcessStats(this.stats);
     this.logLimit = new LogLimiter(config.log?.linesPerSecond);
     this.faults = new Faults(this.log, this.logLimit, this.coreStats.internal_errors, this.coreStats.unhandled_errors);
+    this.events = new Events(this.logControl.child('events'), (event, err) => this.faults.caught('event handler', err, null, { event }));
     (config.flags ?? []).forEach((f, i) => this.#flagBits.set(f, i));
     const listen = config.listen.map((l) => (typeof l === 'string' ? parseListen(l) : l));
     if (listen.length === 0) throw new TsipsError('E_CONFIG', 'config: "listen" declares no socket');
