@@ -52,6 +52,9 @@ describe('tsips default config (stateful proxy with dialogs) with sipp', () => {
     const stats = JSON.parse(r.stdout) as Record<string, number>;
     // 3 OPTIONS to us + 3 relayed + 5 calls × (INVITE, ACK, BYE), retransmissions aside.
     expect(stats['core:rcv_requests']).toBeGreaterThanOrEqual(21);
+    // Nothing of this run survived only thanks to the binary's last net (process-net.ts).
+    expect(stats['core:unhandled_errors']).toBe(0);
+    expect(stats['core:internal_errors']).toBe(0);
     const all = JSON.parse((await runTsips(['mi', 'get_statistics', 'statistics=all', '--url', tsips.miUrl])).stdout) as Record<string, number>;
     // Stateful: OPTIONS relayed + INVITE + BYE per call are server transactions; ACK for 2xx is not.
     expect(all['tm:UAS_transactions']).toBeGreaterThanOrEqual(3 + 5 * 2);

@@ -7,8 +7,8 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../apps/server/src/bin.ts', import.meta.url));
 
 /** Runs node with tsx and the `source` export condition, so workspace packages load from src. */
-export function tsipsArgs(args: readonly string[]): string[] {
-  return ['--conditions=source', '--import', 'tsx', BIN, ...args];
+export function tsipsArgs(args: readonly string[], nodeArgs: readonly string[] = []): string[] {
+  return [...nodeArgs, '--conditions=source', '--import', 'tsx', BIN, ...args];
 }
 
 export interface TsipsProcess {
@@ -21,12 +21,13 @@ export interface TsipsProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startTsips(extra: readonly string[] = [], opts: { listen?: (port: number) => string[] } = {}): Promise<TsipsProcess> {
+/** `nodeArgs` go to node before the script (`--expose-gc` for MI mem_gc). */
+export async function startTsips(extra: readonly string[] = [], opts: { listen?: (port: number) => string[]; nodeArgs?: readonly string[] } = {}): Promise<TsipsProcess> {
   const sipPort = await freePort();
   const miPort = await freePort();
   const listen = opts.listen?.(sipPort) ?? [`udp:127.0.0.1:${sipPort}`, `tcp:127.0.0.1:${sipPort}`];
   const args = [...listen.flatMap((l) => ['--listen', l]), '--mi-port', String(miPort), ...extra];
-  const proc = spawn(process.execPath, tsipsArgs(args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, tsipsArgs(args, opts.nodeArgs), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));

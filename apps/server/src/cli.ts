@@ -4,7 +4,7 @@
  *   tsips mi <command> [name=value …] [--url http://127.0.0.1:8888/mi] [--token T]
  */
 import { parseArgs } from 'node:util';
-import { SipServer, miCall, parseMiArgs, parseLogFormat, MiError, TsipsError, LOG_FORMATS, VERSION, type ServerConfig } from '@core/sip';
+import { SipServer, installProcessNet, miCall, parseMiArgs, parseLogFormat, MiError, TsipsError, LOG_FORMATS, VERSION, type ServerConfig } from '@core/sip';
 import { defaultConfig } from './default-config.js';
 import { dbCreate } from './db-create.js';
 
@@ -52,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
     config = { ...config, log: { ...config.log, format } };
   }
   const server = new SipServer(config);
+  // From here on a bug costs a logged, counted error, not every call in progress (see process-net.ts).
+  installProcessNet(server.faults);
   // Signal handlers go in before start: one installed after "tsips started" leaves a moment in which a
   // SIGTERM kills the process unlogged, and one that arrives during start stops the server once started.
   let received: NodeJS.Signals | undefined;

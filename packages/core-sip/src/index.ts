@@ -13,6 +13,7 @@ export * from './script/index.js';
 export * from './server/index.js';
 export { createLogger, standaloneLogger, type LogControl, type DriverLog } from './log.js';
 export { parseLogFormat, LOG_FORMATS, type LogFormat } from './log-format.js';
+export { LogLimiter, DEFAULT_LOG_LINES_PER_SECOND, type LimitedLevel } from './log-limit.js';
 export { VERSION } from './version.js';
 /** The zod instance modules declare their params with, so every module shares one. */
 export { z } from 'zod';

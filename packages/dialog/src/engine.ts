@@ -52,6 +52,8 @@ export interface EngineDeps {
   dlgSlots: Slots<Dlg>;
   /** A plain function (passed on to calleeRouteSet as it is). */
   readonly isMyself: (host: string, port?: number) => boolean;
+  /** CoreServices.caught: errors of timer bodies and background promises, counted and logged; never throws. */
+  caught(what: string, err: unknown, msg?: SipMessage | null, fields?: Readonly<Record<string, unknown>>): void;
   stats: {
     active: Gauge;
     early: Gauge;
@@ -420,7 +422,9 @@ export class DialogEngine {
       this.#lingering.set(d, 0);
       d.timer = setTimeout(() => {
         d.timer = null;
-        if (this.#lingering.get(d) === 0) this.#destroy(d);
+        this.#guard('dialog linger timer', d, () => {
+          if (this.#lingering.get(d) === 0) this.#destroy(d);
+        });
       }, LINGER_MS);
       d.timer.unref();
       return;
@@ -502,9 +506,11 @@ export class DialogEngine {
     const ms = Math.max(0, d.expiresAt - Date.now());
     d.timer = setTimeout(() => {
       d.timer = null;
-      // Timers longer than ~24.8 days are chained.
-      if (d.expiresAt > Date.now() + 5) this.#armAt(d);
-      else this.#expire(d);
+      this.#guard('dialog timeout', d, () => {
+        // Timers longer than ~24.8 days are chained.
+        if (d.expiresAt > Date.now() + 5) this.#armAt(d);
+        else this.#expire(d);
+      });
     }, Math.min(ms, MAX_TIMER_MS));
     d.timer.unref();
   }
@@ -526,7 +532,7 @@ export class DialogEngine {
     if (d.confirmed) {
       if ((d.flags & DLG_FLAG.BYEONTIMEOUT) !== 0) {
         d.flags |= DLG_FLAG.LOCAL_END;
-        void this.sendByes(d, 'timeout');
+        this.#byes(d, 'timeout');
       }
     } else {
       this.#cancelSetup(d);
@@ -551,7 +557,7 @@ export class DialogEngine {
     }
     d.termReason = reason;
     d.flags |= DLG_FLAG.LOCAL_END;
-    void this.sendByes(d, reason);
+    this.#byes(d, reason);
     this.#setState(d, 'terminate');
     this.#run(d, DLGCB.TERMINATED, undefined, DLG_DIR.NONE, reason);
     this.#destroy(d);
@@ -566,12 +572,36 @@ export class DialogEngine {
     return true;
   }
 
-  /** BYE to both sides, in the dialog, through tm's UAC (resolves with both outcomes). */
+  /** sendByes in the background: a failure is reported, never thrown. */
+  #byes(d: Dlg, reason: string): void {
+    this.sendByes(d, reason).catch((err: unknown) => this.#d.caught('dialog BYE', err, null, { callid: d.callid }));
+  }
+
+  /** Runs a timer or callback body: what it throws is reported (counted, logged), never thrown into the event loop. */
+  #guard(what: string, d: Dlg, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#d.caught(what, err, null, { callid: d.callid });
+    }
+  }
+
+  /**
+   * BYE to both sides, in the dialog, through tm's UAC (resolves with the outcomes of the BYEs sent). A leg
+   * whose BYE cannot be built (a stored Contact that no longer parses) is reported and left out; the other
+   * leg still gets its BYE.
+   */
   sendByes(d: Dlg, reason: string): Promise<UacOutcome[]> {
     const headers: [string, string][] = reason === '' ? [] : [['Reason', `SIP;cause=200;text="${reason.replace(/["\\\r\n]/g, '')}"`]];
-    const toCallee = this.#inDialog(d, 'BYE', false, nextLocalCseq(d, false), headers);
-    const toCaller = this.#inDialog(d, 'BYE', true, nextLocalCseq(d, true), headers);
-    return Promise.all([toCallee, toCaller]).then((outs) => {
+    const legs: Promise<UacOutcome>[] = [];
+    for (const toCaller of [false, true]) {
+      try {
+        legs.push(this.#inDialog(d, 'BYE', toCaller, nextLocalCseq(d, toCaller), headers));
+      } catch (err) {
+        this.#d.caught('dialog BYE', err, null, { callid: d.callid, to: toCaller ? 'caller' : 'callee' });
+      }
+    }
+    return Promise.all(legs).then((outs) => {
       for (const o of outs) if (o.code >= 300) this.#log.info({ callid: d.callid, code: o.code }, 'BYE sent by the dialog module was not accepted');
       return outs;
     });
@@ -619,7 +649,7 @@ export class DialogEngine {
     if (!this.table.remove(d)) return;
     const deleting = this.store?.deleting(d);
     if (deleting === undefined) this.#release(d);
-    else void deleting.then(() => this.#release(d)); // deleting never rejects (the store logs a failed write); #release catches callback errors
+    else deleting.then(() => this.#release(d)).catch((err: unknown) => this.#d.caught('dialog release', err, null, { callid: d.callid }));
   }
 
   #release(d: Dlg): void {
@@ -649,15 +679,24 @@ export class DialogEngine {
 
   startPinging(): void {
     if (this.#pingTimer !== null) return;
-    this.#pingTimer = setInterval(() => this.#pingTick(), this.#cfg.pingInterval * 1000);
+    this.#pingTimer = setInterval(() => {
+      try {
+        this.#pingTick();
+      } catch (err) {
+        this.#d.caught('dialog ping timer', err);
+      }
+    }, this.#cfg.pingInterval * 1000);
     this.#pingTimer.unref();
   }
 
   #pingTick(): void {
     for (const d of this.#pinged) {
       if (!d.confirmed) continue;
-      if ((d.flags & DLG_FLAG.PING_CALLER) !== 0) this.#ping(d, true);
-      if ((d.flags & DLG_FLAG.PING_CALLEE) !== 0) this.#ping(d, false);
+      // One dialog that cannot be pinged must not stop the pings of the others.
+      this.#guard('dialog ping', d, () => {
+        if ((d.flags & DLG_FLAG.PING_CALLER) !== 0) this.#ping(d, true);
+        if ((d.flags & DLG_FLAG.PING_CALLEE) !== 0) this.#ping(d, false);
+      });
     }
   }
 
@@ -673,9 +712,19 @@ export class DialogEngine {
     this.#pingPending.set(d, pending | bit);
     const cseq = nextLocalCseq(d, toCaller);
     this.changed(d); // the leg's CSeq moved: a restart must go on above it
-    void this.#inDialog(d, 'OPTIONS', toCaller, cseq, []).then((o) => {
+    const clear = (): void => {
       const p = this.#pingPending.get(d);
       if (p !== undefined) this.#pingPending.set(d, p & ~bit);
+    };
+    let done: Promise<UacOutcome>;
+    try {
+      done = this.#inDialog(d, 'OPTIONS', toCaller, cseq, []);
+    } catch (err) {
+      clear(); // not sent: the next tick tries again
+      throw err;
+    }
+    done.then((o) => {
+      clear();
       if (!d.alive) return;
       if (o.code === 481) {
         this.terminate(d, 'ping 481');
@@ -688,7 +737,7 @@ export class DialogEngine {
       }
       if (toCaller) d.callerPingFails = 0;
       else d.calleePingFails = 0;
-    });
+    }).catch((err: unknown) => this.#d.caught('dialog ping', err, null, { callid: d.callid }));
   }
 
   // ---- loading ------------------------------------------------------------------------------------

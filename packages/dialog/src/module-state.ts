@@ -44,6 +44,7 @@ export class DialogModule {
         msgSlot,
         dlgSlots: ctx.slots<Dlg>('dialog'),
         isMyself: (h, port) => ctx.core.isMyself(h, port),
+        caught: (what, err, msg, fields) => ctx.core.caught(what, err, msg, fields),
         stats: {
           active: ctx.stats.gauge('active_dialogs'),
           early: ctx.stats.gauge('early_dialogs'),

@@ -3,7 +3,7 @@
  * (R-URI plus append_branch), branch_route per branch, RFC 3263 destinations with transport-level
  * failover, and what t_relay does with an ACK (hop-by-hop absorbed, end-to-end forwarded) and a CANCEL.
  */
-import { addressFamily, buildOutgoingRequest, fromSocket, parseUri, responseTarget, type RouteContext, type SendTarget, type SipUri } from '@core/sip';
+import { addressFamily, buildOutgoingRequest, fromSocket, parseUri, responseTarget, safeCallId, type RouteContext, type SendTarget, type SipUri } from '@core/sip';
 import type { Tm } from './tm.js';
 import type { Cell } from './transaction/cell.js';
 import { Branch, type BranchBuilder } from './transaction/branch.js';
@@ -85,7 +85,7 @@ function armGuard(tm: Tm, cell: Cell): void {
   cell.guardTimer = tm.wheel.schedule('newtran_guard', cell.isInvite ? cell.frInvMs : cell.frMs, () => {
     cell.guardTimer = null;
     if (cell.status < 200 && cell.pendingBranches === 0 && cell.busy === 0) {
-      tm.log.debug({ t: cell.id, callId: cell.request.callId }, 'transaction never answered nor relayed: freed');
+      tm.log.debug({ t: cell.id, callId: safeCallId(cell.request) }, 'transaction never answered nor relayed: freed');
       cell.state = 'terminated';
       tm.delete(cell);
     }

@@ -42,7 +42,7 @@ export function onReplyIn(tm: Tm, msg: SipMessage, rinfo: ReceiveInfo): boolean 
 
 /** Runs `fn` after whatever this transaction is already processing (routes may be async). */
 function serial(tm: Tm, cell: Cell, fn: () => Promise<void> | void): void {
-  cell.queue = cell.queue.then(fn).catch((err: unknown) => tm.log.error({ err, t: cell.id }, 'tm reply processing failed'));
+  cell.queue = cell.queue.then(fn).catch((err: unknown) => tm.core.caught('tm reply processing', err, cell.request, { t: cell.id }));
 }
 
 /** One handler per client state (17.1.1.2 / 17.1.2.2, RFC 6026 Accepted). */
@@ -104,7 +104,7 @@ async function onPendingReply(tm: Tm, cell: Cell, br: Branch, msg: SipMessage, r
       try {
         cell.local.cb?.onProvisional?.(msg, cell);
       } catch (err) {
-        tm.log.error({ err, t: cell.id }, 'UAC onProvisional failed');
+        tm.core.caught('UAC onProvisional', err, msg, { t: cell.id });
       }
     } else if (code > 100 && !r.dropped && cell.status < 200) {
       relayReply(tm, cell, msg, r.ctx, br.idx, null);

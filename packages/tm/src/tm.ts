@@ -63,7 +63,7 @@ export class Tm {
     readonly slot: number,
     dnsServers: string,
   ) {
-    this.wheel = new TimerWheel(log);
+    this.wheel = new TimerWheel(log, (err, timer) => core.caught('timer callback', err, null, { module: 'tm', timer }));
     this.replyCache = new ReplyCache(this.wheel);
     const r = new Resolver({ timeout: 2000, tries: 2 });
     if (dnsServers !== '') r.setServers(dnsServers.split(',').map((s) => s.trim()));
@@ -164,7 +164,7 @@ export class Tm {
   }
 
   #sendFailed(err: unknown, what: string, target: SendTarget): void {
-    this.log.debug({ err, what, to: `${target.proto}:${target.address}:${target.port}` }, 'tm send failed');
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ err, what, to: `${target.proto}:${target.address}:${target.port}` }, 'tm send failed');
   }
 
   // ---- callbacks ---------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ export class Tm {
     try {
       cb(type, p);
     } catch (err) {
-      this.log.error({ err, type, t: p.t.id }, 'tm callback failed');
+      this.core.caught('tm callback', err, p.rpl ?? p.req, { type, t: p.t.id });
     }
   }
 

@@ -52,9 +52,13 @@ export function uacRequest(tm: Tm, req: UacRequest, cb?: UacCallbacks): UacHandl
   const cell = tm.newCell(req.method, template, null, null, local, null);
   tm.stats.uac.inc();
   const handle: UacHandle = { transaction: cell, done, cancel: () => cancelInvite(tm, cell) };
-  void send(tm, cell, req, (socket, t, id) => buildRequest({ ...opts, via: [viaFor(socket, id)] })).catch((err: unknown) => {
+  send(tm, cell, req, (socket, t, id) => buildRequest({ ...opts, via: [viaFor(socket, id)] })).catch((err: unknown) => {
     tm.log.warn({ err, method: req.method, ruri: req.ruri }, 'UAC request failed');
-    deliver(tm, cell, 503, undefined);
+    try {
+      deliver(tm, cell, 503, undefined);
+    } catch (e) {
+      tm.core.caught('UAC outcome', e, cell.request, { t: cell.id });
+    }
   });
   return handle;
 }

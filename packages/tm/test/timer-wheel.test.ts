@@ -43,6 +43,25 @@ describe('timer wheel', () => {
     w.stop();
   });
 
+  it('reports a throwing callback to onError (the core counts it) and goes on even when onError throws', async () => {
+    const { log, lines } = logger();
+    const seen: string[] = [];
+    const w = new TimerWheel(log, (err, timer) => {
+      seen.push(`${timer}: ${(err as Error).message}`);
+      throw new Error('reporter broken too');
+    });
+    let ran = 0;
+    w.schedule('boom', 5, () => {
+      throw new Error('bad');
+    });
+    w.schedule('ok', 6, () => void ran++);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(seen).toEqual(['boom: bad']);
+    expect(ran).toBe(1);
+    expect(lines.some((l) => l.msg === 'timer callback failed')).toBe(false);
+    w.stop();
+  });
+
   it('runs the timers due within one tick in one callback, never early and at most a tick late', async () => {
     const { log } = logger();
     const w = new TimerWheel(log);

@@ -27,8 +27,14 @@ interface EventEntry {
 export class Events implements EventRegistry {
   private readonly events = new Map<string, EventEntry>();
 
-  /** `log` receives the errors of failing handlers (they never reach the raiser). */
-  constructor(private readonly log?: Logger) {}
+  /**
+   * `log` receives the errors of failing handlers (they never reach the raiser); `onError`, when given,
+   * gets them instead (the server counts them in core:internal_errors). It must not throw.
+   */
+  constructor(
+    private readonly log?: Logger,
+    private readonly onError?: (event: string, err: unknown) => void,
+  ) {}
 
   declare(module: string, name: string, help: string, params: readonly string[]): void {
     const prev = this.events.get(name);
@@ -81,7 +87,8 @@ export class Events implements EventRegistry {
   }
 
   private failed(name: string, err: unknown): void {
-    if (this.log) this.log.error({ event: name, err }, 'event handler failed');
+    if (this.onError) this.onError(name, err);
+    else if (this.log) this.log.error({ event: name, err }, 'event handler failed');
     // Without a logger the failure must still be visible somewhere.
     else console.error(`event handler for ${name} failed:`, err);
   }

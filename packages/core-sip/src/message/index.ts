@@ -19,3 +19,4 @@ export { parseSipDate } from './headers/date.js';
 export { splitList } from './headers/split.js';
 export { CANONICAL_NAMES, headerIdFromName } from './header-names.js';
 export { ownString } from './own-string.js';
+export { logContext, safeCallId, type MsgLogContext } from './log-context.js';

@@ -2,6 +2,7 @@
  * The core MI commands, with the names and output shapes of OpenSIPS 3.x so that scripts and
  * dashboards written against `opensips-cli -x mi …` keep working.
  */
+import { memoryUsage } from 'node:process';
 import type { LogControl } from '../log.js';
 import { parseLogLevel } from '../log.js';
 import type { StatsRegistry } from '../stats/types.js';
@@ -143,6 +144,25 @@ export function registerCoreMi(mi: MiRegistry, deps: CoreMiDeps): void {
       if (!level) throw new MiError(MiErrorCode.InvalidParams, `Invalid params: unknown log level "${raw}"`);
       deps.log.setLevel(level);
       return { Level: deps.log.getLevel() };
+    },
+  });
+
+  mi.register({
+    module: core,
+    name: 'mem_gc',
+    help: 'Runs a full garbage collection (node started with --expose-gc) and prints the V8 heap before and after it, bytes',
+    params: [],
+    handler: () => {
+      // Exposed by node only on request: a full collection pauses the server for tens of milliseconds.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (typeof gc !== 'function') throw new MiError(MiErrorCode.Failure, 'mem_gc needs the process started with node --expose-gc');
+      const before = memoryUsage();
+      gc();
+      const after = memoryUsage();
+      return {
+        before: { heap_used: before.heapUsed, heap_total: before.heapTotal },
+        after: { heap_used: after.heapUsed, heap_total: after.heapTotal, rss: after.rss },
+      };
     },
   });
 

@@ -14,6 +14,7 @@ import type { SipUri } from '../uri/uri.js';
 import { parseUri } from '../uri/uri.js';
 import type { ReceiveInfo } from '../transport/types.js';
 import type { SipParseError } from '../message/parse-error.js';
+import { safeCallId } from '../message/log-context.js';
 import type { HeaderOp } from './header-ops.js';
 import type { ScriptHost } from './host.js';
 import { DROP, EXIT } from './exit.js';
@@ -322,8 +323,8 @@ export class RouteContext {
   is_present_hf(name: string): boolean {
     return this.msg.hasHeader(name);
   }
-  /** `xlog`: a log line at info (or the given level), tagged with the Call-ID. */
+  /** `xlog`: a log line at info (or the given level), tagged with the Call-ID (read safely: error_route logs broken messages). */
   xlog(text: string, level: 'error' | 'warn' | 'info' | 'debug' = 'info'): void {
-    this.host.scriptLog[level]({ callId: this.msg.callId }, text);
+    this.host.scriptLog[level]({ callId: safeCallId(this.msg) }, text);
   }
 }

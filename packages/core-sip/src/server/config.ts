@@ -33,10 +33,12 @@ export interface ServerConfig {
   tls?: TlsOptions;
   /**
    * Log level (pino names or OpenSIPS numbers; MI `log_level` changes it at run time), where lines go
-   * (stdout by default), and their format: `json`, `pretty` (readable lines) or `auto` (the default:
-   * pretty on a terminal, JSON otherwise; `TSIPS_LOG_FORMAT` sets the default).
+   * (stdout by default), their format: `json`, `pretty` (readable lines) or `auto` (the default:
+   * pretty on a terminal, JSON otherwise; `TSIPS_LOG_FORMAT` sets the default), and how many lines a second
+   * each kind of peer-triggered line may write (malformed messages, replies that cannot be sent, caught
+   * errors; default 10, the rest summarised).
    */
-  log?: { level?: string; format?: 'auto' | 'pretty' | 'json'; destination?: DestinationStream };
+  log?: { level?: string; format?: 'auto' | 'pretty' | 'json'; destination?: DestinationStream; linesPerSecond?: number };
   /** Parser limits. */
   limits?: Partial<ParseLimits> & Partial<TransportLimits>;
   /** `server_header` on locally generated replies; `false` for none. */

@@ -11,6 +11,7 @@ import type { ReceiveInfo, SendTarget } from '../transport/types.js';
 import { resolveDestination, resolveUri } from './resolve.js';
 import { buildOutgoingRequest, addressFamily } from './outgoing.js';
 import { fnv1a, hex8 } from './hash.js';
+import { safeCallId } from '../message/log-context.js';
 import type { SipServer } from './server.js';
 
 export class StatelessForwarder {
@@ -42,12 +43,16 @@ export class StatelessForwarder {
     try {
       target = await this.nextHop(ctx, dest);
     } catch (err) {
-      server.log.warn({ err, callId: ctx.msg.callId, dest }, 'forward: next hop cannot be resolved');
+      if (server.logLimit.allow(server.log, 'warn', 'forward: next hop cannot be resolved')) {
+        server.log.warn({ err, callId: safeCallId(ctx.msg), dest }, 'forward: next hop cannot be resolved');
+      }
       return -1;
     }
     const socket = server.transport.findSocket(target.proto, addressFamily(target.address));
     if (!socket) {
-      server.log.warn({ proto: target.proto, address: target.address }, 'forward: no listen socket for this protocol');
+      if (server.logLimit.allow(server.log, 'warn', 'forward: no listen socket')) {
+        server.log.warn({ proto: target.proto, address: target.address }, 'forward: no listen socket for this protocol');
+      }
       return -2;
     }
     const out = fromSocket(target, socket);
@@ -55,7 +60,9 @@ export class StatelessForwarder {
     try {
       await server.send(out, buf);
     } catch (err) {
-      server.log.warn({ err, callId: ctx.msg.callId, target: `${target.proto}:${target.address}:${target.port}` }, 'forward: send failed');
+      if (server.logLimit.allow(server.log, 'warn', 'forward: send failed')) {
+        server.log.warn({ err, callId: safeCallId(ctx.msg), target: `${target.proto}:${target.address}:${target.port}` }, 'forward: send failed');
+      }
       return -3;
     }
     server.coreStats.fwd_requests.inc();
@@ -70,16 +77,24 @@ export class StatelessForwarder {
     const top = vias[0];
     const next = vias[1];
     if (top === undefined || !server.isMyself(top.host, top.port ?? (top.transport.toUpperCase() === 'TLS' ? 5061 : 5060))) {
-      server.log.debug({ callId: msg.callId }, 'reply whose top Via is not ours: dropped');
+      if (server.logLimit.allow(server.log, 'debug', 'reply whose top Via is not ours')) server.log.debug({ callId: safeCallId(msg) }, 'reply whose top Via is not ours: dropped');
       return false;
     }
     if (next === undefined) return false; // a reply to a request we originated, with no transaction left
-    const t = responseTarget(next);
+    let t: ReturnType<typeof responseTarget>;
+    try {
+      t = responseTarget(next);
+    } catch (err) {
+      // The previous hop's Via names a transport we do not have (`SIP/2.0/UD`): nowhere to relay it.
+      server.coreStats.err_replies.inc();
+      if (server.logLimit.allow(server.log, 'debug', 'reply relay failed')) server.log.debug({ err, callId: safeCallId(msg) }, 'reply relay failed: no route back');
+      return false;
+    }
     const socket = server.transport.findSocket(t.proto, addressFamily(t.address)) ?? rinfo.socket;
     try {
       await server.send(fromSocket(t, socket), msg.edit().popVia().toBuffer());
     } catch (err) {
-      server.log.warn({ err, callId: msg.callId }, 'reply relay failed');
+      if (server.logLimit.allow(server.log, 'warn', 'reply relay failed')) server.log.warn({ err, callId: safeCallId(msg) }, 'reply relay failed');
       return false;
     }
     server.coreStats.fwd_replies.inc();

@@ -6,3 +6,6 @@ export { viaFor, buildOutgoingRequest, addressFamily, type OutgoingOptions } fro
 export { resolveUri, resolveDestination, uriProto, defaultPort } from './resolve.js';
 export { StatelessForwarder } from './forward.js';
 export { fnv1a, hex8 } from './hash.js';
+export { Faults, type UnhandledKind } from './faults.js';
+export { installProcessNet } from './process-net.js';
+export type { RouteHost } from './run-route.js';

@@ -1,11 +1,14 @@
 /**
  * The receive pipeline: parse, validate, answer bad requests, then requests go to the main route and
  * replies to the modules' hooks (tm) or, unclaimed, to onreply_route and the stateless relay.
- * Nothing here may throw into the transport's receive loop.
+ * Nothing here may throw into the transport's receive loop, and every log line a peer can trigger at will
+ * is rate limited (SipServer.logLimit) and reads the message only through `logContext`.
  */
 import type { SipMessage } from '../message/message.js';
 import { parseMessage } from '../message/parse.js';
+import { logContext } from '../message/log-context.js';
 import { SipParseError } from '../message/parse-error.js';
+import { hostPort } from '../transport/address.js';
 import type { ReceiveInfo } from '../transport/types.js';
 import { runRoute, runRouteStatus } from './run-route.js';
 import { topViaWithReceived } from './received.js';
@@ -26,12 +29,17 @@ export class Receiver {
       msg.validate();
     } catch (err) {
       // A validation error comes from a message that parsed: that message is what a 400 is built from.
-      if (err instanceof SipParseError) this.#bad(err, err.partial ?? msg, data, rinfo);
-      else s.log.error({ err }, 'unexpected error while parsing');
+      try {
+        if (err instanceof SipParseError) this.#bad(err, err.partial ?? msg, data, rinfo);
+        else s.faults.caught('parsing', err, msg, { src: hostPort(rinfo.srcAddress, rinfo.srcPort) });
+      } catch (e) {
+        s.faults.caught('malformed message handling', e, err instanceof SipParseError ? (err.partial ?? msg) : msg);
+      }
       return;
     }
-    const p = msg.isRequest ? this.#request(msg, rinfo) : this.#reply(msg, rinfo);
-    p.catch((err: unknown) => s.log.error({ err }, 'message processing failed'));
+    const m = msg;
+    const p = m.isRequest ? this.#request(m, rinfo) : this.#reply(m, rinfo);
+    p.catch((err: unknown) => s.faults.caught('message processing', err, m, { src: hostPort(rinfo.srcAddress, rinfo.srcPort) }));
   }
 
   /** A malformed message: answered 400 (505 for a bad version) when it is a request we can reply to. */
@@ -40,12 +48,16 @@ export class Receiver {
     s.coreStats.bad_msg_hdr.inc();
     if (m === undefined || !m.isRequest) {
       s.coreStats.err_replies.inc();
-      s.log.debug({ err: err.message, src: `${rinfo.srcAddress}:${rinfo.srcPort}`, size: data.length }, 'malformed message dropped');
+      if (s.logLimit.allow(s.log, 'debug', 'malformed message dropped')) {
+        s.log.debug({ err: logText(err.message), src: hostPort(rinfo.srcAddress, rinfo.srcPort), size: data.length }, 'malformed message dropped');
+      }
       return;
     }
     s.coreStats.err_requests.inc();
     if (err.code === 'E_PARSE_URI') s.coreStats.bad_URIs_rcvd.inc();
-    s.log.info({ err: err.message, src: `${rinfo.srcAddress}:${rinfo.srcPort}` }, 'malformed request');
+    if (s.logLimit.allow(s.log, 'info', 'malformed request')) {
+      s.log.info({ err: logText(err.message), src: hostPort(rinfo.srcAddress, rinfo.srcPort), ...logContext(m) }, 'malformed request');
+    }
     if (m.method === 'ACK') return;
     const code = err.code === 'E_PARSE_VERSION' ? 505 : 400;
     const reason = code === 505 ? 'Version Not Supported' : `Bad Request (${shortReason(err.message)})`;
@@ -54,7 +66,7 @@ export class Receiver {
     if (er) {
       const ctx = s.core.createContext('error', m, rinfo);
       ctx.error = err;
-      void runRoute(s, er, ctx);
+      runRoute(s, er, ctx).catch((e: unknown) => s.faults.caught('error_route', e, m));
     }
   }
 
@@ -89,6 +101,11 @@ export class Receiver {
     }
     await s.fwd.forwardReply(msg, rinfo);
   }
+}
+
+/** A parse error's text for a log line: it may quote a header of the garbage, which can be 60 KB long. */
+function logText(message: string): string {
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }
 
 /** First clause of a parse error, short enough for a reason phrase. */

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { createLogger, type LogControl } from '../log.js';
 import { Stats } from '../stats/registry.js';
 import { registerCoreStats, type CoreStats } from '../stats/core-stats.js';
+import { registerProcessStats } from '../stats/process-stats.js';
+import { LogLimiter } from '../log-limit.js';
 import { Events } from '../events/registry.js';
 import { MiRegistryImpl } from '../mi/registry.js';
 import { startMiHttp } from '../mi/http.js';
@@ -31,6 +33,7 @@ import { runRoute } from './run-route.js';
 import { Receiver } from './receive.js';
 import { StatelessReplier } from './sl.js';
 import { StatelessForwarder } from './forward.js';
+import { Faults } from './faults.js';
 import { bindScriptFunctions } from './bind-functions.js';
 import { rewriteUri } from './rewrite-uri.js';
 import { VERSION } from '../version.js';
@@ -41,6 +44,10 @@ export class SipServer implements ScriptHost {
   readonly scriptLog: Logger;
   readonly stats = new Stats();
   readonly coreStats: CoreStats;
+  /** Rate limits of the log lines a peer can trigger (see log-limit.ts). */
+  readonly logLimit: LogLimiter;
+  /** Errors caught at a boundary, and those the process net caught: logged and counted. */
+  readonly faults: Faults;
   readonly events: Events;
   readonly mi: MiRegistryImpl;
   readonly hooks = new CoreHooks();
@@ -71,9 +78,12 @@ export class SipServer implements ScriptHost {
     this.log = root;
     this.logControl = control;
     this.scriptLog = this.logControl.child('script');
-    this.events = new Events(this.logControl.child('events'));
     this.mi = new MiRegistryImpl(this.logControl.child('mi'));
     this.coreStats = registerCoreStats(this.stats);
+    registerProcessStats(this.stats);
+    this.logLimit = new LogLimiter(config.log?.linesPerSecond);
+    this.faults = new Faults(this.log, this.logLimit, this.coreStats.internal_errors, this.coreStats.unhandled_errors);
+    this.events = new Events(this.logControl.child('events'), (event, err) => this.faults.caught('event handler', err, null, { event }));
     (config.flags ?? []).forEach((f, i) => this.#flagBits.set(f, i));
     this.blacklists = new Blacklists(config.dst_blacklist);
     const listen = config.listen.map((l) => (typeof l === 'string' ? parseListen(l) : l));
@@ -84,13 +94,14 @@ export class SipServer implements ScriptHost {
       tls: config.tls,
       limits: config.limits,
       log: this.logControl.child('transport'),
+      logLimit: this.logLimit,
       onMessage: (data, rinfo) => this.#receiver.receive(data, rinfo),
       onConnectionClose: (closed) => {
         for (const h of this.hooks.connectionClose) {
           try {
             h(closed);
           } catch (err) {
-            this.log.error({ err, connId: closed.id }, 'connection close hook failed');
+            this.faults.caught('connection close hook', err, null, { connId: closed.id });
           }
         }
       },
@@ -108,6 +119,7 @@ export class SipServer implements ScriptHost {
       createContext: (t, m, r) => new this.Context(this, t, m, r),
       runRoute: (h, ctx) => runRoute(this, h, ctx),
       isMyself: (h, p) => this.isMyself(h, p),
+      caught: (what, err, msg, fields) => this.faults.caught(what, err, msg, fields),
       registerSlot: () => {
         if (this.#slotsSealed) throw new TsipsError('E_SLOT_AFTER_START', 'per-message slots can only be registered during init');
         return this.#slotCount++;
@@ -192,6 +204,7 @@ export class SipServer implements ScriptHost {
     await this.#mi?.close();
     await this.transport.stop();
     this.#state = 'stopped';
+    this.logLimit.flush();
     this.log.info('tsips stopped');
   }
 

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { SipMessage } from '../message/message.js';
 import { buildResponse, reasonPhrase } from '../message/build.js';
 import { parseMessage } from '../message/parse.js';
+import { logContext } from '../message/log-context.js';
+import { hostPort } from '../transport/address.js';
 import { topViaWithReceived } from './received.js';
 import { fromSocket, responseTarget } from '../transport/response-target.js';
 import type { ReceiveInfo } from '../transport/types.js';
@@ -22,6 +24,7 @@ export class StatelessReplier {
   readonly #sent: Counter;
   readonly #sentErr: Counter;
   readonly #acks: Counter;
+  readonly #failed: Counter;
 
   constructor(server: SipServer) {
     this.#server = server;
@@ -29,6 +32,7 @@ export class StatelessReplier {
     this.#sent = s.counter('sl', 'sent_replies', 'Replies sent statelessly');
     this.#sentErr = s.counter('sl', 'sent_err_replies', 'Error replies (sl_reply_error) sent statelessly');
     this.#acks = s.counter('sl', 'received_ACKs', 'ACKs to stateless replies absorbed');
+    this.#failed = s.counter('sl', 'failed_replies', 'Stateless replies built but not sent (Via host unresolvable or unreachable); tsips only');
     this.#byClass = [1, 2, 3, 4, 5, 6].map((c) => s.counter('sl', `${c}xx_replies`, `${c}xx replies sent statelessly`));
   }
 
@@ -56,7 +60,10 @@ export class StatelessReplier {
     return 1;
   }
 
-  /** Builds and sends a reply to `msg`; errors are logged, never thrown (the pipeline uses it for 400s). */
+  /**
+   * Builds and sends a reply to `msg`; errors are logged (rate limited, with the context `logContext` reads
+   * from the raw headers: `msg` may be the broken request a 400 answers) and never thrown.
+   */
   send(msg: SipMessage, rinfo: ReceiveInfo, code: number, reason?: string, headers?: readonly [string, string][]): boolean {
     const server = this.#server;
     try {
@@ -70,17 +77,29 @@ export class StatelessReplier {
       const req = via === undefined ? msg : parseMessage(msg.edit().popVia().pushVia(via).toBuffer());
       const buf = buildResponse(req, code, reason ?? reasonPhrase(code), { toTag, headers: extra });
       const t = responseTarget(msg.topVia, rinfo);
-      server.send(fromSocket(t, rinfo.socket), buf).catch((err: unknown) => {
-        // The raw header text: the callId accessor throws on a malformed Call-ID, and a throw here is unhandled.
-        server.log.warn({ err, code, callId: msg.header('call-id') }, 'stateless reply could not be sent');
-      });
+      server.send(fromSocket(t, rinfo.socket), buf).catch((err: unknown) => this.#notSent(err, code, msg, t));
       this.#sent.inc();
       if (code >= 400) this.#sentErr.inc();
       this.#byClass[Math.floor(code / 100) - 1]?.inc();
       return true;
     } catch (err) {
-      server.log.warn({ err, code }, 'stateless reply could not be built');
+      if (server.logLimit.allow(server.log, 'warn', 'stateless reply could not be built')) {
+        server.log.warn({ err, code, ...logContext(msg) }, 'stateless reply could not be built');
+      }
       return false;
+    }
+  }
+
+  /** The transport refused the reply: counted and logged; nothing in here can throw. */
+  #notSent(err: unknown, code: number, msg: SipMessage, t: { proto: string; address: string; port: number }): void {
+    const server = this.#server;
+    this.#failed.inc();
+    try {
+      if (server.logLimit.allow(server.log, 'warn', 'stateless reply could not be sent')) {
+        server.log.warn({ err, code, to: `${t.proto}:${hostPort(t.address, t.port)}`, ...logContext(msg) }, 'stateless reply could not be sent');
+      }
+    } catch {
+      // A logger that throws must not turn a lost reply into an unhandled rejection.
     }
   }
 }

@@ -47,6 +47,12 @@ export interface CoreServices {
   readonly serverHeader: string | false;
   /** The core param `disable_dns_failover`. */
   readonly disableDnsFailover: boolean;
+  /**
+   * Reports an error caught at a module's boundary (a timer or callback body, a background promise):
+   * counted in `core:internal_errors` and logged, rate limited, as "`what` failed" with the message's
+   * Call-ID/method/CSeq read safely. Never throws; use it in every catch that cannot rethrow.
+   */
+  caught(what: string, err: unknown, msg?: SipMessage | null, fields?: Readonly<Record<string, unknown>>): void;
 }
 
 export type { ReceiveInfo };

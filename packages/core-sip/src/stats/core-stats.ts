@@ -27,6 +27,16 @@ export interface CoreStats {
   unsupported_methods: Counter;
   /** Messages with a header that could not be parsed. */
   bad_msg_hdr: Counter;
+  /**
+   * Errors caught at a boundary (a timer, a callback, a message's processing, a background write): logged
+   * and counted, the server goes on. tsips only; each one is a bug or an outage worth a look.
+   */
+  internal_errors: Counter;
+  /**
+   * Errors nobody caught (an unhandled rejection or an uncaught exception) that the binary's last net
+   * logged and survived. tsips only; should stay 0.
+   */
+  unhandled_errors: Counter;
 }
 
 const CORE_COUNTERS: Readonly<Record<keyof CoreStats, string>> = {
@@ -41,6 +51,8 @@ const CORE_COUNTERS: Readonly<Record<keyof CoreStats, string>> = {
   bad_URIs_rcvd: 'Number of requests with an unparsable URI',
   unsupported_methods: 'Number of requests with an unsupported method',
   bad_msg_hdr: 'Number of messages with an unparsable header',
+  internal_errors: 'Number of errors caught at a boundary (timer, callback, processing) and survived',
+  unhandled_errors: 'Number of unhandled rejections and uncaught exceptions the process survived',
 };
 
 /**

@@ -5,6 +5,7 @@ import type { ListenSocket, ReceiveInfo } from './types.js';
 import { StreamFramer } from './stream-framer.js';
 import { TransportError } from './errors.js';
 import { hostPort, normalizeRemote } from './address.js';
+import type { LogLimiter } from '../log-limit.js';
 
 const PONG = Buffer.from('\r\n', 'latin1');
 
@@ -27,6 +28,7 @@ export interface ConnectionOptions {
   maxMessageSize: number;
   lifetimeMs: number;
   log: Logger;
+  logLimit: LogLimiter;
   hooks: ConnectionHooks;
 }
 
@@ -68,7 +70,9 @@ export class Connection {
         if (!this.closed) this.stream.write(PONG);
       },
       onError: (reason) => {
-        this.log.warn({ connId: this.id, remote: this.remoteName(), reason }, 'closing connection: stream cannot be resynchronised');
+        if (o.logLimit.allow(this.log, 'warn', 'stream cannot be resynchronised')) {
+          this.log.warn({ connId: this.id, remote: this.remoteName(), reason }, 'closing connection: stream cannot be resynchronised');
+        }
         this.failed = true;
         this.close();
       },
@@ -83,7 +87,16 @@ export class Connection {
       if (this.log.isLevelEnabled('debug')) this.log.debug({ connId: this.id, remote: this.remoteName() }, 'idle connection closed');
       this.close();
     });
-    stream.on('data', (chunk: Buffer) => framer.push(chunk));
+    stream.on('data', (chunk: Buffer) => {
+      // An exception here would be thrown from the socket's event emitter, out of reach of any caller.
+      try {
+        framer.push(chunk);
+      } catch (err) {
+        if (o.logLimit.allow(this.log, 'error', 'stream framing failed')) this.log.error({ connId: this.id, remote: this.remoteName(), err }, 'stream framing failed: connection closed');
+        this.failed = true;
+        this.close();
+      }
+    });
     stream.on('error', (err: Error) => {
       // Resets and aborts are routine on SIP trunks; the close handler does the bookkeeping.
       if (this.log.isLevelEnabled('debug')) this.log.debug({ connId: this.id, remote: this.remoteName(), err }, 'connection error');

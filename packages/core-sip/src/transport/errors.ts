@@ -9,6 +9,7 @@ export type TransportErrorCode =
   | 'E_CONN_CLOSED'
   | 'E_SEND'
   | 'E_RESOLVE'
+  | 'E_RESOLVE_BUSY'
   | 'E_VIA_TRANSPORT'
   | 'E_NOT_STARTED'
   | 'E_STATE';

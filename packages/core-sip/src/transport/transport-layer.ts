@@ -26,6 +26,7 @@ import { Connection, type ConnectionHooks } from './connection.js';
 import { ConnectionTable, remoteKey } from './connection-table.js';
 import { closeServer, connectTcp, createTcpServer, listenServer } from './tcp.js';
 import { connectTls, createTlsServer } from './tls.js';
+import { LogLimiter } from '../log-limit.js';
 
 export interface TransportLayerOptions {
   /** Listen declarations, in the order `sockets` keeps (see parseListen). */
@@ -35,6 +36,8 @@ export interface TransportLayerOptions {
   limits?: Partial<TransportLimits>;
   /** The transport's own logger, used as given: the server passes `logControl.child('transport')`, which already carries `module`. */
   log: Logger;
+  /** Rate limits of the lines a peer can trigger (oversize datagrams, failed handlers); one of its own when absent. */
+  logLimit?: LogLimiter;
   /**
    * Called once per received SIP message (bytes not yet parsed). Errors it throws or rejects with are logged;
    * they never stop the receive loop.
@@ -52,6 +55,7 @@ export const DEFAULT_LIMITS: Readonly<Required<TransportLimits>> = Object.freeze
   connectionLifetimeMs: 120_000,
   connectTimeoutMs: 10_000,
   udpBufferSize: DEFAULT_UDP_BUFFER_SIZE,
+  maxPendingResolves: 256,
 });
 
 interface StreamListener {
@@ -66,6 +70,7 @@ type State = 'idle' | 'starting' | 'running' | 'stopped';
 export class TransportLayer implements CoreTransport {
   private readonly opts: TransportLayerOptions;
   private readonly log: Logger;
+  private readonly logLimit: LogLimiter;
   private readonly limits: Readonly<Required<TransportLimits>>;
   private readonly table = new ConnectionTable();
   /** Connects in progress by remote key, so concurrent sends to one peer share one connection. */
@@ -76,10 +81,13 @@ export class TransportLayer implements CoreTransport {
   private streams: StreamListener[] = [];
   private bound: ListenSocket[] = [];
   private state: State = 'idle';
+  /** Host name lookups in flight (see TransportLimits.maxPendingResolves). */
+  private resolving = 0;
 
   constructor(opts: TransportLayerOptions) {
     this.opts = opts;
     this.log = opts.log;
+    this.logLimit = opts.logLimit ?? new LogLimiter();
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...definedOnly(opts.limits) });
     this.hooks = {
       onMessage: (conn, data) => this.deliver(data, conn.rinfo),
@@ -165,7 +173,7 @@ export class TransportLayer implements CoreTransport {
       }
     }
     this.send(target, data).catch((err: unknown) => {
-      if (this.log.isLevelEnabled('debug')) this.log.debug({ err, to: `${target.proto}:${target.address}:${target.port}` }, 'send failed');
+      if (this.logLimit.allow(this.log, 'debug', 'send failed')) this.log.debug({ err, to: `${target.proto}:${target.address}:${target.port}` }, 'send failed');
     });
   }
 
@@ -223,7 +231,13 @@ export class TransportLayer implements CoreTransport {
   }
 
   private handlerFailed(err: unknown, rinfo: ReceiveInfo): void {
-    this.log.error({ err, proto: rinfo.proto, src: hostPort(rinfo.srcAddress, rinfo.srcPort) }, 'message handler failed');
+    try {
+      if (this.logLimit.allow(this.log, 'error', 'message handler failed')) {
+        this.log.error({ err, proto: rinfo.proto, src: hostPort(rinfo.srcAddress, rinfo.srcPort) }, 'message handler failed');
+      }
+    } catch {
+      // Nothing may escape into the socket loop, a failing logger included.
+    }
   }
 
   // --- bind / close ----------------------------------------------------------------------------------------
@@ -240,6 +254,7 @@ export class TransportLayer implements CoreTransport {
         this.log,
         (data, rinfo) => this.deliver(data, rinfo),
         this.limits.udpBufferSize,
+        this.logLimit,
       );
       this.udp.push(ep);
       return ep.listen;
@@ -322,6 +337,7 @@ export class TransportLayer implements CoreTransport {
       maxMessageSize: this.limits.maxMessageSize,
       lifetimeMs: this.limits.connectionLifetimeMs,
       log: this.log,
+      logLimit: this.logLimit,
       hooks: this.hooks,
     });
     this.table.add(conn);
@@ -407,11 +423,17 @@ export class TransportLayer implements CoreTransport {
   /** An IP literal as is; a hostname through the system resolver (most callers pass IPs). */
   private async resolve(host: string, family: 4 | 6 | undefined): Promise<string> {
     if (ipFamily(host) !== 0) return host;
+    if (this.resolving >= this.limits.maxPendingResolves) {
+      throw new TransportError('E_RESOLVE_BUSY', `cannot resolve "${host}": ${this.resolving} lookups already in flight`);
+    }
+    this.resolving++;
     try {
       const r = await lookup(host, family === undefined ? {} : { family });
       return r.address;
     } catch (err) {
       throw new TransportError('E_RESOLVE', `cannot resolve "${host}": ${errMessage(err)}`, { cause: err });
+    } finally {
+      this.resolving--;
     }
   }
 
@@ -427,6 +449,7 @@ function definedOnly(limits: Partial<TransportLimits> | undefined): Partial<Tran
   if (limits.connectionLifetimeMs !== undefined) out.connectionLifetimeMs = limits.connectionLifetimeMs;
   if (limits.connectTimeoutMs !== undefined) out.connectTimeoutMs = limits.connectTimeoutMs;
   if (limits.udpBufferSize !== undefined) out.udpBufferSize = limits.udpBufferSize;
+  if (limits.maxPendingResolves !== undefined) out.maxPendingResolves = limits.maxPendingResolves;
   return out;
 }
 

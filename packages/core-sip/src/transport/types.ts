@@ -65,6 +65,12 @@ export interface TransportLimits {
   connectTimeoutMs?: number;
   /** UDP socket receive/send buffer, bytes (default 4 MiB; the kernel caps it at rmem_max/wmem_max). */
   udpBufferSize?: number;
+  /**
+   * Host name lookups (system resolver) in flight at once (default 256); a send that needs one more fails at
+   * once with E_RESOLVE_BUSY. A flood of requests whose Via names a host would otherwise queue lookups on
+   * libuv's 4 threads without bound, each holding its reply, while the DNS server takes seconds to fail.
+   */
+  maxPendingResolves?: number;
 }
 
 export type MessageHandler = (data: Buffer, rinfo: ReceiveInfo) => void;

@@ -7,6 +7,7 @@ import type { ListenSocket, ListenSpec, ReceiveInfo } from './types.js';
 import { boundSocket } from './listen.js';
 import { TransportError } from './errors.js';
 import { hostPort, normalizeRemote } from './address.js';
+import { LogLimiter } from '../log-limit.js';
 
 export type Deliver = (data: Buffer, rinfo: ReceiveInfo) => void;
 
@@ -27,7 +28,16 @@ export class UdpEndpoint {
    * `bufferSize` is the SO_RCVBUF/SO_SNDBUF asked for; the kernel caps it at net.core.rmem_max/wmem_max
    * (and Linux reports twice the value it accepted). The sizes obtained are logged at debug.
    */
-  static open(spec: ListenSpec, address: string, family: 4 | 6, maxMessageSize: number, log: Logger, deliver: Deliver, bufferSize = DEFAULT_UDP_BUFFER_SIZE): Promise<UdpEndpoint> {
+  static open(
+    spec: ListenSpec,
+    address: string,
+    family: 4 | 6,
+    maxMessageSize: number,
+    log: Logger,
+    deliver: Deliver,
+    bufferSize = DEFAULT_UDP_BUFFER_SIZE,
+    logLimit: LogLimiter = new LogLimiter(),
+  ): Promise<UdpEndpoint> {
     // IPv6 sockets are v6-only, as in OpenSIPS: `udp:[::]` and `udp:0.0.0.0` on one port must both bind.
     const sock = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6, lookup: literalLookup });
     return new Promise((resolve, reject) => {
@@ -40,10 +50,12 @@ export class UdpEndpoint {
         sock.off('error', onBindError);
         const listen = boundSocket(spec, address, sock.address().port, family);
         setBufferSizes(sock, bufferSize, log, listen.name);
-        sock.on('error', (err) => log.warn({ socket: listen.name, err }, 'udp socket error'));
+        sock.on('error', (err) => {
+          if (logLimit.allow(log, 'warn', 'udp socket error')) log.warn({ socket: listen.name, err }, 'udp socket error');
+        });
         sock.on('message', (data, r) => {
           if (data.length > maxMessageSize) {
-            log.warn({ socket: listen.name, src: hostPort(r.address, r.port), bytes: data.length, max: maxMessageSize }, 'oversize datagram dropped');
+            if (logLimit.allow(log, 'warn', 'oversize datagram dropped')) log.warn({ socket: listen.name, src: hostPort(r.address, r.port), bytes: data.length, max: maxMessageSize }, 'oversize datagram dropped');
             return;
           }
           deliver(data, { proto: 'udp', srcAddress: normalizeRemote(r.address), srcPort: r.port, socket: listen });

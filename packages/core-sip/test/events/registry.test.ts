@@ -63,6 +63,22 @@ describe('Events registry', () => {
     expect(errors[0]?.['event']).toBe('E_CORE_THRESHOLD');
   });
 
+  it('hands failing handlers to onError instead of the log when given (the server counts them)', async () => {
+    const { log, lines } = memoryLogger();
+    const seen: string[] = [];
+    const ev = new Events(log, (name, err) => void seen.push(`${name}: ${(err as Error).message}`));
+    ev.declare('core', 'E_CORE_THRESHOLD', '', []);
+    ev.subscribe('E_CORE_THRESHOLD', () => {
+      throw new Error('sync boom');
+    });
+    ev.subscribe('E_CORE_THRESHOLD', () => Promise.reject(new Error('async boom')));
+    ev.raise('E_CORE_THRESHOLD', {});
+    await tick();
+    await tick();
+    expect(seen.sort()).toEqual(['E_CORE_THRESHOLD: async boom', 'E_CORE_THRESHOLD: sync boom']);
+    expect(lines).toEqual([]);
+  });
+
   it('raising with no subscriber schedules nothing', async () => {
     const ev = new Events();
     ev.declare('m', 'E_X', '', []);

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { MiError, ctime } from '../../src/mi/index.js';
 import { coreSetup } from './setup.js';
 
@@ -27,6 +29,7 @@ describe('core MI commands', () => {
       'list_statistics',
       'reset_statistics',
       'log_level',
+      'mem_gc',
       'list_modules',
     ]);
     expect(await mi.call('help', ['get_statistics'])).toEqual({
@@ -87,5 +90,29 @@ describe('core MI commands', () => {
   it('list_modules', async () => {
     const { mi } = coreSetup();
     expect(await mi.call('list_modules', undefined)).toEqual({ Modules: [{ Name: 'tm', Version: '0.1.0' }] });
+  });
+
+  it('mem_gc refuses without node --expose-gc, and with it collects and prints the heap', async () => {
+    const { mi } = coreSetup();
+    const g = globalThis as { gc?: () => void };
+    const own = g.gc;
+    if (own === undefined) {
+      await expect(mi.call('mem_gc', undefined)).rejects.toThrow('mem_gc needs the process started with node --expose-gc');
+      // The same function --expose-gc installs, taken from a fresh context once the flag is set.
+      setFlagsFromString('--expose-gc');
+      g.gc = runInNewContext('gc') as () => void;
+    }
+    try {
+      // 8 MB of garbage made just before: a full collection frees it.
+      let junk: number[][] | null = Array.from({ length: 1000 }, () => new Array<number>(1000).fill(1));
+      expect(junk.length).toBe(1000);
+      junk = null;
+      const r = (await mi.call('mem_gc', undefined)) as { before: { heap_used: number }; after: { heap_used: number; rss: number } };
+      expect(r.after.heap_used).toBeGreaterThan(0);
+      expect(r.after.rss).toBeGreaterThan(r.after.heap_used);
+      expect(r.before.heap_used - r.after.heap_used).toBeGreaterThan(4_000_000);
+    } finally {
+      if (own === undefined) delete g.gc;
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Stats, registerCoreStats } from '../../src/stats/index.js';
+import { Stats, registerCoreStats, registerProcessStats } from '../../src/stats/index.js';
 
 function values(stats: Stats, patterns: string[]): Record<string, number> {
   return Object.fromEntries(stats.query(patterns).map((s) => [`${s.module}:${s.name}`, s.value]));
@@ -100,8 +100,20 @@ describe('Stats registry', () => {
       'core:bad_URIs_rcvd',
       'core:unsupported_methods',
       'core:bad_msg_hdr',
+      'core:internal_errors',
+      'core:unhandled_errors',
       'core:timestamp',
     ]);
     expect(v['core:timestamp']).toBeGreaterThanOrEqual(5);
+  });
+
+  it('shows the process memory as computed stats', () => {
+    const s = new Stats();
+    registerProcessStats(s);
+    const v = values(s, ['process:']);
+    expect(Object.keys(v)).toEqual(['process:heap_used', 'process:heap_total', 'process:rss', 'process:external']);
+    expect(v['process:heap_used']).toBeGreaterThan(0);
+    expect(v['process:heap_total']).toBeGreaterThanOrEqual(v['process:heap_used']!);
+    expect(v['process:rss']).toBeGreaterThan(v['process:heap_used']!);
   });
 });

@@ -166,4 +166,20 @@ describe('UDP transport', () => {
     cleanup.push(() => layer.stop());
     expect(lines.find((l) => l.msg === 'udp socket buffers')).toMatchObject({ requested: 96 * 1024 });
   });
+
+  it('caps host name lookups in flight: the ones over maxPendingResolves fail at once with E_RESOLVE_BUSY', async () => {
+    const { log } = captureLog();
+    const t = new TransportLayer({ listen: [parseListen('udp:127.0.0.1:0')], log, limits: { maxPendingResolves: 8 }, onMessage: () => undefined });
+    await t.start();
+    cleanup.push(() => t.stop());
+    // 70-character labels: the resolver refuses them locally, no DNS query leaves the machine.
+    const name = (i: number) => `${'x'.repeat(70)}.n${i}.invalid`;
+    const codes = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => t.send({ proto: 'udp', address: name(i), port: 5060 }, Buffer.from('x')).then(() => 'sent', (e: { code?: string }) => e.code)),
+    );
+    expect(codes.filter((c) => c === 'E_RESOLVE_BUSY')).toHaveLength(92);
+    expect(codes.filter((c) => c === 'E_RESOLVE')).toHaveLength(8);
+    // Once they are over, lookups are free again.
+    await expect(t.send({ proto: 'udp', address: name(100), port: 5060 }, Buffer.from('x'))).rejects.toMatchObject({ code: 'E_RESOLVE' });
+  });
 });

@@ -3,8 +3,8 @@
  * deadlines driven by a single unref'd setTimeout, re-armed only when the earliest deadline changes, and
  * served on ticks of TICK_MS: every timer due within a tick runs in one callback, so under load the event
  * loop wakes up once per tick for timers, not once per transaction (OpenSIPS also runs its timers on
- * ticks, 100 ms for retransmissions). A callback that throws is logged with the timer's name and the
- * others still run.
+ * ticks, 100 ms for retransmissions). A callback that throws is reported with the timer's name (to the
+ * core's `caught`, which counts and rate limits it, when given; else logged) and the others still run.
  */
 import type { CoreServices } from '@core/sip';
 
@@ -38,7 +38,11 @@ export class TimerWheel {
   #armedAt = Infinity;
   #stopped = false;
 
-  constructor(readonly log: Logger) {}
+  constructor(
+    readonly log: Logger,
+    /** Where a failing callback is reported; it must not throw (CoreServices.caught). */
+    private readonly onError?: (err: unknown, timer: string) => void,
+  ) {}
 
   get size(): number {
     return this.#heap.length;
@@ -103,12 +107,21 @@ export class TimerWheel {
       try {
         t.fn();
       } catch (err) {
-        this.log.error({ err, timer: t.name }, 'timer callback failed');
+        this.#failed(err, t.name);
       }
       const took = performance.now() - t0;
       if (took > SLOW_MS) this.log.warn({ timer: t.name, ms: Math.round(took) }, 'slow timer callback');
     }
     this.#arm();
+  }
+
+  #failed(err: unknown, name: string): void {
+    try {
+      if (this.onError !== undefined) this.onError(err, name);
+      else this.log.error({ err, timer: name }, 'timer callback failed');
+    } catch {
+      // The other timers of this tick still run.
+    }
   }
 
   #remove(i: number): void {
