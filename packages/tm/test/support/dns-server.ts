@@ -96,6 +96,12 @@ export class DnsServer {
     return `127.0.0.1:${this.port}`;
   }
 
+  /** Lets the process exit with the server still open (one shared by a whole test file). */
+  unref(): this {
+    this.sock.unref();
+    return this;
+  }
+
   close(): void {
     this.sock.close();
   }

@@ -5,6 +5,7 @@ import type { TmApi } from '../../src/index.js';
 import { SipServer, type RouteContext, type RouteTable, type ServerConfig } from '@core/sip';
 import rr from '@mod/rr';
 import tm from '../../src/index.js';
+import { DnsServer } from './dns-server.js';
 
 type Route = (ctx: RouteContext) => unknown;
 
@@ -24,7 +25,17 @@ export interface Proxy {
 }
 
 /** `core` adds core settings (dst_blacklist, disable_dns_failover …) to the config. */
+/**
+ * The DNS server of proxies whose test names none: a local one with no records, so a name answers NXDOMAIN at
+ * once instead of waiting on the machine's resolver (which may time out, slowly, on a machine with no network).
+ */
+let emptyDns: Promise<DnsServer> | undefined;
+
 export async function startProxy(modparams: Record<string, unknown> = {}, listen: string[] = ['udp:127.0.0.1:0'], core: Partial<ServerConfig> = {}): Promise<Proxy> {
+  if (modparams['dns_servers'] === undefined) {
+    emptyDns ??= DnsServer.start({}).then((d) => d.unref());
+    modparams = { ...modparams, dns_servers: (await emptyDns).server };
+  }
   const routes: Proxy['routes'] = { request: () => undefined, failure: {}, onreply: {}, branch: {}, local: undefined };
   const proxyRoute = (table: Record<string, Route>) =>
     new Proxy(
