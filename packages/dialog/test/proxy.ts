@@ -29,6 +29,8 @@ export interface Hooks {
   beforeMatch?(ctx: RouteContext): void | Promise<void>;
   /** Runs on in-dialog requests after loose_route/match_dialog. */
   within?(ctx: RouteContext, matched: boolean): void | Promise<void>;
+  /** The onreply_route (every reply tm receives). */
+  onreply?(ctx: RouteContext): void | Promise<void>;
 }
 
 const names = Object.fromEntries(Object.entries(DLGCB).map(([k, v]) => [v, `DLGCB_${k}`]));
@@ -82,7 +84,7 @@ export class Proxy {
       log: { level: (process.env['DLG_TEST_LOG'] as 'debug' | undefined) ?? 'silent' },
       modules: [tm, rr, dialog, probe, ...extraModules] as AnyModule[],
       modparams: { tm: { fr_timer: 1, fr_inv_timer: 3, wt_timer: 0.2, ...modparams['tm'] }, ...modparams } as never,
-      routes: { request: (ctx) => p.#route(ctx) },
+      routes: { request: (ctx) => p.#route(ctx), onreply: (ctx) => p.hooks.onreply?.(ctx) },
     });
     await p.server.start();
     p.server.events.subscribe('E_DLG_STATE_CHANGED', (_n, params) => void p.events.push(params));
