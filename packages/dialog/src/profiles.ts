@@ -83,6 +83,7 @@ export class Profiles {
       // Added after start (API add_profiles): published with the next write like the others.
       if (d.shared && this.#cache !== null) this.#dirty.add(d);
     }
+    if (this.#dirty.size > 0) void this.flush();
   }
 
   /** cachedb is connected (shared profiles are published). */
