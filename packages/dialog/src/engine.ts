@@ -164,10 +164,11 @@ export class DialogEngine {
    * The dialog facts of the message a route handles. Request, branch and failure routes carry them in our
    * slot; an onreply_route context starts without, so there they come from the transaction the reply
    * belongs to (tm's getTransaction, the `dialog` entry of its data), as OpenSIPS finds the dialog of a reply.
+   * (A reply no transaction claimed runs onreply_route with no tm state: getTransaction finds nothing.)
    */
   msgDlg(ctx: RouteContext): MsgDlg | undefined {
     const have = ctx.slots[this.#d.msgSlot] as MsgDlg | undefined;
-    if (have !== undefined || ctx.routeType === 'request') return have;
+    if (have !== undefined || ctx.routeType !== 'onreply') return have;
     const t = this.#d.tm.getTransaction(ctx);
     const m = t?.data.get('dialog');
     if (!(m instanceof MsgDlg)) return undefined;
