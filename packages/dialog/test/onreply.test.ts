@@ -25,7 +25,7 @@ describe('onreply_route of a relayed call', () => {
     p.hooks.initial = (ctx) => void ctx.store_dlg_value('caller', 'alice');
     p.hooks.onreply = (ctx) => {
       const code = ctx.msg.status;
-      seen.push({ code, status: ctx.DLG_status(), did: ctx.DLG_did(), caller: ctx.fetch_dlg_value('caller') });
+      seen.push({ code, status: ctx.DLG_status(), did: ctx.DLG_did(), caller: ctx.fetch_dlg_value('caller'), info: ctx.get_dialog_info('caller', 'caller', 'alice') });
       if (code === 180) expect(ctx.set_dlg_profile('ringing', 'bob')).toBe(1);
       if (code === 200 && ctx.msg.cseq.method === 'INVITE' && ctx.DLG_status() !== 4) {
         expect(ctx.store_dlg_value('answered_by', 'bob')).toBe(1);
@@ -46,9 +46,9 @@ describe('onreply_route of a relayed call', () => {
     await answerNext(c.callee);
     expect(statusOf((await c.caller.nextNon100()).text)).toBe(200);
     expect(seen).toEqual([
-      { code: 180, status: 1, did: d.id, caller: 'alice' },
-      { code: 200, status: 2, did: d.id, caller: 'alice' },
-      { code: 200, status: 4, did: d.id, caller: 'alice' },
+      { code: 180, status: 1, did: d.id, caller: 'alice', info: 'alice' },
+      { code: 200, status: 2, did: d.id, caller: 'alice', info: 'alice' },
+      { code: 200, status: 4, did: d.id, caller: 'alice', info: 'alice' },
     ]);
     // Profiles set in onreply_route are left at the end like any other.
     await c.caller.sendInDialog('BYE');

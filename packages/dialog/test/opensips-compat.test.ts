@@ -182,4 +182,22 @@ describe('dlg_match_mode', () => {
     c.caller.close();
     c.callee.close();
   });
+
+  it('2 (DID_NONE): no did in Record-Route, in-dialog requests matched by Call-ID and tags', async () => {
+    const none = await Proxy.start({ dialog: { dlg_match_mode: 2 } });
+    try {
+      const matched: number[] = [];
+      none.hooks = { flags: '', recordRoute: true, within: (ctx, m) => void matched.push(m ? ctx.DLG_status() : -1) };
+      const c = await call(none);
+      expect(headerOf(c.invite, 'Record-Route')).not.toMatch(/did=/);
+      await c.caller.sendInDialog('BYE');
+      await answerNext(c.callee);
+      expect(statusOf((await c.caller.nextNon100()).text)).toBe(200);
+      expect(matched).toEqual([4, 5]); // the ACK, the BYE
+      c.caller.close();
+      c.callee.close();
+    } finally {
+      await none.stop();
+    }
+  });
 });
