@@ -758,13 +758,16 @@ export class DialogEngine {
    * Like an OPTIONS ping it takes the next CSeq of the leg's sequence (cseq.ts).
    */
   #reinvitePing(d: Dlg, toCaller: boolean): void {
+    const sdp = toCaller ? d.calleeSdp : d.callerSdp;
+    // Without the other side's description (a dialog loaded from the DB) a body-less re-INVITE would ask the
+    // peer for an offer that our ACK could not answer (RFC 3264): no ping then.
+    if (sdp === '') return;
     const bit = toCaller ? 4 : 8;
     const pending = this.#pingPending.get(d) ?? 0;
     if ((pending & bit) !== 0) return; // the previous one is still running
     this.#pingPending.set(d, pending | bit);
     const cseq = nextLocalCseq(d, toCaller);
     this.changed(d);
-    const sdp = toCaller ? d.calleeSdp : d.callerSdp;
     const sock = toCaller ? d.callerSock : d.calleeSock;
     const h = this.#inDialogHandle(d, 'INVITE', toCaller, cseq, [], sdp, contactOfSocket(sock));
     void h.done.then(async (o) => {

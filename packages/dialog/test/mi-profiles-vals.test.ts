@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MiError } from '@core/sip';
 import { Proxy, answerNext, call, type Call } from './proxy.js';
-import { methodOf } from './sip-ua.js';
+import { Ua, methodOf } from './sip-ua.js';
 import type { Dlg } from '../src/index.js';
 
 let p: Proxy;
@@ -106,7 +106,6 @@ describe('dialog values from MI and from other dialogs', () => {
       ctx.sl_send_reply(486, 'Busy Here');
       ctx.exit();
     };
-    const { Ua } = await import('./sip-ua.js');
     const second = await Ua.open(p.port, 'alice');
     await second.invite('sip:bob@127.0.0.1');
     expect((await second.nextNon100()).text.startsWith('SIP/2.0 486')).toBe(true);

@@ -4,7 +4,7 @@
  * dialog with BYEs ('ReINVITE Ping Timeout').
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Proxy } from './proxy.js';
+import { Proxy, call } from './proxy.js';
 import { Ua, cseqOf, headerOf, methodOf, replyTo, statusOf, tagOf } from './sip-ua.js';
 import type { Dlg } from '../src/index.js';
 
@@ -99,13 +99,14 @@ describe('re-INVITE pings', () => {
     callee.close();
   });
 
-  it('no R/r: no re-INVITE is sent', async () => {
-    p.hooks = { flags: 'B', recordRoute: true };
-    const { call } = await import('./proxy.js');
-    const c = await call(p);
-    expect(await c.callee.silent(900)).toBe(true);
-    expect(await c.caller.silent(100)).toBe(true);
-    c.caller.close();
-    c.callee.close();
-  });
+  for (const [flags, why] of [['B', 'no R/r'], ['Rr', 'R/r on a call set up without SDP (nothing to offer back)']] as const) {
+    it(`${why}: no re-INVITE is sent`, async () => {
+      p.hooks = { flags, recordRoute: true };
+      const c = await call(p);
+      expect(await c.callee.silent(900)).toBe(true);
+      expect(await c.caller.silent(100)).toBe(true);
+      c.caller.close();
+      c.callee.close();
+    });
+  }
 });
