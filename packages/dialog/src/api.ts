@@ -18,7 +18,11 @@ export interface DlgApi {
   createDlg(ctx: RouteContext, flags: number): number;
   /** get_dlg: the dialog of the message being processed (created or matched), if any. */
   getDlg(ctx: RouteContext): Dlg | undefined;
-  /** add_profiles: `"a; b/s"` definitions; 0 on success, -1 on a bad definition. */
+  /**
+   * add_profiles: `"a; b/s"` definitions; 0 on success, -1 on a bad definition (or a `/b` one without
+   * cachedb_url). Shared ones are shared whenever they are added: in a module's init (cachedb opens at
+   * start) or later (cachedb opens then).
+   */
   addProfiles(profiles: string, hasValue: boolean): number;
   /** search_profile. */
   searchProfile(name: string): DlgProfile | undefined;
@@ -40,14 +44,15 @@ export interface DlgApi {
   fetchDlgValue(dlg: Dlg, name: string): string | undefined;
   /**
    * terminate_dlg: ends the dialog h_entry:h_id (BYE both sides; CANCEL while in setup). `reason` is kept
-   * as the dialog's termination reason and sent in a Reason header. 0 on success, -1 when not found.
+   * as the dialog's termination reason ($DLG_end_reason; 'API Termination' when empty) and sent in a Reason
+   * header. 0 on success, -1 when not found.
    */
   terminateDlg(hEntry: number, hId: number, reason: string): number;
   /** match_dialog: makes the dialog of an in-dialog request current; 1 found, -1 not. */
   matchDialog(ctx: RouteContext): number;
   /**
-   * validate_dialog: checks an in-dialog request against its dialog. 1 valid; -1 no dialog, -2 CSeq did
-   * not grow, -3 R-URI is not the remote target, -4 Route set differs from the dialog's.
+   * validate_dialog: checks an in-dialog request against its dialog. As OpenSIPS: 1 valid; -1 CSeq did not
+   * grow, -2 R-URI is not the remote target, -3 Route set differs from the dialog's, -4 other (no dialog).
    */
   validateDialog(ctx: RouteContext, dlg: Dlg): number;
   /** fix_route_dialog: rewrites R-URI, Route set and destination of the request from the dialog. 1 / -1. */
@@ -61,11 +66,14 @@ declare module '@core/sip' {
     dialog: DlgApi;
   }
   interface RouteContext {
-    /** `create_dialog([flags])`: B bye on timeout, P ping caller, p ping callee. 1 / -1. */
+    /**
+     * `create_dialog([flags])`: B bye on timeout, P / p OPTIONS-ping the caller / callee, R / r re-INVITE-ping
+     * the caller / callee (reinvite_ping_interval). 1 / -1.
+     */
     create_dialog(flags?: string): number;
     /** `match_dialog()`: 1 when the in-dialog request matched a dialog (by did or Call-ID + tags). */
     match_dialog(): number;
-    /** `validate_dialog()`: 1 valid, negative as DlgApi.validateDialog. */
+    /** `validate_dialog()`: 1 valid; -1 bad CSeq, -2 bad remote target, -3 bad route set, -4 other (no dialog). */
     validate_dialog(): number;
     /** `fix_route_dialog()`. */
     fix_route_dialog(): number;
@@ -73,17 +81,26 @@ declare module '@core/sip' {
     DLG_status(): number;
     /** `$DLG_lifetime`: seconds since confirmation (0 before), -1 without a dialog. */
     DLG_lifetime(): number;
-    /** `$DLG_timeout`: get, or set with `seconds` (the dialog then expires that long from now). -1 without a dialog. */
+    /**
+     * `$DLG_timeout`: read, the seconds until the dialog expires; set with `seconds` (it then expires that long
+     * from now). -1 without a dialog.
+     */
     DLG_timeout(seconds?: number): number;
     /** `$DLG_dir`: 'downstream' / 'upstream' for in-dialog requests, '' otherwise. */
     DLG_dir(): string;
     /** `$DLG_count`: dialogs in memory that have not ended (in setup or confirmed). */
     DLG_count(): number;
-    /** `$DLG_id`: `h_entry:h_id`, '' without a dialog. */
+    /** `$DLG_did`: `h_entry:h_id` as dlg_list prints it, '' without a dialog. */
+    DLG_did(): string;
+    /** `$DLG_id` (tsips): same as `$DLG_did`. */
     DLG_id(): string;
     /** `$DLG_flags`: the script dialog flags as a number, -1 without a dialog. */
     DLG_flags(): number;
-    /** `$DLG_end_reason` (tsips): why the dialog ended ('' while alive). */
+    /**
+     * `$DLG_end_reason`: why the dialog ended, as OpenSIPS words it ('Upstream BYE', 'Downstream BYE',
+     * 'Lifetime Timeout', 'MI Termination', 'Ping Timeout', 'ReINVITE Ping Timeout', 'API Termination', or the
+     * reason given to terminateDlg); '' while alive or for a failed call.
+     */
     DLG_end_reason(): string;
     set_dlg_flag(flag: number): number;
     reset_dlg_flag(flag: number): number;
@@ -98,7 +115,17 @@ declare module '@core/sip' {
     is_in_profile(profile: string, value?: string): number;
     /** `get_profile_size(profile[, value])`: the size itself (not a return code). */
     get_profile_size(profile: string, value?: string): Promise<number>;
-    /** `dlg_end_dlg`-like from the script: ends the current dialog. */
+    /**
+     * `get_dialog_info(attr, key, key_val)`: `$dlg_val(attr)` of a live dialog (any, not only the current
+     * one) whose `$dlg_val(key)` is `key_val`; undefined when there is none (OpenSIPS's `var` is the return value).
+     */
+    get_dialog_info(attr: string, key: string, keyVal: string): string | undefined;
+    /**
+     * `get_dialog_vals(names, vals, callid)`: every value of the live dialog of `callid` into the AVPs
+     * `names` and `vals` as parallel arrays (index 0 first); 1 found, -1 not.
+     */
+    get_dialog_vals(namesAvp: string, valsAvp: string, callid: string): number;
+    /** `dlg_end_dlg`-like from the script: ends the current dialog ('API Termination' by default). */
     terminate_dialog(reason?: string): number;
   }
 }

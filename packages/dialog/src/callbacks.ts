@@ -28,7 +28,11 @@ export const DLGCB = {
   RESPONSE_WITHIN: 1 << 9,
   /** dlg_list_ctx is listing this dialog · each listing · dlgData = the context object to add fields to. */
   MI_CONTEXT: 1 << 10,
-  /** The dialog was unlinked from the table and is about to be dropped (after its DB row was deleted, when it had one) · once · msg undefined. */
+  /**
+   * The dialog was unlinked from the table and is about to be dropped (after its DB row was deleted, when it had
+   * one) · once · msg undefined. The only callback of a dialog whose INVITE never got a transaction (stateless
+   * reply, drop, exit): it fires when the request route finishes.
+   */
   DESTROY: 1 << 11,
   /** The dialog was written to the DB, or its row deleted at the end (before DESTROY) · each write · msg undefined. */
   SAVED: 1 << 12,

@@ -14,6 +14,10 @@ export const DLG_FLAG = {
   PING_CALLER: 1 << 1,
   /** Ping the callee with in-dialog OPTIONS. */
   PING_CALLEE: 1 << 2,
+  /** Ping the caller with in-dialog re-INVITEs (create_dialog "R"). */
+  REINVITE_PING_CALLER: 1 << 3,
+  /** Ping the callee with in-dialog re-INVITEs (create_dialog "r"). */
+  REINVITE_PING_CALLEE: 1 << 4,
   /** Loaded from the DB (not created on this run). */
   LOADED: 1 << 8,
   /** Ended by us (timeout, MI, API), not by a BYE that passed. */
@@ -59,6 +63,12 @@ export class Dlg {
   calleeContact = '';
   callerRouteSet: string;
   calleeRouteSet = '';
+  /**
+   * The last session description each side offered or answered (kept only for re-INVITE pinging): a ping to
+   * one side carries the other side's, so the media stay as they are. '' when unknown.
+   */
+  callerSdp = '';
+  calleeSdp = '';
   /** Our socket facing each side (`udp:127.0.0.1:5060`). */
   callerSock: string;
   calleeSock = '';

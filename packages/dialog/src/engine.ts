@@ -5,7 +5,7 @@
  */
 import type { Counter, EventRegistry, Gauge, ModuleContext, RouteContext, SipMessage, Slots } from '@core/sip';
 import { ownString } from '@core/sip';
-import type { TmApi, TmCallbackParams, TmcbType, Transaction, UacOutcome } from '@mod/tm';
+import type { TmApi, TmCallbackParams, TmcbType, Transaction, UacHandle, UacOutcome } from '@mod/tm';
 import type { RrApi } from '@mod/rr';
 import { DIRTY, DLG_FLAG, Dlg } from './dialog.js';
 import { DlgState, nextState, type DlgEvent } from './state.js';
@@ -13,7 +13,7 @@ import { DLGCB, DLG_DIR, GLOBAL_ONLY, cbName, validCbTypes, type DialogCb, type 
 import { DlgTable } from './table.js';
 import { Profiles } from './profiles.js';
 import type { DlgStore } from './db.js';
-import { callerRouteSet, calleeRouteSet, contactOf, nameAddr, paramValue, routeList, uriOfHeaderValue } from './sip-util.js';
+import { callerRouteSet, calleeRouteSet, contactOf, contactOfSocket, nameAddr, paramValue, routeList, sdpOf, uriOfHeaderValue } from './sip-util.js';
 import { nextLocalCseq, relayedCseq } from './cseq.js';
 
 type Logger = ModuleContext['log'];
@@ -41,7 +41,27 @@ export interface EngineConfig {
   matchMode: 0 | 1 | 2;
   pingInterval: number;
   pingMaxFailures: number;
+  /** reinvite_ping_interval, seconds. */
+  reinvitePingInterval: number;
+  /** delete_delay in ms. */
+  deleteDelayMs: number;
+  /** dlg_extra_hdrs, parsed: added to the BYEs we send. */
+  extraHdrs: readonly [string, string][];
 }
+
+/** $DLG_end_reason values, as OpenSIPS words them. */
+export const END_REASON = {
+  UPSTREAM_BYE: 'Upstream BYE',
+  DOWNSTREAM_BYE: 'Downstream BYE',
+  LIFETIME: 'Lifetime Timeout',
+  MI: 'MI Termination',
+  PING: 'Ping Timeout',
+  REINVITE_PING: 'ReINVITE Ping Timeout',
+  API: 'API Termination',
+} as const;
+
+const PING_FLAGS = DLG_FLAG.PING_CALLER | DLG_FLAG.PING_CALLEE;
+const REINVITE_FLAGS = DLG_FLAG.REINVITE_PING_CALLER | DLG_FLAG.REINVITE_PING_CALLEE;
 
 export interface EngineDeps {
   log: Logger;
@@ -64,11 +84,6 @@ export interface EngineDeps {
 }
 
 const MAX_TIMER_MS = 0x7fff_ffff;
-/**
- * How long a dialog ended by a BYE stays (deleted) when the BYE gets no transaction of ours (stateless
- * reply, drop): with one, it stays until that transaction is over.
- */
-const LINGER_MS = 5000;
 
 export class DialogEngine {
   readonly table: DlgTable;
@@ -82,6 +97,7 @@ export class DialogEngine {
   /** Dialogs created with a ping flag. */
   readonly #pinged = new Set<Dlg>();
   #pingTimer: NodeJS.Timeout | null = null;
+  #reinviteTimer: NodeJS.Timeout | null = null;
   /** Dialogs being pinged right now, per side (bit 1 caller, bit 2 callee). */
   readonly #pingPending = new Map<Dlg, number>();
   /**
@@ -147,8 +163,20 @@ export class DialogEngine {
 
   // ---- the current message's dialog ---------------------------------------------------------------
 
+  /**
+   * The dialog facts of the message a route handles. Request, branch and failure routes carry them in our
+   * slot; an onreply_route context starts without, so there they come from the transaction the reply
+   * belongs to (tm's getTransaction, the `dialog` entry of its data), as OpenSIPS finds the dialog of a reply.
+   * (A reply no transaction claimed runs onreply_route with no tm state: getTransaction finds nothing.)
+   */
   msgDlg(ctx: RouteContext): MsgDlg | undefined {
-    return ctx.slots[this.#d.msgSlot] as MsgDlg | undefined;
+    const have = ctx.slots[this.#d.msgSlot] as MsgDlg | undefined;
+    if (have !== undefined || ctx.routeType !== 'onreply') return have;
+    const t = this.#d.tm.getTransaction(ctx);
+    const m = t?.data.get('dialog');
+    if (!(m instanceof MsgDlg)) return undefined;
+    ctx.slots[this.#d.msgSlot] = m;
+    return m;
   }
 
   current(ctx: RouteContext): Dlg | undefined {
@@ -173,7 +201,7 @@ export class DialogEngine {
     const d = new Dlg({
       hEntry,
       hId: this.table.newId(hEntry),
-      flags: flags & (DLG_FLAG.BYEONTIMEOUT | DLG_FLAG.PING_CALLER | DLG_FLAG.PING_CALLEE),
+      flags: flags & (DLG_FLAG.BYEONTIMEOUT | PING_FLAGS | REINVITE_FLAGS),
       callid: ownString(callid),
       fromUri: ownString(msg.from.uri.toString()),
       fromTag: ownString(fromTag),
@@ -185,15 +213,58 @@ export class DialogEngine {
       timeout: this.#cfg.defaultTimeout,
       slots: this.#d.dlgSlots.create(),
     });
+    if ((d.flags & REINVITE_FLAGS) !== 0) d.callerSdp = sdpOf(msg);
     this.table.add(d);
     this.#d.stats.processed.inc();
-    // A dialog whose INVITE never gets a transaction (stateless reply, drop) must not live forever.
     this.#arm(d);
-    ctx.slots[this.#d.msgSlot] = new MsgDlg(d, DLG_DIR.DOWNSTREAM, true, msg.cseq.seq - 1);
-    this.#d.rr.addRrParam(ctx, `${this.#cfg.rrParam}=${d.did}`);
+    const m = new MsgDlg(d, DLG_DIR.DOWNSTREAM, true, msg.cseq.seq - 1);
+    ctx.slots[this.#d.msgSlot] = m;
+    // dlg_match_mode 2 (DID_NONE): no did in Record-Route.
+    if (this.#cfg.matchMode !== 2) this.#d.rr.addRrParam(ctx, `${this.#cfg.rrParam}=${d.did}`);
     const t = this.#d.tm.getTransaction(ctx);
-    if (t !== undefined) this.#attachInitial(d, t);
+    if (t !== undefined) this.#attachInitial(m, t);
     return 1;
+  }
+
+  /**
+   * The request route is over (core requestDone hook). An initial INVITE whose dialog never got a
+   * transaction (replied statelessly, dropped, or the script just ended) takes its dialog with it: out of
+   * its profiles and the table at once, with DLGCB_DESTROY only — it was never set up (no CREATED, no
+   * state change), as OpenSIPS drops such a dialog with the request. A BYE that ended a dialog without a
+   * transaction of ours lets it go now (after delete_delay).
+   */
+  onRequestDone(ctx: RouteContext): void {
+    const m = ctx.slots[this.#d.msgSlot] as MsgDlg | undefined;
+    if (m === undefined) return;
+    const d = m.dlg;
+    if (m.created) {
+      if (!d.alive || d.tId !== '') return;
+      const t = this.#d.tm.getTransaction(ctx);
+      if (t !== undefined) {
+        this.#attachInitial(m, t);
+        return;
+      }
+      d.state = DlgState.DELETED;
+      this.#destroy(d);
+      return;
+    }
+    if (this.#lingering.get(d) === 0 && d.timer === null) this.#destroyLater(d);
+  }
+
+  /** A dialog ended by a BYE whose transactions are over: destroyed after delete_delay. */
+  #destroyLater(d: Dlg): void {
+    const ms = this.#cfg.deleteDelayMs;
+    if (ms <= 0) {
+      this.#destroy(d);
+      return;
+    }
+    d.timer = setTimeout(() => {
+      d.timer = null;
+      this.#guard('dialog delete_delay timer', d, () => {
+        if (this.#lingering.get(d) === 0) this.#destroy(d);
+      });
+    }, ms);
+    d.timer.unref();
   }
 
   /** tm's global TMCB_REQUEST_IN: the transaction of a message whose dialog is known. */
@@ -204,7 +275,7 @@ export class DialogEngine {
     if (m === undefined) return;
     if (m.created) {
       this.#learnMangled(m.dlg, ctx);
-      this.#attachInitial(m.dlg, p.t);
+      this.#attachInitial(m, p.t);
     } else this.#attachWithin(m, p.t);
   }
 
@@ -223,10 +294,12 @@ export class DialogEngine {
     if (d.mangledToUri === d.toUri) d.mangledToUri = null;
   }
 
-  #attachInitial(d: Dlg, t: Transaction): void {
+  #attachInitial(m: MsgDlg, t: Transaction): void {
+    const d = m.dlg;
     if (d.tId !== '' || !d.alive) return;
     d.tId = t.id;
-    t.data.set('dialog', d);
+    // The transaction's `dialog` entry is this message's MsgDlg: onreply_route contexts find the dialog there.
+    t.data.set('dialog', m);
     this.#d.tm.registerTmcb(
       ['TMCB_RESPONSE_IN', 'TMCB_RESPONSE_FWDED', 'TMCB_RESPONSE_OUT', 'TMCB_E2EACK_IN', 'TMCB_TRANS_CANCELLED', 'TMCB_TRANS_DELETED'],
       (type, p) => this.#onInitialTm(d, type, p),
@@ -282,6 +355,7 @@ export class DialogEngine {
       d.calleeContact = ownString(contactOf(rpl));
       d.calleeRouteSet = ownString(calleeRouteSet(rpl, this.#d.isMyself));
       d.calleeSock = ctx?.rinfo.socket.name ?? d.callerSock;
+      if ((d.flags & REINVITE_FLAGS) !== 0) d.calleeSdp = sdpOf(rpl);
     } else if (code < 200 && d.toTag === '') {
       d.toTag = ownString(tag);
     }
@@ -301,7 +375,7 @@ export class DialogEngine {
       d.startTs = Math.floor(Date.now() / 1000);
       this.#setState(d, 'confirm');
       this.#arm(d);
-      if ((d.flags & (DLG_FLAG.PING_CALLER | DLG_FLAG.PING_CALLEE)) !== 0) this.#pinged.add(d);
+      if ((d.flags & (PING_FLAGS | REINVITE_FLAGS)) !== 0) this.#pinged.add(d);
       this.#run(d, DLGCB.CONFIRMED, rpl, DLG_DIR.UPSTREAM);
       this.changed(d);
     } else if (code >= 300 && !d.confirmed) {
@@ -310,7 +384,6 @@ export class DialogEngine {
   }
 
   #fail(d: Dlg, rpl: SipMessage | undefined): void {
-    d.termReason = 'failed';
     this.#d.stats.failed.inc();
     this.#setState(d, 'negative');
     this.#run(d, DLGCB.FAILED, rpl, DLG_DIR.UPSTREAM);
@@ -414,20 +487,22 @@ export class DialogEngine {
     this.#run(d, DLGCB.REQ_WITHIN, msg, dir);
     if (method === 'BYE') {
       if (!d.alive) return;
-      d.termReason = 'bye';
+      d.termReason = downstream ? END_REASON.DOWNSTREAM_BYE : END_REASON.UPSTREAM_BYE;
       this.#setState(d, 'bye');
-      this.#run(d, DLGCB.TERMINATED, msg, dir, 'bye');
+      this.#run(d, DLGCB.TERMINATED, msg, dir, d.termReason);
+      // Destroyed once the BYE's transaction is over (its 200 still raises RESPONSE_WITHIN), or at the end
+      // of the request route without one (onRequestDone); delete_delay later either way.
       this.#end(d);
-      // Destroyed once the BYE's transaction is over (its 200 still raises RESPONSE_WITHIN), or soon without one.
       this.#lingering.set(d, 0);
-      d.timer = setTimeout(() => {
-        d.timer = null;
-        this.#guard('dialog linger timer', d, () => {
-          if (this.#lingering.get(d) === 0) this.#destroy(d);
-        });
-      }, LINGER_MS);
-      d.timer.unref();
+      if (t !== undefined) this.#lingerOn(d, t);
       return;
+    }
+    if ((d.flags & REINVITE_FLAGS) !== 0 && method === 'INVITE') {
+      const sdp = sdpOf(msg);
+      if (sdp !== '') {
+        if (downstream) d.callerSdp = sdp;
+        else d.calleeSdp = sdp;
+      }
     }
     if ((method === 'INVITE' || method === 'UPDATE') && msg.contacts.length > 0) {
       // Target refresh (RFC 3261 12.2.2): the sender's new Contact is where we reach it from now on.
@@ -439,26 +514,35 @@ export class DialogEngine {
     if (dirty) this.changed(d);
   }
 
+  /** A dialog ended by a BYE stays (deleted) until `t`, one of its in-dialog transactions, is over. */
+  #lingerOn(d: Dlg, t: Transaction): void {
+    this.#lingering.set(d, (this.#lingering.get(d) ?? 0) + 1);
+    this.#d.tm.registerTmcb('TMCB_TRANS_DELETED', () => {
+      const left = (this.#lingering.get(d) ?? 1) - 1;
+      this.#lingering.set(d, left);
+      if (left === 0) this.#destroyLater(d);
+    }, t);
+  }
+
   #attachWithin(m: MsgDlg, t: Transaction): void {
     const d = m.dlg;
-    if (t.data.get('dialog') === d) return; // attached already (matched twice)
-    t.data.set('dialog', d);
+    if ((t.data.get('dialog') as MsgDlg | undefined)?.dlg === d) return; // attached already (matched twice)
+    t.data.set('dialog', m);
     // The UA sees its own numbering in the replies to a renumbered request (the 2xx it ACKs, RFC 3261 8.1.3.3).
     if (m.replyCseq !== null) this.#d.tm.setReplyOps(t, [{ kind: 'replace', name: 'CSeq', value: m.replyCseq }]);
-    const open = this.#lingering.get(d);
-    if (open !== undefined) {
-      this.#lingering.set(d, open + 1);
-      this.#d.tm.registerTmcb('TMCB_TRANS_DELETED', () => {
-        const left = (this.#lingering.get(d) ?? 1) - 1;
-        this.#lingering.set(d, left);
-        if (left === 0) this.#destroy(d);
-      }, t);
-    }
+    if (this.#lingering.has(d)) this.#lingerOn(d, t);
     const refresh = t.method === 'INVITE' || t.method === 'UPDATE';
     this.#d.tm.registerTmcb(
       'TMCB_RESPONSE_FWDED',
       (_type, p) => {
         const rpl = p.rpl;
+        if (refresh && rpl !== undefined && p.code >= 200 && p.code < 300 && d.alive && (d.flags & REINVITE_FLAGS) !== 0 && t.method === 'INVITE') {
+          const sdp = sdpOf(rpl);
+          if (sdp !== '') {
+            if (m.dir === DLG_DIR.DOWNSTREAM) d.calleeSdp = sdp;
+            else d.callerSdp = sdp;
+          }
+        }
         if (refresh && rpl !== undefined && p.code >= 200 && p.code < 300 && d.alive && rpl.contacts.length > 0) {
           // The answerer's Contact in a 2xx to a re-INVITE/UPDATE refreshes its target too.
           if (m.dir === DLG_DIR.DOWNSTREAM) d.calleeContact = ownString(contactOf(rpl));
@@ -484,8 +568,8 @@ export class DialogEngine {
     if (next === DlgState.EARLY) s.early.inc();
     if (next === DlgState.CONFIRMED_NA || (next === DlgState.CONFIRMED && old !== DlgState.CONFIRMED_NA)) s.active.inc();
     this.#d.events.raise('E_DLG_STATE_CHANGED', {
-      id: d.id,
-      db_id: d.dbId,
+      hash_entry: d.hEntry,
+      hash_id: d.hId,
       callid: d.callid,
       from_tag: d.fromTag,
       to_tag: d.toTag,
@@ -515,6 +599,12 @@ export class DialogEngine {
     d.timer.unref();
   }
 
+  /** $DLG_timeout read: seconds until the dialog expires (its lifetime when no timer runs). */
+  remaining(d: Dlg): number {
+    if (!d.alive || d.expiresAt === 0) return d.timeout;
+    return Math.max(0, Math.ceil((d.expiresAt - Date.now()) / 1000));
+  }
+
   /** $DLG_timeout = seconds: the dialog now expires that many seconds from now. */
   setTimeout(d: Dlg, seconds: number): void {
     d.timeout = seconds;
@@ -526,13 +616,13 @@ export class DialogEngine {
   #expire(d: Dlg): void {
     if (!d.alive) return;
     this.#d.stats.expired.inc();
-    d.termReason = 'timeout';
+    d.termReason = END_REASON.LIFETIME;
     this.#run(d, DLGCB.EXPIRED, undefined, DLG_DIR.NONE);
     if (!d.alive) return; // a callback terminated it
     if (d.confirmed) {
       if ((d.flags & DLG_FLAG.BYEONTIMEOUT) !== 0) {
         d.flags |= DLG_FLAG.LOCAL_END;
-        this.#byes(d, 'timeout');
+        this.#byes(d, d.termReason);
       }
     } else {
       this.#cancelSetup(d);
@@ -545,7 +635,7 @@ export class DialogEngine {
    * terminate_dlg: ends a dialog from the middle. Confirmed: BYE to both sides. In setup: CANCEL the
    * INVITE's branches (the 487 then fails the dialog). 0 on success, -1 when there is no such live dialog.
    */
-  terminate(d: Dlg, reason: string): number {
+  terminate(d: Dlg, reason: string, extraHdrs: readonly [string, string][] = []): number {
     if (!d.alive) return -1;
     if (!d.confirmed) {
       d.termReason = reason;
@@ -557,7 +647,7 @@ export class DialogEngine {
     }
     d.termReason = reason;
     d.flags |= DLG_FLAG.LOCAL_END;
-    this.#byes(d, reason);
+    this.#byes(d, reason, extraHdrs);
     this.#setState(d, 'terminate');
     this.#run(d, DLGCB.TERMINATED, undefined, DLG_DIR.NONE, reason);
     this.#destroy(d);
@@ -573,8 +663,8 @@ export class DialogEngine {
   }
 
   /** sendByes in the background: a failure is reported, never thrown. */
-  #byes(d: Dlg, reason: string): void {
-    this.sendByes(d, reason).catch((err: unknown) => this.#d.caught('dialog BYE', err, null, { callid: d.callid }));
+  #byes(d: Dlg, reason: string, extraHdrs: readonly [string, string][] = []): void {
+    this.sendByes(d, reason, extraHdrs).catch((err: unknown) => this.#d.caught('dialog BYE', err, null, { callid: d.callid }));
   }
 
   /** Runs a timer or callback body: what it throws is reported (counted, logged), never thrown into the event loop. */
@@ -591,8 +681,10 @@ export class DialogEngine {
    * whose BYE cannot be built (a stored Contact that no longer parses) is reported and left out; the other
    * leg still gets its BYE.
    */
-  sendByes(d: Dlg, reason: string): Promise<UacOutcome[]> {
+  sendByes(d: Dlg, reason: string, extraHdrs: readonly [string, string][] = []): Promise<UacOutcome[]> {
     const headers: [string, string][] = reason === '' ? [] : [['Reason', `SIP;cause=200;text="${reason.replace(/["\\\r\n]/g, '')}"`]];
+    // dlg_extra_hdrs on every BYE, then the ones given for this termination (dlg_end_dlg extra_hdrs).
+    headers.push(...this.#cfg.extraHdrs, ...extraHdrs);
     const legs: Promise<UacOutcome>[] = [];
     for (const toCaller of [false, true]) {
       try {
@@ -608,10 +700,14 @@ export class DialogEngine {
   }
 
   /** A request we send inside the dialog, to the caller (as the callee) or to the callee (as the caller). */
-  #inDialog(d: Dlg, method: string, toCaller: boolean, cseq: number, headers: readonly [string, string][]): Promise<UacOutcome> {
+  #inDialog(d: Dlg, method: string, toCaller: boolean, cseq: number, headers: readonly [string, string][], sdp = ''): Promise<UacOutcome> {
+    return this.#inDialogHandle(d, method, toCaller, cseq, headers, sdp).done;
+  }
+
+  #inDialogHandle(d: Dlg, method: string, toCaller: boolean, cseq: number, headers: readonly [string, string][], sdp: string, contact?: string): UacHandle {
     const routes = routeList(toCaller ? d.callerRouteSet : d.calleeRouteSet);
     const sock = toCaller ? d.callerSock : d.calleeSock;
-    const h = this.#d.tm.request({
+    return this.#d.tm.request({
       method,
       ruri: toCaller ? d.callerContact : d.calleeContact,
       // Each leg sees the From / To it was sent on the initial INVITE (changed by the script for the callee).
@@ -622,8 +718,9 @@ export class DialogEngine {
       ...(routes.length > 0 ? { routes } : {}),
       ...(sock !== '' ? { socket: sock } : {}),
       ...(headers.length > 0 ? { headers } : {}),
+      ...(sdp !== '' ? { body: Buffer.from(sdp), contentType: 'application/sdp' } : {}),
+      ...(contact !== undefined && contact !== '' ? { contact: `<${contact}>` } : {}),
     });
-    return h.done;
   }
 
   /** The dialog ended (now deleted): no more timer or pings, out of its profiles, its row deleted. */
@@ -687,6 +784,49 @@ export class DialogEngine {
       }
     }, this.#cfg.pingInterval * 1000);
     this.#pingTimer.unref();
+    this.#reinviteTimer = setInterval(() => this.#reinviteTick(), this.#cfg.reinvitePingInterval * 1000);
+    this.#reinviteTimer.unref();
+  }
+
+  #reinviteTick(): void {
+    for (const d of this.#pinged) {
+      if (!d.confirmed) continue;
+      if ((d.flags & DLG_FLAG.REINVITE_PING_CALLER) !== 0) this.#reinvitePing(d, true);
+      if ((d.flags & DLG_FLAG.REINVITE_PING_CALLEE) !== 0) this.#reinvitePing(d, false);
+    }
+  }
+
+  /**
+   * One in-dialog re-INVITE to one side (create_dialog R/r), carrying the other side's last session
+   * description so the media stay as they are; its 2xx is ACKed. A 481, or no answer at all (408), ends the
+   * dialog ('ReINVITE Ping Timeout'); any other reply (491 glare, 488…) proves the peer still holds it.
+   * Like an OPTIONS ping it takes the next CSeq of the leg's sequence (cseq.ts).
+   */
+  #reinvitePing(d: Dlg, toCaller: boolean): void {
+    const sdp = toCaller ? d.calleeSdp : d.callerSdp;
+    // Without the other side's description (a dialog loaded from the DB) a body-less re-INVITE would ask the
+    // peer for an offer that our ACK could not answer (RFC 3264): no ping then.
+    if (sdp === '') return;
+    const bit = toCaller ? 4 : 8;
+    const pending = this.#pingPending.get(d) ?? 0;
+    if ((pending & bit) !== 0) return; // the previous one is still running
+    this.#pingPending.set(d, pending | bit);
+    const cseq = nextLocalCseq(d, toCaller);
+    this.changed(d);
+    const sock = toCaller ? d.callerSock : d.calleeSock;
+    const h = this.#inDialogHandle(d, 'INVITE', toCaller, cseq, [], sdp, contactOfSocket(sock));
+    void h.done.then(async (o) => {
+      const p = this.#pingPending.get(d);
+      if (p !== undefined) this.#pingPending.set(d, p & ~bit);
+      if (o.code >= 200 && o.code < 300 && o.reply !== undefined) {
+        const routes = routeList(toCaller ? d.callerRouteSet : d.calleeRouteSet);
+        await this.#d.tm.sendAck(h, o.reply, routes.length > 0 ? { routes } : {}).catch((err: unknown) => {
+          this.#log.warn({ err, callid: d.callid }, 'cannot ACK the 2xx to a re-INVITE ping');
+        });
+      }
+      if (!d.alive) return;
+      if (o.code === 481 || o.code === 408) this.terminate(d, END_REASON.REINVITE_PING);
+    });
   }
 
   #pingTick(): void {
@@ -727,12 +867,12 @@ export class DialogEngine {
       clear();
       if (!d.alive) return;
       if (o.code === 481) {
-        this.terminate(d, 'ping 481');
+        this.terminate(d, END_REASON.PING);
         return;
       }
       if (o.code === 408) {
         const fails = toCaller ? ++d.callerPingFails : ++d.calleePingFails;
-        if (fails >= this.#cfg.pingMaxFailures) this.terminate(d, 'ping timeout');
+        if (fails >= this.#cfg.pingMaxFailures) this.terminate(d, END_REASON.PING);
         return;
       }
       if (toCaller) d.callerPingFails = 0;
@@ -755,7 +895,7 @@ export class DialogEngine {
     }
     if (d.state === DlgState.EARLY) this.#d.stats.early.inc();
     if (d.confirmed) this.#d.stats.active.inc();
-    if ((d.flags & (DLG_FLAG.PING_CALLER | DLG_FLAG.PING_CALLEE)) !== 0 && d.confirmed) this.#pinged.add(d);
+    if ((d.flags & (PING_FLAGS | REINVITE_FLAGS)) !== 0 && d.confirmed) this.#pinged.add(d);
     const nowSec = Date.now() / 1000;
     d.timeout = Math.max(1, Math.round(expiresSec - (d.startTs > 0 ? d.startTs : nowSec)));
     d.expiresAt = expiresSec > 0 ? expiresSec * 1000 : Date.now() + this.#cfg.defaultTimeout * 1000;
@@ -766,6 +906,8 @@ export class DialogEngine {
   stop(): void {
     if (this.#pingTimer !== null) clearInterval(this.#pingTimer);
     this.#pingTimer = null;
+    if (this.#reinviteTimer !== null) clearInterval(this.#reinviteTimer);
+    this.#reinviteTimer = null;
     for (const d of this.table.values()) {
       if (d.timer !== null) clearTimeout(d.timer);
       d.timer = null;

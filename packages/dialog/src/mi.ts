@@ -2,7 +2,9 @@
 import { MiError, MiErrorCode, type MiParams } from '@core/sip';
 import type { Dlg } from './dialog.js';
 import type { DialogModule } from './module-state.js';
-import { serializeProfiles } from './profiles.js';
+import { serializeProfiles, type DlgProfile } from './profiles.js';
+import { END_REASON } from './engine.js';
+import { parseHeaderLines } from './sip-util.js';
 
 function dlgInfo(d: Dlg): Record<string, unknown> {
   return {
@@ -49,6 +51,29 @@ function count(p: MiParams, name: string): number | undefined {
 
 function notFound(): MiError {
   return new MiError(MiErrorCode.Failure, 'Dialog not found');
+}
+
+/** The live dialog the `param` names (as findDialog reads it), else "Dialog not found". */
+function liveDialog(m: DialogModule, p: MiParams, param: string): Dlg {
+  const d = findDialog(m, str(p, param) ?? '');
+  if (d === undefined || !d.alive) throw notFound();
+  return d;
+}
+
+function profileOf(m: DialogModule, p: MiParams): DlgProfile {
+  const prof = m.engine.profiles.search(str(p, 'profile') ?? '');
+  if (prof === undefined) throw new MiError(MiErrorCode.Failure, 'Profile not found');
+  return prof;
+}
+
+/** extra_hdrs of dlg_end_dlg: full-format header lines. */
+function extraHdrs(s: string | undefined): [string, string][] {
+  if (s === undefined || s === '') return [];
+  try {
+    return parseHeaderLines(s);
+  } catch {
+    throw new MiError(MiErrorCode.InvalidParams, 'extra_hdrs must be "Name: value" header lines');
+  }
 }
 
 /** `dialog_id`: the numeric ID of dlg_list, `h_entry:h_id`, or a Call-ID. */
@@ -119,23 +144,88 @@ export const dialogMi = {
     handler: (m: DialogModule, p: MiParams) => listDialogs(m, p, true),
   },
   dlg_end_dlg: {
-    help: 'Ends a dialog (BYE to both sides); dialog_id is the ID of dlg_list, h_entry:h_id or the Call-ID',
-    params: ['dialog_id', 'reason?'],
+    help: 'Ends a dialog (BYE to both sides, CANCEL while in setup); dialog_id is the ID of dlg_list, h_entry:h_id or the Call-ID; extra_hdrs are added to the BYEs',
+    params: ['dialog_id', 'extra_hdrs?'],
     handler: (m: DialogModule, p: MiParams) => {
-      const id = str(p, 'dialog_id') ?? '';
-      const d = findDialog(m, id);
-      if (d === undefined || !d.alive) throw notFound();
-      m.engine.terminate(d, str(p, 'reason') ?? 'MI termination');
+      const d = liveDialog(m, p, 'dialog_id');
+      m.engine.terminate(d, END_REASON.MI, extraHdrs(str(p, 'extra_hdrs')));
       return 'OK';
+    },
+  },
+  dlg_push_var: {
+    help: 'Stores a dialog value ($dlg_val) in the dialog DID (as dlg_end_dlg identifies it)',
+    params: ['dlg_val_name', 'dlg_val_value', 'DID'],
+    handler: (m: DialogModule, p: MiParams) => {
+      const d = liveDialog(m, p, 'DID');
+      const name = str(p, 'dlg_val_name');
+      if (name === undefined || name === '') throw new MiError(MiErrorCode.InvalidParams, 'dlg_val_name is empty');
+      (d.vals ??= new Map()).set(name, str(p, 'dlg_val_value') ?? '');
+      m.engine.changed(d);
+      return 'OK';
+    },
+  },
+  set_dlg_profile: {
+    help: 'Puts the dialog DID into a profile (with a value for profiles with value)',
+    params: ['DID', 'profile', 'value?'],
+    handler: (m: DialogModule, p: MiParams) => {
+      const d = liveDialog(m, p, 'DID');
+      const prof = profileOf(m, p);
+      const value = str(p, 'value');
+      if (prof.hasValue && value === undefined) throw new MiError(MiErrorCode.InvalidParams, `profile ${prof.name} needs a value`);
+      m.engine.profiles.set(d, prof, value ?? '');
+      m.engine.changed(d);
+      return 'OK';
+    },
+  },
+  unset_dlg_profile: {
+    help: 'Takes the dialog DID out of a profile (out of one value only, when given)',
+    params: ['DID', 'profile', 'value?'],
+    handler: (m: DialogModule, p: MiParams) => {
+      const d = liveDialog(m, p, 'DID');
+      const prof = profileOf(m, p);
+      if (!m.engine.profiles.unset(d, prof, str(p, 'value'))) throw new MiError(MiErrorCode.Failure, 'Dialog not in profile');
+      m.engine.changed(d);
+      return 'OK';
+    },
+  },
+  profile_get_values: {
+    help: "The values of a profile with this node's dialog count for each (a profile without value: its total)",
+    params: ['profile'],
+    handler: (m: DialogModule, p: MiParams) => {
+      const prof = profileOf(m, p);
+      const Values: { value: string | null; count: number }[] = [];
+      if (!prof.hasValue) Values.push({ value: null, count: prof.localSize() });
+      else for (const [value, set] of prof.members) Values.push({ value, count: set.size });
+      return { Values };
+    },
+  },
+  profile_end_dlgs: {
+    help: 'Ends every dialog of this node in a profile (with one value only, when given), each as dlg_end_dlg does',
+    params: ['profile', 'value?'],
+    handler: (m: DialogModule, p: MiParams) => {
+      const prof = profileOf(m, p);
+      const value = str(p, 'value');
+      const victims: Dlg[] = [];
+      for (const [v, set] of prof.members) if (value === undefined || !prof.hasValue || v === value) victims.push(...set);
+      for (const d of new Set(victims)) if (d.alive) m.engine.terminate(d, END_REASON.MI);
+      return 'OK';
+    },
+  },
+  list_all_profiles: {
+    help: 'Every dialog profile, with 1 when it has values and 0 when not',
+    params: [],
+    handler: (m: DialogModule) => {
+      const out: Record<string, string> = {};
+      for (const prof of m.engine.profiles.all()) out[prof.name] = prof.hasValue ? '1' : '0';
+      return out;
     },
   },
   profile_get_size: {
     help: 'Number of dialogs in a profile (with one value, when given); shared profiles count every node',
     params: ['profile', 'value?'],
     handler: async (m: DialogModule, p: MiParams) => {
-      const name = str(p, 'profile') ?? '';
-      const prof = m.engine.profiles.search(name);
-      if (prof === undefined) throw new MiError(MiErrorCode.Failure, 'Profile not found');
+      const prof = profileOf(m, p);
+      const name = prof.name;
       const value = str(p, 'value');
       return { Profile: { name, value: value ?? null, count: await m.engine.profiles.size(prof, value) } };
     },

@@ -4,9 +4,10 @@ import type { CacheDb, Db, ModuleContext, ParamsOf } from '@core/sip';
 import { DialogEngine } from './engine.js';
 import { DlgStore, dlgOfRow } from './db.js';
 import { dialogSchema } from './schema.js';
-import type { dialogParams } from './params.js';
-import { parseProfileDefs, parseProfilesColumn } from './profiles.js';
+import { type dialogParams } from './params.js';
+import { parseProfileDefs, parseProfilesColumn, type DlgProfile } from './profiles.js';
 import { dlgErrors } from './errors.js';
+import { parseHeaderLines } from './sip-util.js';
 import type { Dlg } from './dialog.js';
 
 type Params = ParamsOf<typeof dialogParams>;
@@ -14,6 +15,8 @@ type Params = ParamsOf<typeof dialogParams>;
 export class DialogModule {
   store: DlgStore | null = null;
   #cache: CacheDb | null = null;
+  #started = false;
+  #opening: Promise<void> | null = null;
   #db: Db | null = null;
 
   constructor(
@@ -35,6 +38,9 @@ export class DialogModule {
         matchMode: p.dlg_match_mode,
         pingInterval: p.options_ping_interval,
         pingMaxFailures: p.options_ping_max_failures,
+        reinvitePingInterval: p.reinvite_ping_interval,
+        deleteDelayMs: p.delete_delay * 1000,
+        extraHdrs: extraHdrsParam(p.dlg_extra_hdrs),
       },
       {
         log: ctx.log,
@@ -58,14 +64,18 @@ export class DialogModule {
       ['profiles_with_value', true],
       ['profiles_no_value', false],
     ] as const) {
+      let defs;
       try {
-        engine.profiles.add(parseProfileDefs(p[param], hasValue));
+        defs = parseProfileDefs(p[param], hasValue);
       } catch (err) {
         throw dlgErrors.profileParam(param, err);
       }
+      checkSharing(p, defs, param);
+      engine.profiles.add(defs);
     }
     tm.registerTmcb('TMCB_REQUEST_IN', (_type, params) => engine.onRequestIn(params));
     rr.registerRrCallback((rc, params) => engine.onLooseRoute(rc, params));
+    ctx.core.hooks.onRequestDone((rc) => engine.onRequestDone(rc));
     const m = new DialogModule(engine, p, ctx);
     if (p.db_mode !== 0) {
       let db: Db;
@@ -79,14 +89,43 @@ export class DialogModule {
       m.store = new DlgStore(db, p.table_name, p.db_mode, ctx.log, (d) => engine.saved(d));
       engine.store = m.store;
     }
-    if (engine.profiles.hasShared) {
-      try {
-        m.#cache = await ctx.cachedb(p.cachedb_url);
-      } catch (err) {
-        throw dlgErrors.cachedbOpen(p.cachedb_url, err);
-      }
-    }
     return m;
+  }
+
+  get log(): ModuleContext['log'] {
+    return this.ctx.log;
+  }
+
+  /** A `/b` profile needs the cachedb it is shared through here (API add_profiles). */
+  checkSharing(defs: readonly DlgProfile[]): void {
+    checkSharing(this.params, defs, 'add_profiles');
+  }
+
+  /**
+   * Shared profiles added after start through the API while no cachedb is open yet: opens it and starts
+   * publishing (the counts set meanwhile are kept and published by the first write).
+   */
+  shareLate(): void {
+    if (!this.#started || this.#cache !== null || this.#opening !== null) return;
+    this.#opening = this.#share()
+      .catch((err: unknown) => this.ctx.log.error({ err }, 'shared dialog profiles: cannot open cachedb_url'))
+      .finally(() => {
+        this.#opening = null;
+      });
+  }
+
+  async #share(): Promise<void> {
+    const p = this.params;
+    let cache: CacheDb;
+    try {
+      cache = await this.ctx.cachedb(p.cachedb_url);
+    } catch (err) {
+      throw dlgErrors.cachedbOpen(p.cachedb_url, err);
+    }
+    this.#cache = cache;
+    const node = p.profile_node_id ?? `${hostname()}/${this.ctx.core.transport.sockets[0]?.name ?? 'none'}`;
+    this.engine.profiles.share(cache, node, p.profile_refresh_interval);
+    await this.engine.profiles.flush();
   }
 
   async start(): Promise<void> {
@@ -98,11 +137,9 @@ export class DialogModule {
       this.store.startPeriodic(p.db_update_period);
     }
     this.engine.startPinging();
-    if (this.#cache !== null) {
-      const node = p.profile_node_id ?? `${hostname()}/${this.ctx.core.transport.sockets[0]?.name ?? 'none'}`;
-      this.engine.profiles.share(this.#cache, node, p.profile_refresh_interval);
-      await this.engine.profiles.flush();
-    }
+    // Opened at start, not init: modules that bind the dialog API add their profiles in their own init.
+    if (this.engine.profiles.hasShared) await this.#share();
+    this.#started = true;
   }
 
   /**
@@ -132,6 +169,7 @@ export class DialogModule {
 
   async stop(): Promise<void> {
     this.engine.stop();
+    await this.#opening;
     if (this.store !== null) {
       if (this.params.db_mode === 3) await this.store.syncAll([...this.engine.table.values()].filter((d) => d.confirmed));
       await this.store.close();
@@ -149,4 +187,24 @@ function refreshFrom(d: Dlg, row: Dlg): void {
   if (row.calleeContact !== '') d.calleeContact = row.calleeContact;
   d.scriptFlags = row.scriptFlags;
   if (row.vals !== null) d.vals = row.vals;
+}
+
+/**
+ * OpenSIPS shares `/b` profiles over the clusterer's binary replication, `/s` ones through cachedb; tsips
+ * shares both through cachedb_url, so a `/b` profile without one is a configuration error (an in-memory
+ * cachedb would share nothing between servers, which a `/b` user does not expect). `/s` keeps OpenSIPS's
+ * leniency: without cachedb_url it is shared within this process only.
+ */
+function checkSharing(p: Params, defs: readonly DlgProfile[], where: string): void {
+  if (p.cachedb_url !== undefined && p.cachedb_url !== '') return;
+  const b = defs.find((d) => d.sharing === 'b');
+  if (b !== undefined) throw dlgErrors.binaryProfile(where, b.name);
+}
+
+function extraHdrsParam(s: string): [string, string][] {
+  try {
+    return parseHeaderLines(s);
+  } catch (err) {
+    throw dlgErrors.profileParam('dlg_extra_hdrs', err);
+  }
 }

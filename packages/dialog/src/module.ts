@@ -14,6 +14,7 @@ import { parseProfileDefs } from './profiles.js';
 import { dlgErrors } from './errors.js';
 import { fixRouteDialog, validateDialog } from './validate.js';
 import type { DlgApi } from './api.js';
+import { END_REASON } from './engine.js';
 
 /** create_dialog flags string → DLG_FLAG bits. */
 export function parseCreateFlags(s: string): number {
@@ -22,6 +23,8 @@ export function parseCreateFlags(s: string): number {
     if (c === 'B') f |= DLG_FLAG.BYEONTIMEOUT;
     else if (c === 'P') f |= DLG_FLAG.PING_CALLER;
     else if (c === 'p') f |= DLG_FLAG.PING_CALLEE;
+    else if (c === 'R') f |= DLG_FLAG.REINVITE_PING_CALLER;
+    else if (c === 'r') f |= DLG_FLAG.REINVITE_PING_CALLEE;
     else throw dlgErrors.createFlags(s);
   }
   return f;
@@ -40,6 +43,12 @@ function flagBit(flag: number): number {
 
 const cur = (m: DialogModule, ctx: RouteContext) => m.engine.current(ctx);
 
+/** The first live dialog whose value `key` is `val` (get_dialog_info). */
+function findByVal(m: DialogModule, key: string, val: string) {
+  for (const d of m.engine.table.values()) if (d.alive && d.vals?.get(key) === val) return d;
+  return undefined;
+}
+
 export default defineModule({
   name: 'dialog',
   version: '0.1.0',
@@ -53,7 +62,7 @@ export default defineModule({
     },
     {
       module: 'cachedb_redis',
-      requiredWhen: (p) => (/^redis:/i.test(p.cachedb_url ?? '') && /\/s/.test(`${p.profiles_with_value};${p.profiles_no_value}`) ? 'shared (/s) profiles with a redis:// cachedb_url' : false),
+      requiredWhen: (p) => (/^redis:/i.test(p.cachedb_url ?? '') && /\/[sb]/.test(`${p.profiles_with_value};${p.profiles_no_value}`) ? 'shared (/s, /b) profiles with a redis:// cachedb_url' : false),
     },
   ],
   params: dialogParams,
@@ -68,7 +77,7 @@ export default defineModule({
   events: {
     E_DLG_STATE_CHANGED: {
       help: 'A dialog changed state · each transition',
-      params: ['id', 'db_id', 'callid', 'from_tag', 'to_tag', 'old_state', 'new_state'],
+      params: ['hash_entry', 'hash_id', 'callid', 'from_tag', 'to_tag', 'old_state', 'new_state'],
     },
   },
   init: (ctx) => DialogModule.create(ctx),
@@ -82,9 +91,14 @@ export default defineModule({
       getDlg: (ctx) => e.current(ctx),
       addProfiles: (spec, hasValue) => {
         try {
-          e.profiles.add(parseProfileDefs(spec, hasValue));
+          const defs = parseProfileDefs(spec, hasValue);
+          m.checkSharing(defs);
+          e.profiles.add(defs);
+          // Shared ones added after start, with no cachedb open yet: open it now (counts publish once it is).
+          if (defs.some((d) => d.shared)) m.shareLate();
           return 0;
-        } catch {
+        } catch (err) {
+          m.log.error({ err, profiles: spec }, 'add_profiles failed');
           return -1;
         }
       },
@@ -111,7 +125,7 @@ export default defineModule({
       fetchDlgValue: (dlg, name) => dlg.vals?.get(name),
       terminateDlg: (hEntry, hId, reason) => {
         const d = e.table.get(hEntry, hId);
-        return d === undefined ? -1 : e.terminate(d, reason);
+        return d === undefined ? -1 : e.terminate(d, reason === '' ? END_REASON.API : reason);
       },
       matchDialog: (ctx) => e.match(ctx),
       validateDialog: (ctx, dlg) => validateDialog(ctx, dlg, e.msgDlg(ctx), (h, p) => ctx.is_myself(h, p)),
@@ -122,7 +136,7 @@ export default defineModule({
   functions: {
     create_dialog: {
       routes: ['request'],
-      help: 'Tracks the dialog of this initial INVITE; flags: B bye on timeout, P ping caller, p ping callee',
+      help: 'Tracks the dialog of this initial INVITE; flags: B bye on timeout, P/p OPTIONS-ping caller/callee, R/r re-INVITE-ping caller/callee',
       handler: (m, ctx, flags?: string) => m.engine.create(ctx, parseCreateFlags(flags ?? '')),
     },
     match_dialog: {
@@ -135,7 +149,7 @@ export default defineModule({
       help: 'Checks CSeq, R-URI and Route set of an in-dialog request against its dialog',
       handler: (m, ctx) => {
         const d = cur(m, ctx);
-        return d === undefined ? -1 : validateDialog(ctx, d, m.engine.msgDlg(ctx), (h, p) => ctx.is_myself(h, p));
+        return d === undefined ? -4 : validateDialog(ctx, d, m.engine.msgDlg(ctx), (h, p) => ctx.is_myself(h, p));
       },
     },
     fix_route_dialog: {
@@ -159,11 +173,11 @@ export default defineModule({
       },
     },
     DLG_timeout: {
-      help: '$DLG_timeout: get, or set with a number of seconds from now',
+      help: '$DLG_timeout: seconds until the dialog expires; set with a number of seconds from now',
       handler: (m, ctx, seconds?: number) => {
         const d = cur(m, ctx);
         if (d === undefined) return -1;
-        if (seconds === undefined) return d.timeout;
+        if (seconds === undefined) return m.engine.remaining(d);
         if (!Number.isInteger(seconds) || seconds <= 0) throw new RangeError(`$DLG_timeout = ${seconds}: must be a positive integer`);
         m.engine.setTimeout(d, seconds);
         return seconds;
@@ -180,8 +194,12 @@ export default defineModule({
       help: '$DLG_count: dialogs in memory that have not ended (in setup or confirmed)',
       handler: (m) => m.engine.liveCount,
     },
+    DLG_did: {
+      help: '$DLG_did: the dialog id as dlg_list prints it, h_entry:h_id',
+      handler: (m, ctx) => (cur(m, ctx)?.id ?? ''),
+    },
     DLG_id: {
-      help: '$DLG_id: h_entry:h_id',
+      help: '$DLG_id (tsips, same as $DLG_did): h_entry:h_id',
       handler: (m, ctx) => (cur(m, ctx)?.id ?? ''),
     },
     DLG_flags: {
@@ -189,7 +207,7 @@ export default defineModule({
       handler: (m, ctx) => cur(m, ctx)?.scriptFlags ?? -1,
     },
     DLG_end_reason: {
-      help: 'Why the dialog ended',
+      help: "$DLG_end_reason: why the dialog ended ('Upstream BYE', 'Downstream BYE', 'Lifetime Timeout', 'MI Termination', 'Ping Timeout', 'ReINVITE Ping Timeout', 'API Termination' or the API's reason); '' while alive",
       handler: (m, ctx) => (cur(m, ctx)?.termReason ?? ''),
     },
     set_dlg_flag: {
@@ -277,7 +295,28 @@ export default defineModule({
       help: 'Ends the current dialog (BYE to both sides)',
       handler: (m, ctx, reason?: string) => {
         const d = cur(m, ctx);
-        return d === undefined ? -1 : m.engine.terminate(d, reason ?? 'script') === 0 ? 1 : -1;
+        return d === undefined ? -1 : m.engine.terminate(d, reason ?? END_REASON.API) === 0 ? 1 : -1;
+      },
+    },
+    get_dialog_info: {
+      help: 'get_dialog_info(attr, key, key_val): $dlg_val(attr) of another live dialog whose $dlg_val(key) is key_val',
+      handler: (m, _ctx, attr: string, key: string, keyVal: string) => findByVal(m, key, keyVal)?.vals?.get(attr),
+    },
+    get_dialog_vals: {
+      help: 'get_dialog_vals(names_avp, vals_avp, callid): every value of the live dialog of that Call-ID into two AVPs, as parallel arrays (index 0 first); 1 found, -1 not',
+      handler: (m, ctx, namesAvp: string, valsAvp: string, callid: string) => {
+        const d = m.engine.table.byCallid(callid).find((x) => x.alive);
+        if (d === undefined) return -1;
+        ctx.deleteAvp(namesAvp);
+        ctx.deleteAvp(valsAvp);
+        // AVPs push on top: write the last first so $(avp(names)[0]) is the first value.
+        const all = [...(d.vals ?? [])];
+        for (let i = all.length - 1; i >= 0; i--) {
+          const [k, v] = all[i] as [string, string];
+          ctx.setAvp(namesAvp, k);
+          ctx.setAvp(valsAvp, v);
+        }
+        return 1;
       },
     },
   },

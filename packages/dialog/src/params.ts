@@ -12,12 +12,30 @@ export const dialogParams = {
    * How in-dialog requests are matched: 0 by the `did` Route param only, 1 by `did` and else by Call-ID +
    * tags, 2 by Call-ID + tags only.
    */
-  dlg_match_mode: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+  dlg_match_mode: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
+  /**
+   * Extra headers (full format, `Name: value` lines ended by CRLF) added to the BYEs the module sends
+   * (timeout, dlg_end_dlg, API termination, failed pings).
+   */
+  dlg_extra_hdrs: z.string().default(''),
+  /**
+   * Seconds a dialog ended by a BYE stays in memory (deleted) after the BYE's transaction is over, or after
+   * the request route when the BYE got none, so late retransmissions still match it. 0: drop it then.
+   */
+  delete_delay: z.number().min(0).default(0),
   /** Seconds between in-dialog OPTIONS pings of dialogs created with the P/p flags. */
   options_ping_interval: z.number().positive().default(30),
+  /**
+   * Seconds between in-dialog re-INVITE pings of dialogs created with the R/r flags (keep tm's fr_inv_timer
+   * below it).
+   */
+  reinvite_ping_interval: z.number().positive().default(300),
   /** tsips: consecutive unanswered (408) pings that end a dialog; 481 ends it at once. */
   options_ping_max_failures: z.number().int().min(1).default(2),
-  /** `"name1; name2/s"`: profiles whose dialogs carry a value; `/s` shares counts through cachedb. */
+  /**
+   * `"name1; name2/s; name3/b"`: profiles whose dialogs carry a value; `/s` shares counts through cachedb,
+   * `/b` too (OpenSIPS replicates `/b` over the clusterer; tsips through cachedb_url, which it then needs).
+   */
   profiles_with_value: z.string().default(''),
   /** Same, for profiles without value. */
   profiles_no_value: z.string().default(''),

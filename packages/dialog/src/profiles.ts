@@ -24,6 +24,11 @@ export class DlgProfile {
     readonly name: string,
     readonly hasValue: boolean,
     readonly shared: boolean,
+    /**
+     * How it is shared: `/s` (cachedb) or `/b` (OpenSIPS: the clusterer's binary replication; here the same
+     * cachedb counts as `/s`, so a `/b` profile needs a cachedb_url), '' when local.
+     */
+    readonly sharing: '' | 's' | 'b' = shared ? 's' : '',
   ) {}
 
   localSize(value?: string): number {
@@ -52,8 +57,9 @@ export function parseProfileDefs(spec: string, hasValue: boolean): DlgProfile[] 
     const name = (slash < 0 ? item : item.slice(0, slash)).trim();
     const opts = slash < 0 ? '' : item.slice(slash + 1).trim();
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`bad profile name "${name}"`);
-    for (const o of opts) if (o !== 's' && o !== 'b') throw new Error(`profile "${name}": unknown option "/${o}" (use /s)`);
-    out.push(new DlgProfile(name, hasValue, opts.includes('s')));
+    for (const o of opts) if (o !== 's' && o !== 'b') throw new Error(`profile "${name}": unknown option "/${o}" (use /s or /b)`);
+    const sharing = opts.includes('b') ? 'b' : opts.includes('s') ? 's' : '';
+    out.push(new DlgProfile(name, hasValue, sharing !== '', sharing));
   }
   return out;
 }
@@ -71,10 +77,18 @@ export class Profiles {
   constructor(private readonly log: Logger) {}
 
   add(defs: readonly DlgProfile[]): void {
+    for (const d of defs) if (this.#defs.has(d.name)) throw new Error(`profile "${d.name}" is defined twice`);
     for (const d of defs) {
-      if (this.#defs.has(d.name)) throw new Error(`profile "${d.name}" is defined twice`);
       this.#defs.set(d.name, d);
+      // Added after start (API add_profiles): published with the next write like the others.
+      if (d.shared && this.#cache !== null) this.#dirty.add(d);
     }
+    if (this.#dirty.size > 0) void this.flush();
+  }
+
+  /** cachedb is connected (shared profiles are published). */
+  get sharing(): boolean {
+    return this.#cache !== null;
   }
 
   search(name: string): DlgProfile | undefined {

@@ -64,3 +64,32 @@ export function uriOfHeaderValue(v: string): string {
   const semi = v.indexOf(';');
   return (semi < 0 ? v : v.slice(0, semi)).trim();
 }
+
+/** The session description a message carries, '' when it has none (kept for re-INVITE pings). */
+export function sdpOf(msg: SipMessage): string {
+  const ct = msg.contentType;
+  if (ct === undefined || !/^\s*application\/sdp\b/i.test(ct)) return '';
+  return msg.body.toString('utf8');
+}
+
+/** A Contact URI for requests we send from a socket named `udp:127.0.0.1:5060` ('' when unnamed). */
+export function contactOfSocket(sock: string): string {
+  const c1 = sock.indexOf(':');
+  if (c1 <= 0) return '';
+  const proto = sock.slice(0, c1).toLowerCase();
+  const hostPort = sock.slice(c1 + 1);
+  const scheme = proto === 'tls' || proto === 'wss' ? 'sips' : 'sip';
+  return `${scheme}:${hostPort}${proto === 'udp' || proto === 'tls' ? '' : `;transport=${proto}`}`;
+}
+
+/** `Name: value` header lines (CRLF or LF separated, as dlg_extra_hdrs / extra_hdrs) → header pairs. */
+export function parseHeaderLines(s: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const line of s.split(/\r?\n/)) {
+    if (line.trim() === '') continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new Error(`"${line}" is not a "Name: value" header line`);
+    out.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+  }
+  return out;
+}

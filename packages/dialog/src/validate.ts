@@ -22,14 +22,14 @@ function uriOfRoute(r: string): string {
   return lt >= 0 && gt > lt ? r.slice(lt + 1, gt) : r.trim();
 }
 
-/** 1 valid; -1 no dialog; -2 CSeq did not grow; -3 R-URI not the remote target; -4 Route set differs. */
+/** As OpenSIPS: 1 valid; -1 CSeq did not grow; -2 R-URI not the remote target; -3 Route set differs; -4 other (no dialog). */
 export function validateDialog(ctx: RouteContext, d: Dlg, m: MsgDlg | undefined, isMyself: (h: string, p?: number) => boolean): number {
-  if (m === undefined || m.dlg !== d || !d.alive) return -1;
+  if (m === undefined || m.dlg !== d || !d.alive) return -4;
   const msg = ctx.msg;
   const downstream = m.dir === DLG_DIR.DOWNSTREAM;
-  if (msg.method !== 'ACK' && msg.method !== 'CANCEL' && msg.cseq.seq <= m.prevCseq) return -2;
+  if (msg.method !== 'ACK' && msg.method !== 'CANCEL' && msg.cseq.seq <= m.prevCseq) return -1;
   const target = downstream ? d.calleeContact : d.callerContact;
-  if (target !== '' && !sameUri(msg.ruri, target)) return -3;
+  if (target !== '' && !sameUri(msg.ruri, target)) return -2;
   // The Route entries left after ours must be the dialog's route set towards the target.
   const expected = routeList(downstream ? d.calleeRouteSet : d.callerRouteSet).map(uriOfRoute);
   const got: string[] = [];
@@ -39,8 +39,8 @@ export function validateDialog(ctx: RouteContext, d: Dlg, m: MsgDlg | undefined,
     ours = false;
     got.push(r.uri.toString());
   }
-  if (got.length !== expected.length) return -4;
-  for (let i = 0; i < got.length; i++) if (!sameUri(got[i] as string, expected[i] as string)) return -4;
+  if (got.length !== expected.length) return -3;
+  for (let i = 0; i < got.length; i++) if (!sameUri(got[i] as string, expected[i] as string)) return -3;
   return 1;
 }
 

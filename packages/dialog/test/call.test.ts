@@ -7,7 +7,7 @@ import { rowOf } from '../src/db.js';
 
 let p: Proxy;
 beforeAll(async () => {
-  p = await Proxy.start({ dialog: { profiles_with_value: 'caller', profiles_no_value: 'calls' } });
+  p = await Proxy.start({ dialog: { profiles_with_value: 'caller', profiles_no_value: 'calls', dlg_match_mode: 1 } });
 });
 afterAll(async () => {
   await p.stop();
@@ -211,11 +211,11 @@ describe('termination', () => {
     expect(tagOf(headerOf(toCaller, 'To'))).toBe(c.caller.localTag);
     expect(cseqOf(toCallee)).toBe(2);
     expect(headerOf(toCallee, 'Call-ID')).toBe(c.caller.callId);
-    expect(headerOf(toCallee, 'Reason')).toContain('MI termination');
+    expect(headerOf(toCallee, 'Reason')).toContain('MI Termination');
     await expect.poll(() => statesOf(c.caller.callId).at(-1)).toBe(5);
     const types = p.cbTypes(c.caller.callId);
     expect(types).toContain('DLGCB_TERMINATED');
-    expect(p.cbs.find((x) => x.callid === c.caller.callId && x.type === 'DLGCB_TERMINATED')?.dlgData).toBe('MI termination');
+    expect(p.cbs.find((x) => x.callid === c.caller.callId && x.type === 'DLGCB_TERMINATED')?.dlgData).toBe('MI Termination');
     await expect(p.mi('dlg_end_dlg', { dialog_id: String(id) })).rejects.toThrow(/Dialog not found/);
     c.caller.close();
     c.callee.close();

@@ -86,11 +86,11 @@ describe('pinging', () => {
       }
     }
     expect(bye).not.toBeNull();
-    expect(headerOf(bye!, 'Reason')).toContain('ping timeout');
+    expect(headerOf(bye!, 'Reason')).toContain('Ping Timeout');
     expect(methodOf((await callerLoop) ?? '')).toBe('BYE');
     callerDone = true;
     expect(await alive(c.caller.callId)).toBe(false);
-    expect(p.cbs.find((x) => x.callid === c.caller.callId && x.type === 'DLGCB_TERMINATED')?.dlgData).toBe('ping timeout');
+    expect(p.cbs.find((x) => x.callid === c.caller.callId && x.type === 'DLGCB_TERMINATED')?.dlgData).toBe('Ping Timeout');
     c.caller.close();
     c.callee.close();
   });

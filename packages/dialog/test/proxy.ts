@@ -24,11 +24,13 @@ export interface Hooks {
   /** record_route() the initial INVITE (default true). */
   recordRoute: boolean;
   /** Runs after create_dialog on the initial INVITE. */
-  initial?(ctx: RouteContext): void | Promise<void>;
+  initial?: (ctx: RouteContext) => void | Promise<void>;
   /** Runs on in-dialog requests before loose_route/match_dialog (e.g. a script that calls t_newtran first). */
   beforeMatch?(ctx: RouteContext): void | Promise<void>;
   /** Runs on in-dialog requests after loose_route/match_dialog. */
   within?(ctx: RouteContext, matched: boolean): void | Promise<void>;
+  /** The onreply_route (every reply tm receives). */
+  onreply?(ctx: RouteContext): void | Promise<void>;
 }
 
 const names = Object.fromEntries(Object.entries(DLGCB).map(([k, v]) => [v, `DLGCB_${k}`]));
@@ -82,7 +84,7 @@ export class Proxy {
       log: { level: process.env['DLG_TEST_LOG'] ?? 'silent' },
       modules: [tm, rr, dialog, probe, ...extraModules] as AnyModule[],
       modparams: { tm: { fr_timer: 1, fr_inv_timer: 3, wt_timer: 0.2, ...modparams['tm'] }, ...modparams },
-      routes: { request: (ctx) => p.#route(ctx) },
+      routes: { request: (ctx) => p.#route(ctx), onreply: (ctx) => p.hooks.onreply?.(ctx) },
     });
     await p.server.start();
     p.server.events.subscribe('E_DLG_STATE_CHANGED', (_n, params) => void p.events.push(params));

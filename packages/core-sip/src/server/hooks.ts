@@ -33,11 +33,20 @@ export type RequestOutHook = (ctx: RouteContext, out: OutgoingRequest) => void;
  */
 export type ConnectionCloseHook = (closed: ConnectionClosed) => void;
 
+/**
+ * The request route finished with a request (OpenSIPS POST_SCRIPT_CB | REQ_TYPE_CB) · once per received
+ * request that ran the request route, whatever its outcome (relayed, replied, dropped, exit, script error) ·
+ * after the route's promise settled, so what the script started and awaited is done. dialog uses it to drop a
+ * dialog whose INVITE never got a transaction.
+ */
+export type RequestDoneHook = (ctx: RouteContext) => void;
+
 export class CoreHooks {
   readonly replyIn: ReplyInHook[] = [];
   readonly requestIn: RequestInHook[] = [];
   readonly requestOut: RequestOutHook[] = [];
   readonly connectionClose: ConnectionCloseHook[] = [];
+  readonly requestDone: RequestDoneHook[] = [];
 
   onReplyIn(h: ReplyInHook): void {
     this.replyIn.push(h);
@@ -51,5 +60,9 @@ export class CoreHooks {
   /** See ConnectionCloseHook. Errors a handler throws are logged; the other handlers still run. */
   onConnectionClose(h: ConnectionCloseHook): void {
     this.connectionClose.push(h);
+  }
+  /** See RequestDoneHook. Errors a handler throws are logged; the other handlers still run. */
+  onRequestDone(h: RequestDoneHook): void {
+    this.requestDone.push(h);
   }
 }

@@ -85,6 +85,13 @@ export class Receiver {
       // A broken script must not leave the caller retransmitting into silence.
       if (!ctx.replied && !ctx.forwarded && msg.method !== 'ACK') s.sl.send(msg, rinfo, 500, 'Server Internal Error');
     }
+    for (const h of s.hooks.requestDone) {
+      try {
+        h(ctx);
+      } catch (err) {
+        s.log.error({ err }, 'request-done hook failed');
+      }
+    }
   }
 
   async #reply(msg: SipMessage, rinfo: ReceiveInfo): Promise<void> {
