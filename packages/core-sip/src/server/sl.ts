@@ -70,8 +70,10 @@ export class StatelessReplier {
       const req = via === undefined ? msg : parseMessage(msg.edit().popVia().pushVia(via).toBuffer());
       const buf = buildResponse(req, code, reason ?? reasonPhrase(code), { toTag, headers: extra });
       const t = responseTarget(msg.topVia, rinfo);
+      // Raw header text in the handler: a handler must not throw, and the message may be a 400's (no Call-ID).
+      const callId = msg.header('call-id');
       server.send(fromSocket(t, rinfo.socket), buf).catch((err: unknown) => {
-        server.log.warn({ err, code, callId: msg.callId }, 'stateless reply could not be sent');
+        server.log.warn({ err, code, callId }, 'stateless reply could not be sent');
       });
       this.#sent.inc();
       if (code >= 400) this.#sentErr.inc();
