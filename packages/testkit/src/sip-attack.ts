@@ -20,6 +20,8 @@ export interface AttackOptions {
   /** The server's SIP port (UDP and TCP on 127.0.0.1). */
   port: number;
   seed: number;
+  /** Index of the first mutation (a soak runs rounds at increasing offsets; 0 for one run). */
+  firstIndex?: number;
   /** Mutations sent over UDP. */
   udpCount: number;
   /** Mutations sent over TCP (grouped into connections, with garbage and cut-off streams among them). */
@@ -283,7 +285,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackStats> {
     throw new AttackFailure(o.seed, reason, recent.list());
   };
   const check = (): void => {
-    if (!o.alive()) fail('the server process exited');
+    if (!o.alive()) fail('the server is down (its process exited or it logged a crash)');
     if (prober.failure !== undefined) fail(prober.failure);
   };
   const gate = async (): Promise<void> => {
@@ -331,7 +333,8 @@ export async function runAttack(o: AttackOptions): Promise<AttackStats> {
     // UDP mutations, in windows.
     let bytes = 0;
     let inWindow = 0;
-    for (let i = 0; i < o.udpCount && !overTime(); i++) {
+    const first = o.firstIndex ?? 0;
+    for (let i = first; i < first + o.udpCount && !overTime(); i++) {
       const m = mutationAt(o.seed, i, targets, 'udp');
       recent.add(label(m), m.data);
       await sendUdp(attacker, m.data, o.port);
@@ -348,14 +351,14 @@ export async function runAttack(o: AttackOptions): Promise<AttackStats> {
     await gate();
 
     // TCP mutations: connections of 1–20 inputs, four at a time, each connection's shape from the seed.
-    const streamRng = new Prng((o.seed ^ 0x7cf1a3b5) >>> 0);
+    const streamRng = new Prng((o.seed ^ 0x7cf1a3b5 ^ Math.imul(first, 0x85ebca6b)) >>> 0);
     let k = 0;
     while (k < o.tcpCount && !overTime()) {
       const sessions: Promise<void>[] = [];
       for (let c = 0; c < 4 && k < o.tcpCount; c++) {
         const n = Math.min(streamRng.range(1, 20), o.tcpCount - k);
         const inputs: Mutation[] = [];
-        for (let j = 0; j < n; j++) inputs.push(mutationAt(o.seed, 0x40000000 + k + j, targets, 'tcp'));
+        for (let j = 0; j < n; j++) inputs.push(mutationAt(o.seed, 0x40000000 + first + k + j, targets, 'tcp'));
         k += n;
         const p = tcpPlan(inputs, streamRng);
         recent.add(`tcp connection (${p.plan}, ${p.end}) of ${inputs.map(label).join(' ')}`, Buffer.concat(p.chunks));
