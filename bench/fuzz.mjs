@@ -17,7 +17,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { arg, ROOT } from './lib/results.mjs';
 import { tsipsBuilt, HOST } from './lib/procs.mjs';
-import { runAttack, AttackFailure } from '../packages/testkit/src/sip-attack.ts';
+import { runAttack, AttackFailure, CrashWatch } from '../packages/testkit/src/sip-attack.ts';
 import { seedFromEnv } from '../packages/testkit/src/prng.ts';
 import { freePort } from '../packages/testkit/src/ports.ts';
 import { RFC4475_DIR } from '../packages/testkit/src/corpus.ts';
@@ -31,8 +31,6 @@ const minutes = Number(arg('minutes', 60));
 const round = Number(arg('round', 20_000));
 const tcpShare = Number(arg('tcp-share', 0.1));
 const logFile = arg('log', undefined);
-/** What a crash or an unhandled error leaves in the server's output. */
-const CRASH = /unhandled ?rejection|uncaught ?exception|^\s+at .+:\d+:\d+\)?$|^(?:Type|Range|Reference|Syntax)?Error: /im;
 
 if (!Number.isInteger(count) || count < 1 || !Number.isInteger(round) || round < 1 || !(minutes > 0) || !(tcpShare >= 0 && tcpShare < 1)) {
   process.stderr.write('fuzz: --count and --round must be positive integers, --minutes > 0, 0 <= --tcp-share < 1\n');
@@ -48,12 +46,12 @@ const [port, miPort] = [await freePort(), await freePort()];
 const child = spawn(process.execPath, [join(ROOT, 'apps/server/dist/bin.js'), '--listen', `udp:${HOST}:${port}`, '--listen', `tcp:${HOST}:${port}`, '--mi-port', String(miPort)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 const log = logFile === undefined ? undefined : createWriteStream(String(logFile));
 let tail = '';
-let crash = '';
+const watch = new CrashWatch();
 let exited;
 const keep = (d) => {
   log?.write(d);
   tail = (tail + d.toString()).slice(-65536);
-  if (crash === '' && CRASH.test(tail)) crash = tail.slice(Math.max(0, CRASH.exec(tail).index - 2000));
+  watch.push(d.toString());
 };
 child.stdout.on('data', keep);
 child.stderr.on('data', keep);
@@ -82,7 +80,7 @@ try {
       udpCount: n - tcp,
       tcpCount: tcp,
       corpusDir: done === 0 ? RFC4475_DIR : undefined,
-      alive: () => exited === undefined && crash === '',
+      alive: () => exited === undefined && watch.found === '',
       maxMs: deadline - Date.now(),
     });
     total.udp += s.udpSent;
@@ -97,12 +95,12 @@ try {
   }
   const call = await sippCall(port);
   if (!call.ok) throw new Error(`the server no longer relays a sipp call after the attack:\n${call.out.slice(-3000)}`);
-  if (crash !== '') throw new Error('the server logged a crash-like error');
+  if (watch.found !== '') throw new Error('the server logged a crash-like error');
   process.stdout.write(`fuzz: survived (seed ${seed}): ${JSON.stringify(total)}; a sipp call relayed afterwards\n`);
 } catch (err) {
   code = 1;
   const why = err instanceof AttackFailure ? err.message : String(err?.message ?? err);
-  process.stdout.write(`fuzz: FAILED (seed ${seed}, replay: pnpm fuzz -- --seed ${seed} --from ${from}): ${why}\nserver ${exited === undefined ? 'still running' : `exited (${exited})`}; its output:\n${crash || tail.slice(-4000)}\n`);
+  process.stdout.write(`fuzz: FAILED (seed ${seed}, replay: pnpm fuzz -- --seed ${seed} --from ${from}): ${why}\nserver ${exited === undefined ? 'still running' : `exited (${exited})`}; its output:\n${watch.found || tail.slice(-4000)}\n`);
 } finally {
   if (exited === undefined) {
     child.kill('SIGTERM');

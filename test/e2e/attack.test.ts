@@ -12,18 +12,17 @@
  * Counts: TSIPS_ATTACK_UDP / TSIPS_ATTACK_TCP (defaults sized for ~60 s on a loaded 2-core machine).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, RFC4475_DIR, runAttack, seedFromEnv, type AttackStats } from '@tsips/testkit';
+import { CrashWatch, freePort, RFC4475_DIR, runAttack, seedFromEnv, type AttackStats } from '@tsips/testkit';
 import { isBuilt, startTsips, type TsipsProcess } from '../support/tsips.js';
 import { sipp, SCENARIOS, successfulCalls } from '../support/sipp.js';
 
 const SEED = seedFromEnv();
 const UDP_COUNT = Number(process.env.TSIPS_ATTACK_UDP ?? 20_000);
 const TCP_COUNT = Number(process.env.TSIPS_ATTACK_TCP ?? 3_000);
-/** What a crash or a swallowed-but-unhandled error leaves in the server's output. */
-const CRASH = /unhandled ?rejection|uncaught ?exception|^\s+at .+:\d+:\d+\)?$|^(?:Type|Range|Reference|Syntax)?Error: /im;
-
 let tsips: TsipsProcess;
+/** Set when the process exits; the watch holds the first crash-like output line (a stack, an unhandled rejection). */
 let exited: string | undefined;
+const watch = new CrashWatch();
 let stats: AttackStats | undefined;
 
 beforeAll(async () => {
@@ -31,16 +30,23 @@ beforeAll(async () => {
   process.stdout.write(`attack: seed ${SEED} (TSIPS_FUZZ_SEED=${SEED} replays it), ${UDP_COUNT} UDP + ${TCP_COUNT} TCP mutations, binary ${built ? 'apps/server/dist/bin.js' : 'apps/server/src/bin.ts through tsx (not built)'}\n`);
   tsips = await startTsips([], { built });
   tsips.proc.once('exit', (code, signal) => (exited = `code ${code} signal ${signal}`));
+  tsips.proc.stdout?.on('data', (d: Buffer) => watch.push(d.toString()));
+  tsips.proc.stderr?.on('data', (d: Buffer) => watch.push(d.toString()));
 });
 afterAll(async () => {
   await tsips?.stop();
 });
 
-/** The server output from the first crash-looking line, for the failure message. */
-function crashLines(): string {
-  const out = tsips.output();
-  const m = CRASH.exec(out);
-  return m === null ? '' : out.slice(Math.max(0, m.index - 2000), m.index + 3000);
+/** Resolves once the process has exited, or after `ms` (a crash's exit event can trail its output). */
+async function exitWithin(ms: number): Promise<void> {
+  if (exited !== undefined) return;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    tsips.proc.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
 }
 
 describe(`attack on the real binary (seed ${SEED})`, () => {
@@ -52,13 +58,13 @@ describe(`attack on the real binary (seed ${SEED})`, () => {
         udpCount: UDP_COUNT,
         tcpCount: TCP_COUNT,
         corpusDir: RFC4475_DIR,
-        alive: () => exited === undefined,
+        alive: () => exited === undefined && watch.found === '',
         probeEveryMs: 200,
         probeTimeoutMs: 1000,
       });
     } catch (err) {
-      const tail = tsips.output().slice(-3000);
-      throw new Error(`${(err as Error).message}\nserver ${exited === undefined ? 'still running' : `exited (${exited})`}; its output:\n${crashLines() || tail}`);
+      if (watch.found !== '') await exitWithin(2000);
+      throw new Error(`${(err as Error).message}\nserver ${exited === undefined ? 'still running' : `exited (${exited})`}; its output:\n${watch.found || tsips.output().slice(-3000)}`);
     }
     process.stdout.write(`attack (seed ${SEED}): ${JSON.stringify(stats)}\n`);
     expect(exited, `seed ${SEED}: the server exited`).toBeUndefined();
@@ -69,7 +75,7 @@ describe(`attack on the real binary (seed ${SEED})`, () => {
     // The server answered and relayed for real: not everything was dropped on the floor.
     expect(stats.replies, `seed ${SEED}`).toBeGreaterThan(UDP_COUNT / 10);
     expect(stats.relayed, `seed ${SEED}`).toBeGreaterThan(UDP_COUNT / 50);
-    expect(crashLines(), `seed ${SEED}: the server logged a crash-like error`).toBe('');
+    expect(watch.found, `seed ${SEED}: the server logged a crash-like error`).toBe('');
   }, 150_000);
 
   it('still relays a real call (sipp UAC → tsips → sipp UAS) afterwards', async () => {
@@ -82,6 +88,6 @@ describe(`attack on the real binary (seed ${SEED})`, () => {
     expect(successfulCalls(a.out)).toBe(1);
     expect(b.code, `seed ${SEED}\n${b.out}`).toBe(0);
     expect(exited, `seed ${SEED}: the server exited`).toBeUndefined();
-    expect(crashLines(), `seed ${SEED}`).toBe('');
+    expect(watch.found, `seed ${SEED}`).toBe('');
   }, 40_000);
 });
