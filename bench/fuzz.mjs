@@ -9,6 +9,7 @@
  *
  *   node --import tsx bench/fuzz.mjs [--count 1000000] [--seed S] [--from 0] [--minutes 60] [--round 20000]
  *                                   [--tcp-share 0.1] [--log /tmp/tsips-fuzz.log]
+ *   node --import tsx bench/fuzz.mjs --seed S --show 2383,tcp:1073741841   (print inputs #2383 (UDP) and #1073741841 (TCP, as failures label it), no server)
  *
  * Runs through tsx so it uses the same mutator as the test (packages/testkit/src/sip-mutator.ts).
  */
@@ -19,6 +20,7 @@ import { arg, ROOT } from './lib/results.mjs';
 import { tsipsBuilt, HOST } from './lib/procs.mjs';
 import { runAttack, AttackFailure, CrashWatch } from '../packages/testkit/src/sip-attack.ts';
 import { seedFromEnv } from '../packages/testkit/src/prng.ts';
+import { mutationAt } from '../packages/testkit/src/sip-mutator.ts';
 import { freePort } from '../packages/testkit/src/ports.ts';
 import { RFC4475_DIR } from '../packages/testkit/src/corpus.ts';
 
@@ -32,6 +34,19 @@ const round = Number(arg('round', 20_000));
 const tcpShare = Number(arg('tcp-share', 0.1));
 const logFile = arg('log', undefined);
 
+const show = arg('show', undefined);
+if (show !== undefined) {
+  // Placeholder ports (a run uses free ones): five digits like an ephemeral port, so lengths and therefore the
+  // positions operators pick match a run's whenever its ports are five digits too.
+  const targets = { serverPort: 45060, peerPort: 40000, sinkPort: 40001 };
+  for (const item of String(show).split(',')) {
+    const tcp = item.startsWith('tcp:');
+    const index = Number(tcp ? item.slice(4) : item);
+    const m = mutationAt(seed, index, targets, tcp ? 'tcp' : 'udp');
+    process.stdout.write(`#${m.index} ${m.transport} ${m.kind} [${m.ops.join(',')}] ${m.data.length} B\n${JSON.stringify(m.data.toString('latin1'))}\n`);
+  }
+  process.exit(0);
+}
 if (!Number.isInteger(count) || count < 1 || !Number.isInteger(round) || round < 1 || !(minutes > 0) || !(tcpShare >= 0 && tcpShare < 1)) {
   process.stderr.write('fuzz: --count and --round must be positive integers, --minutes > 0, 0 <= --tcp-share < 1\n');
   process.exit(2);

@@ -9,6 +9,7 @@
  * runs do not collide on 5060/8888.
  *
  * Replay a failure: TSIPS_FUZZ_SEED=<seed from the message> pnpm vitest run test/e2e/attack.test.ts
+ * (one input by the index the message names: pnpm fuzz -- --seed <seed> --show <index>[,tcp:<index>]).
  * Counts: TSIPS_ATTACK_UDP / TSIPS_ATTACK_TCP (defaults sized for ~60 s on a loaded 2-core machine).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
