@@ -17,8 +17,9 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { arg, ROOT } from './lib/results.mjs';
-import { tsipsBuilt, HOST } from './lib/procs.mjs';
-import { runAttack, AttackFailure, CrashWatch } from '../packages/testkit/src/sip-attack.ts';
+import { tsipsBuilt, HOST, procStat } from './lib/procs.mjs';
+import { runAttack, AttackFailure } from '../packages/testkit/src/sip-attack.ts';
+import { CrashWatch } from '../packages/testkit/src/crash-watch.ts';
 import { seedFromEnv } from '../packages/testkit/src/prng.ts';
 import { mutationAt } from '../packages/testkit/src/sip-mutator.ts';
 import { freePort } from '../packages/testkit/src/ports.ts';
@@ -106,7 +107,9 @@ try {
     total.replies += s.replies;
     total.relayed += s.relayed;
     const secs = (Date.now() - started) / 1000;
-    process.stdout.write(`fuzz: ${total.udp + total.tcp}/${count} sent (${total.udp} udp, ${total.tcp} tcp), ${total.probes} probes (slowest ${total.probeMaxMs} ms), ${total.replies} replies, ${total.relayed} relayed, ${Math.round((total.udp + total.tcp) / secs)}/s, ${Math.round(secs)} s\n`);
+    // RSS by round: a leak per hostile input (a transaction never freed) shows as steady growth.
+    const rss = Math.round((procStat(child.pid)?.rss ?? 0) / 1048576);
+    process.stdout.write(`fuzz: ${total.udp + total.tcp}/${count} sent (${total.udp} udp, ${total.tcp} tcp), ${total.probes} probes (slowest ${total.probeMaxMs} ms), ${total.replies} replies, ${total.relayed} relayed, ${Math.round((total.udp + total.tcp) / secs)}/s, server RSS ${rss} MiB, ${Math.round(secs)} s\n`);
   }
   const call = await sippCall(port);
   if (!call.ok) throw new Error(`the server no longer relays a sipp call after the attack:\n${call.out.slice(-3000)}`);

@@ -11,8 +11,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { Prng } from './prng.js';
-import { applyOperator, garbage, mutationAt, OPERATORS, type Mutation, type SeedTargets } from './sip-mutator.js';
-import { replyTo } from './udp-peer.js';
+import { garbage, mutationAt, type Mutation, type SeedTargets } from './sip-mutator.js';
+import { LivenessProber } from './liveness-prober.js';
+import { sinkAnswer } from './attack-sink.js';
 
 const HOST = '127.0.0.1';
 
@@ -100,128 +101,6 @@ async function udpSocket(): Promise<Socket> {
 function sendUdp(s: Socket, data: Buffer, port: number): Promise<void> {
   // A datagram the kernel refuses (EMSGSIZE) is the sender's problem, not the server's: counted as sent.
   return new Promise((r) => s.send(data, port, HOST, () => r()));
-}
-
-/**
- * OPTIONS to the server itself, at least every `everyMs`; each must be answered 200 within `timeoutMs`.
- * `gate()` sends one more and waits for its answer.
- */
-class Prober {
-  readonly #sock: Socket;
-  readonly #port: number;
-  readonly #timeoutMs: number;
-  readonly #pending = new Map<string, { sent: number; done: (ms: number) => void }>();
-  #n = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #check: NodeJS.Timeout | undefined;
-  failure: string | undefined;
-  count = 0;
-  maxMs = 0;
-
-  constructor(sock: Socket, port: number, timeoutMs: number) {
-    this.#sock = sock;
-    this.#port = port;
-    this.#timeoutMs = timeoutMs;
-    sock.on('message', (d) => {
-      const text = d.toString('latin1');
-      const id = /^(?:call-id|i)[ \t]*:[ \t]*(\S+)/im.exec(text)?.[1];
-      const p = id === undefined ? undefined : this.#pending.get(id);
-      if (p === undefined || !text.startsWith('SIP/2.0 200')) return;
-      this.#pending.delete(id!);
-      const ms = Date.now() - p.sent;
-      this.maxMs = Math.max(this.maxMs, ms);
-      p.done(ms);
-    });
-  }
-
-  start(everyMs: number): void {
-    this.#timer = setInterval(() => void this.probe(), everyMs);
-    this.#check = setInterval(() => {
-      const now = Date.now();
-      for (const [id, p] of this.#pending) {
-        if (now - p.sent > this.#timeoutMs && this.failure === undefined) this.failure = `liveness probe ${id} not answered within ${this.#timeoutMs} ms`;
-      }
-    }, 50);
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-    clearInterval(this.#check);
-  }
-
-  probe(): Promise<number> {
-    const id = `probe-${++this.#n}-${process.pid}`;
-    this.count++;
-    const port = this.#sock.address().port;
-    const msg = [
-      `OPTIONS sip:${HOST}:${this.#port} SIP/2.0`,
-      `Via: SIP/2.0/UDP ${HOST}:${port};branch=z9hG4bKprobe${this.#n};rport`,
-      'Max-Forwards: 70',
-      `From: <sip:probe@${HOST}>;tag=p${this.#n}`,
-      `To: <sip:${HOST}:${this.#port}>`,
-      `Call-ID: ${id}`,
-      `CSeq: ${this.#n} OPTIONS`,
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n');
-    return new Promise((resolve) => {
-      this.#pending.set(id, { sent: Date.now(), done: resolve });
-      this.#sock.send(Buffer.from(msg, 'latin1'), this.#port, HOST);
-    });
-  }
-
-  /** A probe whose answer is awaited; fails (without waiting longer) past the timeout. */
-  async gate(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((r) => (timer = setTimeout(r, this.#timeoutMs + 100)));
-    await Promise.race([this.probe(), late]);
-    clearTimeout(timer);
-  }
-}
-
-/** FNV-1a over a string's UTF-16 code units: a per-request key for the sink's answers. */
-function fnv(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-const SINK_CODES: [number, string][] = [[100, 'Trying'], [180, 'Ringing'], [183, 'Session Progress'], [200, 'OK'], [302, 'Moved'], [486, 'Busy Here'], [503, 'Unavailable'], [603, 'Decline']];
-
-/**
- * The downstream UA the mutated R-URIs point at: it answers what the server relays, so tm and dialog see
- * live transactions. What it does with a request is drawn from the seed and the request's Call-ID and method
- * (so a replay answers alike, retransmissions included): a clean final (486 to INVITE, 200 to the rest), a
- * 180 then a 200 that confirms a dialog, a mutated reply, or nothing (the transaction times out).
- */
-function sinkAnswer(sink: Socket, seed: number, counter: { relayed: number }): void {
-  sink.on('message', (d, rinfo) => {
-    counter.relayed++;
-    const text = d.toString('latin1');
-    if (text.startsWith('SIP/') || text.startsWith('ACK ')) return;
-    const method = text.slice(0, text.indexOf(' '));
-    const callId = /^(?:call-id|i)[ \t]*:[ \t]*(\S*)/im.exec(text)?.[1] ?? '';
-    const rng = new Prng((seed ^ fnv(`${callId} ${method}`)) >>> 0);
-    const tag = `sink${rng.token(6)}`;
-    // A UA copies the Record-Route set into its reply (RFC 3261 12.1.1) and gives its Contact.
-    const rr = text.split('\r\n').filter((l) => /^record-route\s*:/i.test(l));
-    const headers = [...rr, `Contact: <sip:sink@${HOST}:${sink.address().port}>`];
-    const reply = (code: number, reason: string): Buffer => Buffer.from(replyTo(text, code, reason, { toTag: tag, headers }), 'latin1');
-    const send = (b: Buffer): void => void sink.send(b, rinfo.port, rinfo.address);
-    const plan = rng.int(10);
-    if (plan <= 3 || (plan <= 5 && method !== 'INVITE')) send(method === 'INVITE' ? reply(486, 'Busy Here') : reply(200, 'OK'));
-    else if (plan <= 5) {
-      send(reply(180, 'Ringing'));
-      send(reply(200, 'OK'));
-    } else if (plan <= 8) {
-      const [code, reason] = rng.pick(SINK_CODES);
-      let b = reply(code, reason);
-      for (let k = rng.range(1, 2); k > 0; k--) b = applyOperator(rng.pick(OPERATORS), b, rng);
-      send(b);
-    }
-    // plan 9: no answer
-  });
 }
 
 interface CorpusEntry {
@@ -312,7 +191,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackStats> {
   const stats: AttackStats = { corpusUdp: 0, corpusTcp: 0, udpSent: 0, tcpSent: 0, tcpConnections: 0, probes: 0, probeMaxMs: 0, replies: 0, relayed: 0, elapsedMs: 0 };
   attacker.on('message', () => stats.replies++);
   sinkAnswer(sink, o.seed, stats);
-  const prober = new Prober(probeSock, o.port, o.probeTimeoutMs ?? 1000);
+  const prober = new LivenessProber(probeSock, o.port, o.probeTimeoutMs ?? 1000);
   const recent = new Recent();
   const fail = (reason: string): never => {
     throw new AttackFailure(o.seed, reason, recent.list());
@@ -414,38 +293,5 @@ export async function runAttack(o: AttackOptions): Promise<AttackStats> {
     attacker.close();
     probeSock.close();
     sink.close();
-  }
-}
-
-/**
- * True for a line of server output that shows a crash or an error that escaped every handler: outside the
- * JSON log, a stack frame or an `Error:` line (what Node prints before dying); inside it, a message naming an
- * unhandled rejection or uncaught exception (what a process-level safety net would log).
- */
-export function isCrashLine(line: string): boolean {
-  if (line.startsWith('{')) return /"msg":"[^"]*(unhandled|uncaught)/i.test(line);
-  return /^\s+at .+:\d+:\d+\)?$|^\w*Error(\s\[\w+\])?: |unhandled ?rejection|uncaught ?exception/i.test(line);
-}
-
-/** Feeds output chunks, splits them into lines and keeps the first crash-like line with what came before it. */
-export class CrashWatch {
-  #partial = '';
-  #recent: string[] = [];
-  found = '';
-
-  push(chunk: string): void {
-    const lines = (this.#partial + chunk).split('\n');
-    this.#partial = lines.pop() ?? '';
-    for (const line of lines) this.#line(line);
-  }
-
-  #line(line: string): void {
-    if (this.found !== '') {
-      if (this.found.length < 8000) this.found += `\n${line}`;
-      return;
-    }
-    this.#recent.push(line.length > 2000 ? `${line.slice(0, 2000)}…` : line);
-    if (this.#recent.length > 5) this.#recent.shift();
-    if (isCrashLine(line)) this.found = this.#recent.join('\n');
   }
 }

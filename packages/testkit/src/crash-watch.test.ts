@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CrashWatch, isCrashLine } from './sip-attack.js';
+import { CrashWatch, isCrashLine } from './crash-watch.js';
 
 const NODE_CRASH = [
   'file:///x/packages/core-sip/dist/message/message.js:270',
