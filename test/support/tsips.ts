@@ -1,10 +1,18 @@
-/** Starts the real `tsips` binary (from source through tsx) and waits until it says it started. */
+/** Starts the real `tsips` binary (from source through tsx, or the build) and waits until it says it started. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@tsips/testkit';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../apps/server/src/bin.ts', import.meta.url));
+/** What `pnpm start` runs: the compiled binary (`pnpm test` builds it before vitest runs). */
+export const DIST_BIN = fileURLToPath(new URL('../../apps/server/dist/bin.js', import.meta.url));
+
+/** True when the workspace is built, so DIST_BIN runs on compiled packages. */
+export function isBuilt(): boolean {
+  return ['apps/server/dist/bin.js', 'packages/core-sip/dist/index.js', 'packages/rr/dist/index.js', 'packages/tm/dist/index.js', 'packages/dialog/dist/index.js'].every((f) => existsSync(`${ROOT}${f}`));
+}
 
 /** Runs node with tsx and the `source` export condition, so workspace packages load from src. */
 export function tsipsArgs(args: readonly string[], nodeArgs: readonly string[] = []): string[] {
@@ -21,13 +29,13 @@ export interface TsipsProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** `nodeArgs` go to node before the script (`--expose-gc` for MI mem_gc). */
-export async function startTsips(extra: readonly string[] = [], opts: { listen?: (port: number) => string[]; nodeArgs?: readonly string[] } = {}): Promise<TsipsProcess> {
+/** `nodeArgs` go to node before the script (`--expose-gc` for MI mem_gc); `built`: run DIST_BIN (plain node, compiled packages) instead of the sources through tsx. */
+export async function startTsips(extra: readonly string[] = [], opts: { listen?: (port: number) => string[]; nodeArgs?: readonly string[]; built?: boolean } = {}): Promise<TsipsProcess> {
   const sipPort = await freePort();
   const miPort = await freePort();
   const listen = opts.listen?.(sipPort) ?? [`udp:127.0.0.1:${sipPort}`, `tcp:127.0.0.1:${sipPort}`];
   const args = [...listen.flatMap((l) => ['--listen', l]), '--mi-port', String(miPort), ...extra];
-  const proc = spawn(process.execPath, tsipsArgs(args, opts.nodeArgs), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, opts.built ? [...(opts.nodeArgs ?? []), DIST_BIN, ...args] : tsipsArgs(args, opts.nodeArgs), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));

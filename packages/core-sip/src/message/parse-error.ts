@@ -14,15 +14,17 @@ export class SipParseError extends Error {
    * Set when the start line and the header index could be built before the error (for instance a bad
    * Content-Length or a missing empty line), so a server can still answer 400 from Via/From/To/Call-ID/CSeq.
    * Headers after the point of a header-line error are missing from it.
+   * Not enumerable: a logged error (pino's serializer, JSON) must not carry the whole message, its raw bytes
+   * as a number array (a 60 kB datagram made a 240 kB log line: log volume a flood of bad requests controls).
    */
-  partial: SipMessage | undefined;
+  declare readonly partial: SipMessage | undefined;
 
   constructor(code: string, message: string, offset = -1, header?: string, partial?: SipMessage) {
     super(message);
     this.code = code;
     this.offset = offset;
     this.header = header;
-    this.partial = partial;
+    Object.defineProperty(this, 'partial', { value: partial, enumerable: false });
   }
 }
 

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { SipUri } from '../uri/uri.js';
 import { parseUri } from '../uri/uri.js';
 import type { Proto, SendTarget } from '../transport/types.js';
+import { TransportError } from '../transport/errors.js';
 
 export function uriProto(uri: SipUri): Proto {
   const t = uri.transport()?.toLowerCase();
@@ -22,6 +23,8 @@ export function defaultPort(proto: Proto): number {
 async function address(host: string): Promise<string> {
   const h = host.startsWith('[') ? host.slice(1, -1) : host;
   if (isIP(h) !== 0) return h;
+  // A tel: (or other host-less) URI: dns.lookup('') answers a null address instead of failing (DEP0118).
+  if (h === '') throw new TransportError('E_RESOLVE', 'no host to send to');
   const r = await lookup(h);
   return r.address;
 }

@@ -49,7 +49,8 @@ export function viaProto(transport: string): Proto {
  *    at the sent-by port;
  * 2. maddr: the maddr address at the sent-by port, default 5060;
  * 3. received (or rport, RFC 3581): the received address (the source address when only rport is there) at the
- *    rport value, else the request's source port when rport has no value, else the sent-by port;
+ *    rport value, else the request's source port when rport has no value, else the sent-by port; with `rinfo`,
+ *    a sent-by that is not the source address counts as received (the Via our 18.2.1 rewrite would give);
  * 4. otherwise sent-by host and port.
  */
 export function responseTarget(via: ViaInfo, rinfo?: ReceiveInfo): ResponseTarget {
@@ -68,7 +69,9 @@ export function responseTarget(via: ViaInfo, rinfo?: ReceiveInfo): ResponseTarge
     return { proto, address: bareHost(via.maddr), port: via.port ?? 5060 };
   }
 
-  if (via.received !== undefined || via.rport !== undefined) {
+  // With the request's arrival known (rinfo), a sent-by that is not the source address gets `received`
+  // (18.2.1, receivedParams) even when the caller passes the Via as it arrived: the reply goes there too.
+  if (via.received !== undefined || via.rport !== undefined || (rinfo !== undefined && !sameAddress(bareHost(via.host), rinfo.srcAddress))) {
     const address = bareHost(via.received ?? rinfo?.srcAddress ?? via.host);
     let port: number;
     if (typeof via.rport === 'number') port = via.rport;

@@ -83,9 +83,15 @@ export class UdpEndpoint {
   /**
    * Sends with no callback: libuv tries the datagram at once and Node reports nothing back (a refused send
    * is lost like a datagram on the wire, which UDP callers already expect), so nothing is allocated per send.
+   * Node refuses some sends by throwing at once (port 0 from a Via `host:0`, a closed socket): those are lost
+   * the same way, since a throw here would unwind the caller (tm's 100 Trying, a retransmission timer).
    */
   post(data: Buffer, address: string, port: number): void {
-    this.sock.send(data, port, address);
+    try {
+      this.sock.send(data, port, address);
+    } catch {
+      // Lost like a refused datagram (see above).
+    }
   }
 
   close(): Promise<void> {

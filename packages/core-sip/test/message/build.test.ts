@@ -60,6 +60,15 @@ describe('builders', () => {
       partial = (e as SipParseError).partial;
     }
     expect(partial).toBeDefined();
+    let logged = '';
+    try {
+      parseMessage(corpusMessage('clerr'));
+    } catch (e) {
+      logged = JSON.stringify(e);
+    }
+    // What a logger serializes: the code and offset, not the partial message and its raw bytes.
+    expect(logged).toContain('"code":"E_PARSE_CONTENT_LENGTH"');
+    expect(logged).not.toContain('partial');
     const res = parseMessage(buildResponse(partial!, 400, 'Bad Content-Length'));
     expect(res.reason).toBe('Bad Content-Length');
     expect(res.callId).toBe('clerr.0ha0isndaksdjweiafasdk3');

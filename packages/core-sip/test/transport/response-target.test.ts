@@ -37,6 +37,15 @@ describe('responseTarget (RFC 3261 18.2.2, RFC 3581)', () => {
     ).toEqual({ proto: 'udp', address: '192.0.2.4', port: 4444 });
   });
 
+  it('sent-by not the source, no received yet (the Via as it arrived): the source address, sent-by port', () => {
+    // RFC 4475 insuf: a reply to a documentation address the request never came from would be lost
+    // (or leave the host); 18.2.1 tags the Via with received=<source>, and 18.2.2 sends there.
+    expect(responseTarget({ transport: 'UDP', host: '192.0.2.95' }, udpFrom('127.0.0.1', 40000))).toEqual({ proto: 'udp', address: '127.0.0.1', port: 5060 });
+    expect(responseTarget({ transport: 'UDP', host: 'host.example.com', port: 5070 }, udpFrom('127.0.0.1', 40000))).toEqual({ proto: 'udp', address: '127.0.0.1', port: 5070 });
+    // The sent-by is the source: sent-by, as before.
+    expect(responseTarget({ transport: 'UDP', host: '127.0.0.1', port: 5070 }, udpFrom('127.0.0.1', 40000))).toEqual({ proto: 'udp', address: '127.0.0.1', port: 5070 });
+  });
+
   it('maddr: maddr at the sent-by port, else 5060', () => {
     expect(responseTarget({ transport: 'UDP', host: '10.0.0.1', port: 5080, maddr: '239.255.255.1', received: '192.0.2.4' })).toEqual({
       proto: 'udp', address: '239.255.255.1', port: 5080,
