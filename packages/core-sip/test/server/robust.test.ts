@@ -72,9 +72,11 @@ const insuf = readFileSync(`${RFC4475_DIR}insuf.dat`, 'latin1');
 const UNRESOLVABLE = `${'x'.repeat(70)}.invalid`;
 
 describe('a request whose 400 cannot be sent (RFC 4475 insuf: no Call-ID, From, To)', () => {
+  // The reply goes to the source address (RFC 3261 18.2.2), which is reachable here; a maddr on the Via
+  // sends it elsewhere: to an address a loopback socket cannot reach, or to a name that does not resolve.
   it.each([
-    ['its own Via host, unreachable from a loopback socket', insuf, 'udp:192.0.2.95:5060'],
-    ['a Via host that does not resolve', insuf.replace('192.0.2.95', UNRESOLVABLE), `udp:${UNRESOLVABLE}:5060`],
+    ['a Via maddr unreachable from a loopback socket', insuf.replace('z9hG4bKkdj.insuf', 'z9hG4bKkdj.insuf;maddr=192.0.2.95'), 'udp:192.0.2.95:5060'],
+    ['a Via maddr that does not resolve', insuf.replace('z9hG4bKkdj.insuf', `z9hG4bKkdj.insuf;maddr=${UNRESOLVABLE}`), `udp:${UNRESOLVABLE}:5060`],
   ])('%s: logged with a safe context and counted; the server lives on', async (_what, text, to) => {
     const failed = stat('sl:failed_replies');
     const bad = stat('core:bad_msg_hdr');

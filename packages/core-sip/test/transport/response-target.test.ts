@@ -90,6 +90,24 @@ describe('receivedParams', () => {
   });
 });
 
+describe('a received= the client wrote itself (reflection)', () => {
+  it('is replaced on the Via when it is not the source address, and kept when it is', () => {
+    expect(receivedParams({ host: '192.0.2.4', received: '198.51.100.9' }, udpFrom('192.0.2.4', 5060))).toEqual({ received: '192.0.2.4' });
+    expect(receivedParams({ host: '192.0.2.4', received: '192.0.2.4' }, udpFrom('192.0.2.4', 5060))).toEqual({});
+  });
+
+  it('never steers a reply: with the arrival known the reply goes to the source address', () => {
+    expect(responseTarget({ transport: 'UDP', host: '192.0.2.4', port: 5060, received: '198.51.100.9' }, udpFrom('192.0.2.4', 5060))).toEqual({
+      proto: 'udp', address: '192.0.2.4', port: 5060,
+    });
+    expect(responseTarget({ transport: 'UDP', host: '192.0.2.4', received: '198.51.100.9', rport: null }, udpFrom('192.0.2.4', 40000))).toEqual({
+      proto: 'udp', address: '192.0.2.4', port: 40000,
+    });
+    const tcp: ReceiveInfo = { proto: 'tcp', srcAddress: '192.0.2.4', srcPort: 40123, socket: tcpSock, connId: 9 };
+    expect(responseTarget({ transport: 'TCP', host: '192.0.2.4', port: 5062, received: '198.51.100.9' }, tcp).address).toBe('192.0.2.4');
+  });
+});
+
 describe('fromSocket', () => {
   it('keeps proto, address, port and the connection to reuse, and names the socket to send from', () => {
     const socket = { name: 'tcp:127.0.0.1:5060' } as ListenSocket;
