@@ -55,7 +55,9 @@ function pool(n: number): Buffer[] {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % k;
   };
-  const via = (i: number) => (i % 3 === 0 ? `192.0.2.${i % 250}:5060` : `127.0.0.1:${nowhere}`);
+  // Replies go to the source address (RFC 3261 18.2.2); a third of the Vias carry a maddr that a loopback
+  // socket cannot reach, so the 400s that cannot be sent are part of the flood too.
+  const via = (i: number) => (i % 3 === 0 ? `127.0.0.1:${nowhere};maddr=192.0.2.${i % 250}` : `127.0.0.1:${nowhere}`);
   const kinds: ((i: number) => string | Buffer)[] = [
     (i) => `INVITE sip:u${i}@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP ${via(i)};branch=z9hG4bKg${i}\r\nCSeq: ${i} INVITE\r\nContent-Length: 0\r\n\r\n`,
     (i) => `REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP ${via(i)};branch=z9hG4bKr${i}\r\nFrom: <sip:a${i}@x>;tag=${i}\r\nTo: <sip:a${i}@x>\r\nCall-ID: reg-${i}\r\nCSeq: ${i} INVITE\r\nContent-Length: 0\r\n\r\n`,
