@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UdpPeer, request, headerOf, headersOf, statusOf, replyTo, methodOf, nextMatching } from '@tsips/testkit';
 import { startProxy, type Proxy } from './support/proxy.js';
+import { expectNothingBeforeMarker } from './support/barrier.js';
 
 let p: Proxy;
 let uac: UdpPeer;
@@ -76,7 +77,8 @@ describe('stateful relay of an INVITE', () => {
       if (ctx.t_check_trans() > 0) await ctx.t_relay();
     };
     await uac.send(request('ACK', to(uas), uac.port, { branch: 'z9hG4bKretrans1', toTag: 'b1', callId: /Call-ID: (.*)/.exec(inv)![1] }), p.port);
-    expect(await uas.silent(200)).toBe(true);
+    await expect.poll(() => routed).toBe(1);
+    await expectNothingBeforeMarker(p, uas);
     expect(routed).toBe(1);
   });
 
