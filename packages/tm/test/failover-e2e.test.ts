@@ -104,7 +104,7 @@ describe('DNS failover through a local DNS server (NAPTR → SRV → A)', () => 
     await first.send(replyTo(a.text, 503, 'Service Unavailable', { toTag: 'f' }), p.port);
     const r = await finalOf(uac, 'dns-0x4');
     expect(statusOf(r.text)).toBe(500); // RFC 3261 16.7 step 6: a 503 is not passed upstream
-    await expectNothingBeforeMarker(p, second);
+    await expectNothingBeforeMarker(p, second, 'dns-0x4');
   });
 
   it('flag 0x4 on a timeout: 408 upstream, no second branch', async () => {
@@ -113,7 +113,7 @@ describe('DNS failover through a local DNS server (NAPTR → SRV → A)', () => 
     await uac.send(request('OPTIONS', 'sip:bob@t4.test', uac.port, { callId: 'dns-0x4-timeout' }), p.port);
     const r = await finalOf(uac, 'dns-0x4-timeout');
     expect(statusOf(r.text)).toBe(408);
-    await expectNothingBeforeMarker(p, second);
+    await expectNothingBeforeMarker(p, second, 'dns-0x4-timeout');
   });
 });
 
@@ -240,7 +240,7 @@ describe('TCP faults (fr_timer 10 s, fr_inv_timer 20 s)', () => {
     await t.die();
     // The close reached the proxy (its connection is gone) before the barrier.
     await expect.poll(() => q.server.transport.connectionCount()).toBe(conns - 1);
-    await expectNothingBeforeMarker(q, uac);
+    await expectNothingBeforeMarker(q, uac, 'tcp-close-after');
     await expect.poll(() => q.stat('inuse_transactions'), { timeout: 3000 }).toBe(0);
   });
 
