@@ -51,13 +51,13 @@ describe.each([1, 2, 3])('db_mode %i', (mode) => {
       };
       c = await call(a);
       if (mode === 1) {
-        await expect.poll(rows).toBe(1);
+        await expect.poll(rows, { timeout: 5000 }).toBe(1);
         expect(a.cbTypes(c.caller.callId)).toContain('DLGCB_SAVED');
       } else if (mode === 2) {
         expect(await rows()).toBe(0); // not before the period
         expect(saves(a, c.caller.callId)).toBe(0);
         vi.advanceTimersByTime(300); // db_update_period
-        await expect.poll(rows, { timeout: 3000 }).toBe(1);
+        await expect.poll(rows, { timeout: 5000 }).toBe(1);
         await expect.poll(() => saves(a, c.caller.callId)).toBe(1);
       } else {
         vi.advanceTimersByTime(3000); // ten periods: mode 3 has no periodic write

@@ -258,14 +258,18 @@ describe('transactions the script leaves unanswered', () => {
     p.routes.request = (ctx) => {
       ctx.t_newtran();
     };
+    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 5000 }).toBe(0); // earlier tests' freed
+    const created = p.stat('UAS_transactions');
     await uac.send(request('OPTIONS', uri(uas), uac.port, { callId: 'guard-1' }), p.port);
-    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 5000 }).toBe(1);
+    // The counter, not the gauge: a starved test process could poll past the transaction's whole ~1.2 s life.
+    await expect.poll(() => p.stat('UAS_transactions'), { timeout: 5000 }).toBe(created + 1);
     await expect.poll(() => p.stat('inuse_transactions'), { timeout: 5000 }).toBe(0);
     await expectNothingBeforeMarker(p, uac, 'guard-1');
     await expectNothingBeforeMarker(p, uas, 'guard-1');
   });
 
   it('t_relay that sends nothing and, by flag 0x2, replies nothing: freed after fr_timer all the same', async () => {
+    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 5000 }).toBe(0); // earlier tests' freed
     let rc = 0;
     p.routes.request = async (ctx) => {
       rc = await ctx.t_relay('udp:no-such-host.invalid:5060', 2);
