@@ -13,3 +13,10 @@ export function sipp(args: readonly string[], timeoutMs = 30_000): { done: Promi
   const run = startSipp(args, { timeoutMs });
   return { done: run.then((r) => r.done), kill: () => void run.then((r) => r.kill(), () => undefined) };
 }
+
+/** Starts a sipp UAS and resolves once it has bound its port, so a UAC started next never finds it absent. */
+export async function sippUas(args: readonly string[], timeoutMs = 30_000): Promise<{ done: Promise<SippResult>; kill(): void }> {
+  const run = await startSipp(args, { timeoutMs });
+  await run.listening();
+  return { done: run.done, kill: () => run.kill() };
+}

@@ -92,7 +92,8 @@ interface Rec {
   stats: Map<string, StatHandle>;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
+/** How long a module's init, start or stop may take when the loader is given no timeout. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export class ModuleLoader implements ContextHost {
   readonly storage: StorageRegistry;

@@ -7,7 +7,7 @@ interface AdderApi {
   add(x: number): number;
 }
 
-declare module '../../src/module/types.js' {
+declare module '@core/sip' {
   interface ModuleApis {
     adder: AdderApi;
     /** A module that exports no API even though it is typed here, for E_API_NONE. */
