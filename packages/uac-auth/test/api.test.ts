@@ -75,6 +75,14 @@ describe('uac_auth API with tm request()', () => {
     expect(done.code).toBe(200);
     expect(done.reply!.header('X-Auth-CSeq')).toBe('2');
     expect(done.reply!.callId).toBe('api-reg-1');
+    // A refresh reusing the nonce (no new challenge): authorize() with the next nonce-count, accepted as is.
+    const [c] = auth.parseChallenges(first.reply!);
+    const refresh = register('www', 'ok.test', 'api-reg-1');
+    const h = auth.authorize(c!, { method: 'REGISTER', uri: refresh.ruri }, auth.lookupCredential('ok.test')!, 2);
+    expect(h?.value).toMatch(/, nc=00000002$/);
+    const again = await t.request({ ...refresh, from: next.request.from, cseq: 3, headers: [...refresh.headers!, [h!.name, h!.value]] }).done;
+    expect(again.code).toBe(200);
+    expect(again.reply!.header('X-Auth-CSeq')).toBe('3');
   });
 
   it('407 → Proxy-Authorization; a caller-supplied credential wins over the modparam', async () => {
