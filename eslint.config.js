@@ -13,7 +13,10 @@ const promiseRules = {
 
 const parserOptions = {
   // Files outside every package's tsconfig include: checked against the root tsconfig.
-  projectService: { allowDefaultProject: ['eslint.config.js', 'vitest.config.ts', 'packages/*/bench/*.ts', 'scripts/*.mjs', 'apps/server/bin/*.js'], defaultProject: 'tsconfig.json' },
+  projectService: {
+    allowDefaultProject: ['eslint.config.js', 'vitest.config.ts', 'packages/*/bench/*.ts', 'scripts/*.mjs', 'apps/server/bin/*.js'],
+    defaultProject: 'tsconfig.json',
+  },
   tsconfigRootDir: import.meta.dirname,
 };
 

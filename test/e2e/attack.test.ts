@@ -28,7 +28,9 @@ let stats: AttackStats | undefined;
 
 beforeAll(async () => {
   const built = isBuilt();
-  process.stdout.write(`attack: seed ${SEED} (TSIPS_FUZZ_SEED=${SEED} replays it), ${UDP_COUNT} UDP + ${TCP_COUNT} TCP mutations, binary ${built ? 'apps/server/dist/bin.js' : 'apps/server/src/bin.ts through tsx (not built)'}\n`);
+  process.stdout.write(
+    `attack: seed ${SEED} (TSIPS_FUZZ_SEED=${SEED} replays it), ${UDP_COUNT} UDP + ${TCP_COUNT} TCP mutations, binary ${built ? 'apps/server/dist/bin.js' : 'apps/server/src/bin.ts through tsx (not built)'}\n`,
+  );
   tsips = await startTsips([], { built });
   tsips.proc.once('exit', (code, signal) => (exited = `code ${code} signal ${signal}`));
   tsips.proc.stdout?.on('data', (d: Buffer) => watch.push(d.toString()));
@@ -65,7 +67,9 @@ describe(`attack on the real binary (seed ${SEED})`, () => {
       });
     } catch (err) {
       if (watch.found !== '') await exitWithin(2000);
-      throw new Error(`${(err as Error).message}\nserver ${exited === undefined ? 'still running' : `exited (${exited})`}; its output:\n${watch.found || tsips.output().slice(-3000)}`);
+      throw new Error(
+        `${(err as Error).message}\nserver ${exited === undefined ? 'still running' : `exited (${exited})`}; its output:\n${watch.found || tsips.output().slice(-3000)}`,
+      );
     }
     process.stdout.write(`attack (seed ${SEED}): ${JSON.stringify(stats)}\n`);
     expect(exited, `seed ${SEED}: the server exited`).toBeUndefined();
@@ -83,7 +87,23 @@ describe(`attack on the real binary (seed ${SEED})`, () => {
     expect(exited, `seed ${SEED}: the server exited`).toBeUndefined();
     const [uasPort, uacPort, uasCp, uacCp] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const uas = sipp(['-sf', `${SCENARIOS}uas-call.xml`, '-i', '127.0.0.1', '-p', String(uasPort), '-cp', String(uasCp), '-m', '1']);
-    const uac = sipp([`127.0.0.1:${uasPort}`, '-sf', `${SCENARIOS}uac-call.xml`, '-rsa', `127.0.0.1:${tsips.sipPort}`, '-s', 'bob', '-i', '127.0.0.1', '-p', String(uacPort), '-cp', String(uacCp), '-m', '1']);
+    const uac = sipp([
+      `127.0.0.1:${uasPort}`,
+      '-sf',
+      `${SCENARIOS}uac-call.xml`,
+      '-rsa',
+      `127.0.0.1:${tsips.sipPort}`,
+      '-s',
+      'bob',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(uacPort),
+      '-cp',
+      String(uacCp),
+      '-m',
+      '1',
+    ]);
     const [a, b] = await Promise.all([uac.done, uas.done]);
     expect(a.code, `seed ${SEED}\n${a.out}`).toBe(0);
     expect(successfulCalls(a.out)).toBe(1);

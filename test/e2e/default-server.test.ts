@@ -20,7 +20,21 @@ describe('tsips default config (stateful proxy with dialogs) with sipp', () => {
 
   it('answers OPTIONS addressed to itself', async () => {
     const uacPort = await freePort();
-    const uac = sipp([`127.0.0.1:${tsips.sipPort}`, '-sf', `${SCENARIOS}uac-options.xml`, '-s', 'tsips', '-i', '127.0.0.1', '-p', String(uacPort), '-m', '3', '-r', '10']);
+    const uac = sipp([
+      `127.0.0.1:${tsips.sipPort}`,
+      '-sf',
+      `${SCENARIOS}uac-options.xml`,
+      '-s',
+      'tsips',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(uacPort),
+      '-m',
+      '3',
+      '-r',
+      '10',
+    ]);
     const r = await uac.done;
     expect(r.code, r.out).toBe(0);
     expect(successfulCalls(r.out)).toBe(3);
@@ -29,7 +43,23 @@ describe('tsips default config (stateful proxy with dialogs) with sipp', () => {
   it('relays OPTIONS to a sipp UAS', async () => {
     const [uasPort, uacPort] = [await freePort(), await freePort()];
     const uas = await sippUas(['-sf', `${SCENARIOS}uas-options.xml`, '-i', '127.0.0.1', '-p', String(uasPort), '-m', '3']);
-    const uac = sipp([`127.0.0.1:${uasPort}`, '-sf', `${SCENARIOS}uac-options.xml`, '-rsa', `127.0.0.1:${tsips.sipPort}`, '-s', 'bob', '-i', '127.0.0.1', '-p', String(uacPort), '-m', '3', '-r', '10']);
+    const uac = sipp([
+      `127.0.0.1:${uasPort}`,
+      '-sf',
+      `${SCENARIOS}uac-options.xml`,
+      '-rsa',
+      `127.0.0.1:${tsips.sipPort}`,
+      '-s',
+      'bob',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(uacPort),
+      '-m',
+      '3',
+      '-r',
+      '10',
+    ]);
     const [a, b] = await Promise.all([uac.done, uas.done]);
     expect(a.code, a.out).toBe(0);
     expect(successfulCalls(a.out)).toBe(3);
@@ -39,7 +69,23 @@ describe('tsips default config (stateful proxy with dialogs) with sipp', () => {
   it('carries INVITE/ACK/BYE calls between sipp UAC and UAS, record-routing the dialog', async () => {
     const [uasPort, uacPort] = [await freePort(), await freePort()];
     const uas = await sippUas(['-sf', `${SCENARIOS}uas-call.xml`, '-i', '127.0.0.1', '-p', String(uasPort), '-m', '5']);
-    const uac = sipp([`127.0.0.1:${uasPort}`, '-sf', `${SCENARIOS}uac-call.xml`, '-rsa', `127.0.0.1:${tsips.sipPort}`, '-s', 'bob', '-i', '127.0.0.1', '-p', String(uacPort), '-m', '5', '-r', '20']);
+    const uac = sipp([
+      `127.0.0.1:${uasPort}`,
+      '-sf',
+      `${SCENARIOS}uac-call.xml`,
+      '-rsa',
+      `127.0.0.1:${tsips.sipPort}`,
+      '-s',
+      'bob',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(uacPort),
+      '-m',
+      '5',
+      '-r',
+      '20',
+    ]);
     const [a, b] = await Promise.all([uac.done, uas.done]);
     expect(a.code, a.out).toBe(0);
     expect(successfulCalls(a.out)).toBe(5);
@@ -53,12 +99,44 @@ describe('tsips statistics', () => {
     // retransmit over a reliable transport, so each request reaches tsips exactly once.
     const t = await startTsips();
     try {
-      const ping = sipp([`127.0.0.1:${t.sipPort}`, '-sf', `${SCENARIOS}uac-options.xml`, '-s', 'tsips', '-t', 't1', '-i', '127.0.0.1', '-p', String(await freePort()), '-m', '2']);
+      const ping = sipp([
+        `127.0.0.1:${t.sipPort}`,
+        '-sf',
+        `${SCENARIOS}uac-options.xml`,
+        '-s',
+        'tsips',
+        '-t',
+        't1',
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(await freePort()),
+        '-m',
+        '2',
+      ]);
       const r = await ping.done;
       expect(r.code, r.out).toBe(0);
       const [uasPort, uacPort] = [await freePort(), await freePort()];
       const uas = await sippUas(['-sf', `${SCENARIOS}uas-call.xml`, '-i', '127.0.0.1', '-p', String(uasPort), '-m', '3']);
-      const uac = sipp([`127.0.0.1:${uasPort}`, '-sf', `${SCENARIOS}uac-call.xml`, '-rsa', `127.0.0.1:${t.sipPort}`, '-s', 'bob', '-t', 't1', '-i', '127.0.0.1', '-p', String(uacPort), '-m', '3', '-r', '20']);
+      const uac = sipp([
+        `127.0.0.1:${uasPort}`,
+        '-sf',
+        `${SCENARIOS}uac-call.xml`,
+        '-rsa',
+        `127.0.0.1:${t.sipPort}`,
+        '-s',
+        'bob',
+        '-t',
+        't1',
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uacPort),
+        '-m',
+        '3',
+        '-r',
+        '20',
+      ]);
       const [a, b] = await Promise.all([uac.done, uas.done]);
       expect(a.code, a.out).toBe(0);
       expect(b.code, b.out).toBe(0);
@@ -124,11 +202,26 @@ describe('tsips start-up errors', () => {
 });
 
 describe('tsips --config', () => {
-  it('loads a TypeScript config that shares the server\'s own @core/sip (one copy of each package)', async () => {
+  it("loads a TypeScript config that shares the server's own @core/sip (one copy of each package)", async () => {
     const t = await startTsips(['--config', 'test/fixtures/one-core.config.ts']);
     try {
       const uacPort = await freePort();
-      const uac = sipp([`127.0.0.1:${t.sipPort}`, '-sf', `${SCENARIOS}uac-options.xml`, '-s', 'x', '-i', '127.0.0.1', '-p', String(uacPort), '-m', '1', '-trace_msg', '-message_file', `/tmp/one-core-${uacPort}.log`]);
+      const uac = sipp([
+        `127.0.0.1:${t.sipPort}`,
+        '-sf',
+        `${SCENARIOS}uac-options.xml`,
+        '-s',
+        'x',
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uacPort),
+        '-m',
+        '1',
+        '-trace_msg',
+        '-message_file',
+        `/tmp/one-core-${uacPort}.log`,
+      ]);
       const r = await uac.done;
       expect(r.code, r.out).toBe(0);
       const { readFileSync } = await import('node:fs');

@@ -164,10 +164,7 @@ export class ClusterNode implements Link {
   private onRedisError(err: unknown): void {
     if (!this.redisUp) return;
     this.redisUp = false;
-    this.log.warn(
-      { err: reason(err), url: this.masked },
-      'clusterer: Redis unreachable; keeping the last known node states, retrying with backoff',
-    );
+    this.log.warn({ err: reason(err), url: this.masked }, 'clusterer: Redis unreachable; keeping the last known node states, retrying with backoff');
   }
 
   private onRedisReady(): void {
@@ -183,4 +180,3 @@ export class ClusterNode implements Link {
     this.redisUp = true;
   }
 }
-

@@ -109,9 +109,7 @@ export class Replication {
     const deadline = Date.now() + this.seedFallbackMs;
     const tried = new Set<number>();
     while (Date.now() < deadline) {
-      const donor = this.membership
-        .nodes(cap.cluster)
-        .find((n) => n.state === 'up' && n.caps[cap.name] === 'synced' && !tried.has(n.id));
+      const donor = this.membership.nodes(cap.cluster).find((n) => n.state === 'up' && n.caps[cap.name] === 'synced' && !tried.has(n.id));
       if (donor === undefined) {
         await sleep(this.link.pingMs);
         continue;
@@ -153,9 +151,11 @@ export class Replication {
   private onEnvelope(cap: Capability, e: Envelope): void {
     if (e.d !== undefined && e.d !== this.link.me) return;
     this.link.received.inc();
-    cap.queue = cap.queue.then(() => this.handle(cap, e)).catch((err: unknown) => {
-      this.link.log.error({ err, capability: cap.name, kind: e.k }, 'clusterer: a replication handler failed');
-    });
+    cap.queue = cap.queue
+      .then(() => this.handle(cap, e))
+      .catch((err: unknown) => {
+        this.link.log.error({ err, capability: cap.name, kind: e.k }, 'clusterer: a replication handler failed');
+      });
   }
 
   private async handle(cap: Capability, e: Envelope): Promise<void> {

@@ -69,10 +69,7 @@ describe('sharing tags', () => {
       await expect.poll(() => activeOn(nodes, 'vip3'), { timeout: 1000, interval: 10 }).toEqual([3]);
     });
     expect(max).toBeLessThanOrEqual(2); // the notice's flight time; checked below that it settles at once
-    expect(nodes[0]!.events.filter((e) => e.name === 'E_CLUSTERER_SHARING_TAG_CHANGED').map((e) => e.params['new_state'])).toEqual([
-      'active',
-      'backup',
-    ]);
+    expect(nodes[0]!.events.filter((e) => e.name === 'E_CLUSTERER_SHARING_TAG_CHANGED').map((e) => e.params['new_state'])).toEqual(['active', 'backup']);
     // It stays there: the former owner, declared active, does not take it back.
     await new Promise((r) => setTimeout(r, 800));
     expect(activeOn(nodes, 'vip3')).toEqual([3]);

@@ -517,11 +517,15 @@ export class DialogEngine {
   /** A dialog ended by a BYE stays (deleted) until `t`, one of its in-dialog transactions, is over. */
   #lingerOn(d: Dlg, t: Transaction): void {
     this.#lingering.set(d, (this.#lingering.get(d) ?? 0) + 1);
-    this.#d.tm.registerTmcb('TMCB_TRANS_DELETED', () => {
-      const left = (this.#lingering.get(d) ?? 1) - 1;
-      this.#lingering.set(d, left);
-      if (left === 0) this.#destroyLater(d);
-    }, t);
+    this.#d.tm.registerTmcb(
+      'TMCB_TRANS_DELETED',
+      () => {
+        const left = (this.#lingering.get(d) ?? 1) - 1;
+        this.#lingering.set(d, left);
+        if (left === 0) this.#destroyLater(d);
+      },
+      t,
+    );
   }
 
   #attachWithin(m: MsgDlg, t: Transaction): void {
@@ -588,14 +592,17 @@ export class DialogEngine {
 
   #armAt(d: Dlg): void {
     const ms = Math.max(0, d.expiresAt - Date.now());
-    d.timer = setTimeout(() => {
-      d.timer = null;
-      this.#guard('dialog timeout', d, () => {
-        // Timers longer than ~24.8 days are chained.
-        if (d.expiresAt > Date.now() + 5) this.#armAt(d);
-        else this.#expire(d);
-      });
-    }, Math.min(ms, MAX_TIMER_MS));
+    d.timer = setTimeout(
+      () => {
+        d.timer = null;
+        this.#guard('dialog timeout', d, () => {
+          // Timers longer than ~24.8 days are chained.
+          if (d.expiresAt > Date.now() + 5) this.#armAt(d);
+          else this.#expire(d);
+        });
+      },
+      Math.min(ms, MAX_TIMER_MS),
+    );
     d.timer.unref();
   }
 
@@ -863,21 +870,23 @@ export class DialogEngine {
       clear(); // not sent: the next tick tries again
       throw err;
     }
-    done.then((o) => {
-      clear();
-      if (!d.alive) return;
-      if (o.code === 481) {
-        this.terminate(d, END_REASON.PING);
-        return;
-      }
-      if (o.code === 408) {
-        const fails = toCaller ? ++d.callerPingFails : ++d.calleePingFails;
-        if (fails >= this.#cfg.pingMaxFailures) this.terminate(d, END_REASON.PING);
-        return;
-      }
-      if (toCaller) d.callerPingFails = 0;
-      else d.calleePingFails = 0;
-    }).catch((err: unknown) => this.#d.caught('dialog ping', err, null, { callid: d.callid }));
+    done
+      .then((o) => {
+        clear();
+        if (!d.alive) return;
+        if (o.code === 481) {
+          this.terminate(d, END_REASON.PING);
+          return;
+        }
+        if (o.code === 408) {
+          const fails = toCaller ? ++d.callerPingFails : ++d.calleePingFails;
+          if (fails >= this.#cfg.pingMaxFailures) this.terminate(d, END_REASON.PING);
+          return;
+        }
+        if (toCaller) d.callerPingFails = 0;
+        else d.calleePingFails = 0;
+      })
+      .catch((err: unknown) => this.#d.caught('dialog ping', err, null, { callid: d.callid }));
   }
 
   // ---- loading ------------------------------------------------------------------------------------

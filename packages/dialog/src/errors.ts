@@ -18,7 +18,10 @@ export const dlgErrors = {
   profileParam: (param: string, cause: unknown) =>
     new TsipsError('E_MODULE_PARAM', `dialog: ${param}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
   createFlags: (flags: string) =>
-    new TsipsError('E_CONFIG', `create_dialog("${flags}"): unknown flag; use B (bye on timeout), P / p (OPTIONS-ping caller / callee), R / r (re-INVITE-ping caller / callee)`),
+    new TsipsError(
+      'E_CONFIG',
+      `create_dialog("${flags}"): unknown flag; use B (bye on timeout), P / p (OPTIONS-ping caller / callee), R / r (re-INVITE-ping caller / callee)`,
+    ),
   binaryProfile: (where: string, name: string) =>
     new TsipsError(
       'E_DEP_PARAM',

@@ -62,7 +62,10 @@ export default defineModule({
     },
     {
       module: 'cachedb_redis',
-      requiredWhen: (p) => (/^redis:/i.test(p.cachedb_url ?? '') && /\/[sb]/.test(`${p.profiles_with_value};${p.profiles_no_value}`) ? 'shared (/s, /b) profiles with a redis:// cachedb_url' : false),
+      requiredWhen: (p) =>
+        /^redis:/i.test(p.cachedb_url ?? '') && /\/[sb]/.test(`${p.profiles_with_value};${p.profiles_no_value}`)
+          ? 'shared (/s, /b) profiles with a redis:// cachedb_url'
+          : false,
     },
   ],
   params: dialogParams,
@@ -187,7 +190,7 @@ export default defineModule({
       help: "$DLG_dir: 'downstream' or 'upstream' for in-dialog requests",
       handler: (m, ctx) => {
         const s = m.engine.msgDlg(ctx);
-        return (s === undefined || s.created ? '' : s.dir === DLG_DIR.DOWNSTREAM ? 'downstream' : 'upstream');
+        return s === undefined || s.created ? '' : s.dir === DLG_DIR.DOWNSTREAM ? 'downstream' : 'upstream';
       },
     },
     DLG_count: {
@@ -196,11 +199,11 @@ export default defineModule({
     },
     DLG_did: {
       help: '$DLG_did: the dialog id as dlg_list prints it, h_entry:h_id',
-      handler: (m, ctx) => (cur(m, ctx)?.id ?? ''),
+      handler: (m, ctx) => cur(m, ctx)?.id ?? '',
     },
     DLG_id: {
       help: '$DLG_id (tsips, same as $DLG_did): h_entry:h_id',
-      handler: (m, ctx) => (cur(m, ctx)?.id ?? ''),
+      handler: (m, ctx) => cur(m, ctx)?.id ?? '',
     },
     DLG_flags: {
       help: '$DLG_flags: the script dialog flags',
@@ -208,7 +211,7 @@ export default defineModule({
     },
     DLG_end_reason: {
       help: "$DLG_end_reason: why the dialog ended ('Upstream BYE', 'Downstream BYE', 'Lifetime Timeout', 'MI Termination', 'Ping Timeout', 'ReINVITE Ping Timeout', 'API Termination' or the API's reason); '' while alive",
-      handler: (m, ctx) => (cur(m, ctx)?.termReason ?? ''),
+      handler: (m, ctx) => cur(m, ctx)?.termReason ?? '',
     },
     set_dlg_flag: {
       handler: (m, ctx, flag: number) => {
@@ -258,7 +261,7 @@ export default defineModule({
     },
     fetch_dlg_value: {
       help: '$dlg_val(name): the stored value',
-      handler: (m, ctx, name: string) => (cur(m, ctx)?.vals?.get(name)),
+      handler: (m, ctx, name: string) => cur(m, ctx)?.vals?.get(name),
     },
     set_dlg_profile: {
       handler: (m, ctx, profile: string, value?: string) => {

@@ -3,9 +3,17 @@ import { z } from '@core/sip';
 /** dialog modparams, OpenSIPS names (plus the few tsips additions marked as such). */
 export const dialogParams = {
   /** Hash buckets of the dialog table (h_entry is a hash of the Call-ID modulo this). */
-  hash_size: z.number().int().min(1).max(1 << 20).default(4096),
+  hash_size: z
+    .number()
+    .int()
+    .min(1)
+    .max(1 << 20)
+    .default(4096),
   /** Name of the Record-Route param that carries the dialog id (`;did=entry.id`), matched on in-dialog requests. */
-  rr_param: z.string().regex(/^[A-Za-z0-9_.!~*'-]+$/, 'a SIP param token').default('did'),
+  rr_param: z
+    .string()
+    .regex(/^[A-Za-z0-9_.!~*'-]+$/, 'a SIP param token')
+    .default('did'),
   /** $DLG_timeout of new dialogs, in seconds (12 h as OpenSIPS). */
   default_timeout: z.number().int().min(1).default(43200),
   /**

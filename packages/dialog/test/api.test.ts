@@ -182,7 +182,11 @@ describe('shared profiles across two servers over Redis', () => {
       [b, 1],
     ]);
     for (const [s, n] of active) expect(s.stat('active_dialogs')).toBe(n);
-    for (const [s, c] of [[a, c1], [b, c2], [a, c3]] as const) {
+    for (const [s, c] of [
+      [a, c1],
+      [b, c2],
+      [a, c3],
+    ] as const) {
       await c.caller.sendInDialog('BYE');
       await answerNext(c.callee);
       await c.caller.nextNon100();

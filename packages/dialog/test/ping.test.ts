@@ -107,7 +107,7 @@ describe('pinging', () => {
     c.callee.close();
   });
 
-  it('renumbers the caller\'s later requests past the pings the callee got (ACK keeps its INVITE\'s number); the caller\'s replies carry its own CSeq', async () => {
+  it("renumbers the caller's later requests past the pings the callee got (ACK keeps its INVITE's number); the caller's replies carry its own CSeq", async () => {
     const c = await call(p);
     const pings: number[] = [];
     for (let n = 0; n < 2; n++) {
@@ -154,12 +154,15 @@ describe('pinging', () => {
     c.callee.close();
   });
 
-  it('a BYE we send after pings takes the next number of the leg, not a ping\'s', async () => {
+  it("a BYE we send after pings takes the next number of the leg, not a ping's", async () => {
     const c = await call(p);
     const pings: number[] = [];
     expect(methodOf(await answerNext(c.callee, 200, 2000))).toBe('OPTIONS');
     expect(methodOf(await answerNext(c.callee, 200, 2000))).toBe('OPTIONS');
-    const [e, i] = [...(await p.mi('dlg_list', { callid: c.caller.callId }) as { Dialogs: { h_entry: number; h_id: number }[] }).Dialogs].map((d) => [d.h_entry, d.h_id])[0]!;
+    const [e, i] = [...((await p.mi('dlg_list', { callid: c.caller.callId })) as { Dialogs: { h_entry: number; h_id: number }[] }).Dialogs].map((d) => [
+      d.h_entry,
+      d.h_id,
+    ])[0]!;
     expect(p.api.terminateDlg(e!, i!, 'x')).toBe(0);
     const bye = await nextNotPing(c.callee, pings);
     expect(methodOf(bye)).toBe('BYE');
@@ -170,7 +173,7 @@ describe('pinging', () => {
     c.callee.close();
   });
 
-  it('restores the caller\'s CSeq on replies when the script created the transaction before matching the dialog', async () => {
+  it("restores the caller's CSeq on replies when the script created the transaction before matching the dialog", async () => {
     p.hooks = { flags: 'p', recordRoute: true, beforeMatch: (ctx) => void ctx.t_newtran() };
     const c = await call(p);
     expect(methodOf(await answerNext(c.callee, 200, 2000))).toBe('OPTIONS');

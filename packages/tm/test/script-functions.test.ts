@@ -206,7 +206,11 @@ describe('t_write_req / t_write_unix (the OpenSIPS line format)', () => {
     const q = await startProxy({ unix_tx_timeout: 0.3 });
     const path = join(dir, 'stuck.sock');
     // A real receiver that binds and never reads: python3's socket module (on every Debian machine).
-    const py = spawn('python3', ['-c', `import socket,sys,time\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready',flush=True)\ntime.sleep(60)`, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const py = spawn(
+      'python3',
+      ['-c', `import socket,sys,time\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready',flush=True)\ntime.sleep(60)`, path],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise<void>((res, rej) => {
         py.once('error', rej);
@@ -281,7 +285,10 @@ describe('t_cancel_branch / t_cancel_call (onreply_route)', () => {
     await uas.send(replyTo(a.text, 180, 'Ringing', { toTag: 'a', headers: ['User-Agent: Snom'] }), p.port);
     const ca = await nextMatching(uas, (t) => methodOf(t) === 'CANCEL');
     const cb = await nextMatching(uas2, (t) => methodOf(t) === 'CANCEL');
-    for (const [peer, inv, c, tag] of [[uas, a, ca, 'a'], [uas2, b, cb, 'b']] as const) {
+    for (const [peer, inv, c, tag] of [
+      [uas, a, ca, 'a'],
+      [uas2, b, cb, 'b'],
+    ] as const) {
       await peer.send(replyTo(c.text, 200, 'OK', { toTag: tag }), p.port);
       await peer.send(replyTo(inv.text, 487, 'Request Terminated', { toTag: tag }), p.port);
     }
@@ -301,13 +308,15 @@ describe('MI t_uac_cancel', () => {
     expect(headerOf(inv.text, 'CSeq')).toBe('7 INVITE');
     await uas.send(replyTo(inv.text, 180, 'Ringing', { toTag: 'u' }), p.port);
     await expect(p.server.mi.call('t_uac_cancel', { callid: 'mi-cancel-1', cseq: 8 })).rejects.toThrow(/no such transaction/);
-    await expect.poll(async () => {
-      try {
-        return await p.server.mi.call('t_uac_cancel', { callid: 'mi-cancel-1', cseq: 7 });
-      } catch {
-        return 'not yet';
-      }
-    }).toBe('OK');
+    await expect
+      .poll(async () => {
+        try {
+          return await p.server.mi.call('t_uac_cancel', { callid: 'mi-cancel-1', cseq: 7 });
+        } catch {
+          return 'not yet';
+        }
+      })
+      .toBe('OK');
     const cancel = await nextMatching(uas, (t) => methodOf(t) === 'CANCEL');
     expect(headerOf(cancel.text, 'CSeq')).toBe('7 CANCEL');
     await uas.send(replyTo(cancel.text, 200, 'OK', { toTag: 'u' }), p.port);

@@ -22,12 +22,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * Throws MiError with the server's code and message when the command fails, and a plain Error
  * when the HTTP exchange itself does (refused, 401, timeout, not JSON-RPC).
  */
-export async function miCall(
-  url: string,
-  method: string,
-  params?: Record<string, unknown> | unknown[],
-  opts: MiCallOptions = {},
-): Promise<unknown> {
+export async function miCall(url: string, method: string, params?: Record<string, unknown> | unknown[], opts: MiCallOptions = {}): Promise<unknown> {
   const id = nextId++;
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (opts.token !== undefined) headers['Authorization'] = `Bearer ${opts.token}`;

@@ -8,9 +8,31 @@ const corpus = loadCorpus();
 
 /** Every typed accessor; reading one must either work or throw a SipParseError, never anything else. */
 const ACCESSORS = [
-  'via', 'topVia', 'from', 'to', 'callId', 'cseq', 'maxForwards', 'contacts', 'contactStar', 'routes', 'recordRoutes',
-  'contentLength', 'contentType', 'expires', 'event', 'allow', 'supported', 'require', 'body', 'authorization',
-  'proxyAuthorization', 'wwwAuthenticate', 'proxyAuthenticate', 'date', 'uri',
+  'via',
+  'topVia',
+  'from',
+  'to',
+  'callId',
+  'cseq',
+  'maxForwards',
+  'contacts',
+  'contactStar',
+  'routes',
+  'recordRoutes',
+  'contentLength',
+  'contentType',
+  'expires',
+  'event',
+  'allow',
+  'supported',
+  'require',
+  'body',
+  'authorization',
+  'proxyAuthorization',
+  'wwwAuthenticate',
+  'proxyAuthenticate',
+  'date',
+  'uri',
 ] as const;
 type Accessor = (typeof ACCESSORS)[number];
 
@@ -186,7 +208,9 @@ describe('RFC 4475 details', () => {
     expect(m.headerValues('v')).toHaveLength(34);
     expect(m.topVia.host).toBe('sip33.example.com');
     expect(m.via[33]?.received).toBe('192.0.2.5');
-    expect(m.to.uri.params.get('verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongParameterNameWithNoValue')).toBeNull();
+    expect(
+      m.to.uri.params.get('verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongParameterNameWithNoValue'),
+    ).toBeNull();
     expect(m.callId.length).toBeGreaterThan(100);
   });
 

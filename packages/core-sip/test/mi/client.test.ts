@@ -76,16 +76,7 @@ describe('parseMiArgs', () => {
   });
 
   it('keeps numbers that would lose information as strings', () => {
-    expect(parseMiArgs(['007', '1e3', '9007199254740993', '12.50', '-0', '12.5', '-3', '0'])).toEqual([
-      '007',
-      '1e3',
-      '9007199254740993',
-      '12.50',
-      '-0',
-      12.5,
-      -3,
-      0,
-    ]);
+    expect(parseMiArgs(['007', '1e3', '9007199254740993', '12.50', '-0', '12.5', '-3', '0'])).toEqual(['007', '1e3', '9007199254740993', '12.50', '-0', 12.5, -3, 0]);
   });
 
   it('splits a value on the first = only', () => {

@@ -46,7 +46,7 @@ describe('ModuleLoader init failures', () => {
     }
   });
 
-  it('without initTimeoutMs, times out a hung init after the loader\'s default (10 s)', async () => {
+  it("without initTimeoutMs, times out a hung init after the loader's default (10 s)", async () => {
     expect(DEFAULT_TIMEOUT_MS).toBe(10_000); // the default ModuleLoaderOptions documents
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
@@ -100,17 +100,7 @@ describe('ModuleLoader start and stop', () => {
     await loader.init();
     await loader.start();
     await loader.stop();
-    expect(trace).toEqual([
-      'init sl',
-      'init tm',
-      'init dialog',
-      'start sl',
-      'start tm',
-      'start dialog',
-      'stop dialog',
-      'stop tm',
-      'stop sl',
-    ]);
+    expect(trace).toEqual(['init sl', 'init tm', 'init dialog', 'start sl', 'start tm', 'start dialog', 'stop dialog', 'stop tm', 'stop sl']);
   });
 
   it('awaits an asynchronous stop before stopping the next module and before resolving', async () => {
@@ -153,10 +143,7 @@ describe('ModuleLoader start and stop', () => {
 
   it('does not wait forever for a hung stop', async () => {
     const trace: string[] = [];
-    const { loader, lines } = harness(
-      [tracked('a', trace), tracked('b', trace, [], { stop: () => new Promise<void>(() => {}) })],
-      { stopTimeoutMs: 40 },
-    );
+    const { loader, lines } = harness([tracked('a', trace), tracked('b', trace, [], { stop: () => new Promise<void>(() => {}) })], { stopTimeoutMs: 40 });
     await loader.init();
     await loader.stop();
     expect(trace).toEqual(['init a', 'init b', 'stop a']);
@@ -228,5 +215,4 @@ describe('ModuleLoader start and stop', () => {
       vi.useRealTimers();
     }
   });
-
 });

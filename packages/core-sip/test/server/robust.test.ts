@@ -121,7 +121,10 @@ describe('errors on the receive path', () => {
   it('a malformed request quoting an 8 KB header is logged with its error cut short', async () => {
     const before = lines.length;
     const huge = `sip:${'a'.repeat(8000)} x`;
-    await uac.send(`OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${uac.port};branch=z9hG4bKhuge;rport\r\nFrom: <sip:a@x>;tag=1\r\nTo: <${huge}>\r\nCall-ID: huge\r\nCSeq: 1 OPTIONS\r\n\r\n`, port);
+    await uac.send(
+      `OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${uac.port};branch=z9hG4bKhuge;rport\r\nFrom: <sip:a@x>;tag=1\r\nTo: <${huge}>\r\nCall-ID: huge\r\nCSeq: 1 OPTIONS\r\n\r\n`,
+      port,
+    );
     expect(statusOf((await uac.next()).text)).toBe(400);
     await expect.poll(() => lines.slice(before).find((l) => l.msg === 'malformed request' && l['callId'] === 'huge')).toBeDefined();
     const line = lines.slice(before).find((l) => l.msg === 'malformed request' && l['callId'] === 'huge')!;
@@ -153,14 +156,20 @@ describe('a flood of malformed requests', () => {
         cb();
       },
     });
-    const flooded = new SipServer({ listen: ['udp:127.0.0.1:0'], mi: false, log: { level: 'info', destination, linesPerSecond: 5 }, routes: { request: (ctx) => void ctx.sl_send_reply(200, 'OK') } });
+    const flooded = new SipServer({
+      listen: ['udp:127.0.0.1:0'],
+      mi: false,
+      log: { level: 'info', destination, linesPerSecond: 5 },
+      routes: { request: (ctx) => void ctx.sl_send_reply(200, 'OK') },
+    });
     await flooded.start();
     const fport = flooded.sockets[0]!.port;
     const sink = await UdpPeer.open();
     const t0 = performance.now();
     try {
       // No From/To/Call-ID: each one is answered 400, to a peer that does not read them.
-      const broken = (i: number) => `OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${sink.port};branch=z9hG4bKflood${i}\r\nCSeq: ${i} OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+      const broken = (i: number) =>
+        `OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${sink.port};branch=z9hG4bKflood${i}\r\nCSeq: ${i} OPTIONS\r\nContent-Length: 0\r\n\r\n`;
       for (let i = 1; i <= 200; i++) await uac.send(broken(i), fport);
       await expect.poll(() => flooded.stats.query(['core:bad_msg_hdr'])[0]?.value, { timeout: 5000 }).toBe(200);
       const seconds = Math.ceil((performance.now() - t0) / 1000);
