@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { miCall } from '@core/sip';
-import { freePort } from '@tsips/testkit';
+import { freePort, startSipp } from '@tsips/testkit';
 import { startTsips, runTsips, type TsipsProcess } from '../support/tsips.js';
-import { sipp, sippUas, SCENARIOS, successfulCalls } from '../support/sipp.js';
+import { sipp, callsThrough, SCENARIOS, successfulCalls } from '../support/sipp.js';
 
 describe('tsips default config (stateful proxy with dialogs) with sipp', () => {
   let tsips: TsipsProcess;
@@ -41,55 +41,17 @@ describe('tsips default config (stateful proxy with dialogs) with sipp', () => {
   });
 
   it('relays OPTIONS to a sipp UAS', async () => {
-    const [uasPort, uacPort] = [await freePort(), await freePort()];
-    const uas = await sippUas(['-sf', `${SCENARIOS}uas-options.xml`, '-i', '127.0.0.1', '-p', String(uasPort), '-m', '3']);
-    const uac = sipp([
-      `127.0.0.1:${uasPort}`,
-      '-sf',
-      `${SCENARIOS}uac-options.xml`,
-      '-rsa',
-      `127.0.0.1:${tsips.sipPort}`,
-      '-s',
-      'bob',
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(uacPort),
-      '-m',
-      '3',
-      '-r',
-      '10',
-    ]);
-    const [a, b] = await Promise.all([uac.done, uas.done]);
-    expect(a.code, a.out).toBe(0);
-    expect(successfulCalls(a.out)).toBe(3);
-    expect(b.code, b.out).toBe(0);
+    const { uac, uas } = await callsThrough(tsips.sipPort, { kind: 'options', calls: 3, rate: 10 });
+    expect(uac.code, uac.out).toBe(0);
+    expect(uac.successful).toBe(3);
+    expect(uas.code, uas.out).toBe(0);
   });
 
   it('carries INVITE/ACK/BYE calls between sipp UAC and UAS, record-routing the dialog', async () => {
-    const [uasPort, uacPort] = [await freePort(), await freePort()];
-    const uas = await sippUas(['-sf', `${SCENARIOS}uas-call.xml`, '-i', '127.0.0.1', '-p', String(uasPort), '-m', '5']);
-    const uac = sipp([
-      `127.0.0.1:${uasPort}`,
-      '-sf',
-      `${SCENARIOS}uac-call.xml`,
-      '-rsa',
-      `127.0.0.1:${tsips.sipPort}`,
-      '-s',
-      'bob',
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(uacPort),
-      '-m',
-      '5',
-      '-r',
-      '20',
-    ]);
-    const [a, b] = await Promise.all([uac.done, uas.done]);
-    expect(a.code, a.out).toBe(0);
-    expect(successfulCalls(a.out)).toBe(5);
-    expect(b.code, b.out).toBe(0);
+    const { uac, uas } = await callsThrough(tsips.sipPort, { kind: 'call', calls: 5, rate: 20 });
+    expect(uac.code, uac.out).toBe(0);
+    expect(uac.successful).toBe(5);
+    expect(uas.code, uas.out).toBe(0);
   });
 });
 
@@ -99,47 +61,12 @@ describe('tsips statistics', () => {
     // retransmit over a reliable transport, so each request reaches tsips exactly once.
     const t = await startTsips();
     try {
-      const ping = sipp([
-        `127.0.0.1:${t.sipPort}`,
-        '-sf',
-        `${SCENARIOS}uac-options.xml`,
-        '-s',
-        'tsips',
-        '-t',
-        't1',
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(await freePort()),
-        '-m',
-        '2',
-      ]);
+      const ping = await startSipp([`127.0.0.1:${t.sipPort}`, '-sf', `${SCENARIOS}uac-options.xml`, '-s', 'tsips', '-t', 't1', '-m', '2']);
       const r = await ping.done;
       expect(r.code, r.out).toBe(0);
-      const [uasPort, uacPort] = [await freePort(), await freePort()];
-      const uas = await sippUas(['-sf', `${SCENARIOS}uas-call.xml`, '-i', '127.0.0.1', '-p', String(uasPort), '-m', '3']);
-      const uac = sipp([
-        `127.0.0.1:${uasPort}`,
-        '-sf',
-        `${SCENARIOS}uac-call.xml`,
-        '-rsa',
-        `127.0.0.1:${t.sipPort}`,
-        '-s',
-        'bob',
-        '-t',
-        't1',
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(uacPort),
-        '-m',
-        '3',
-        '-r',
-        '20',
-      ]);
-      const [a, b] = await Promise.all([uac.done, uas.done]);
-      expect(a.code, a.out).toBe(0);
-      expect(b.code, b.out).toBe(0);
+      const { uac, uas } = await callsThrough(t.sipPort, { kind: 'call', calls: 3, rate: 20, uacArgs: ['-t', 't1'] });
+      expect(uac.code, uac.out).toBe(0);
+      expect(uas.code, uas.out).toBe(0);
       // Every transaction freed (the BYEs' after wt_timer): from then on the counters no longer move.
       const stat = async (name: string) => ((await miCall(t.miUrl, 'get_statistics', { statistics: [name] })) as Record<string, number>)[name];
       await expect.poll(() => stat('tm:inuse_transactions'), { timeout: 30_000 }).toBe(0);

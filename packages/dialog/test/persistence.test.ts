@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MysqlDriver } from '@mod/db-mysql';
 import dbMysql from '@mod/db-mysql';
 import { startMariaDb, type MariaDbServer } from '@tsips/testkit';
-import type { AnyModule, Db } from '@core/sip';
+import type { Db } from '@core/sip';
 import { Proxy, answerNext, call, type Call } from './proxy.js';
 import { methodOf, statusOf } from './sip-ua.js';
 

@@ -347,7 +347,6 @@ describe('transactions the script leaves unanswered', () => {
     p.routes.request = async (ctx) => {
       rc = await ctx.t_relay('udp:no-such-host.invalid:5060', 2);
     };
-    const made = p.stat('UAS_transactions');
     const created = p.stat('UAS_transactions');
     await uac.send(request('OPTIONS', uri(uas), uac.port, { callId: 'guard-2' }), p.port);
     await expect.poll(() => rc, { timeout: 3000 }).toBe(-4);
