@@ -84,7 +84,7 @@ describe.each(['MD5', 'SHA-256'] as const)('Kamailio auth, algorithm %s', (alg) 
   it.each([
     [0, 'no qop (RFC 2069)'],
     [1, 'qop=auth'],
-  ] as const)('right password, 401 → Authorization → 200 (%s: %s)', async (qop) => {
+  ] as const)('right password, 401 → Authorization → 200 (%s: %s)', async (qop, _what) => {
     const { text, callId } = await send(alg, 'www', 'ok.test', qop);
     expect(statusOf(text)).toBe(200);
     expect(headerOf(text, 'X-Auth-CSeq')).toBe('2'); // Kamailio saw CSeq + 1 …
