@@ -99,7 +99,10 @@ export class DialogModule {
     this.engine.startPinging();
     if (this.#cache !== null) {
       const node = p.profile_node_id ?? `${hostname()}/${this.ctx.core.transport.sockets[0]?.name ?? 'none'}`;
-      this.engine.profiles.share(this.#cache, node, p.profile_refresh_interval);
+      this.engine.profiles.share(this.#cache, node, p.profile_refresh_interval, {
+        lookupTimeoutMs: Math.round(p.profile_lookup_timeout * 1000),
+        stale: this.ctx.stats.counter('shared_profile_stale_reads'),
+      });
       await this.engine.profiles.flush();
     }
   }

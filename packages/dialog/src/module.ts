@@ -64,6 +64,7 @@ export default defineModule({
     processed_dialogs: { kind: 'counter', help: 'Dialogs created since start' },
     expired_dialogs: { kind: 'counter', help: 'Dialogs ended by their timeout' },
     failed_dialogs: { kind: 'counter', help: 'Dialogs whose INVITE got a negative final reply' },
+    shared_profile_stale_reads: { kind: 'counter', help: 'Shared profile sizes answered from the last known counts (cachedb unreachable)' },
   },
   events: {
     E_DLG_STATE_CHANGED: {

@@ -27,6 +27,11 @@ export const dialogParams = {
   profile_node_id: z.string().optional(),
   /** tsips: seconds between rewrites of this node's shared profile counts (they expire after 3 periods). */
   profile_refresh_interval: z.number().positive().default(10),
+  /**
+   * tsips: seconds a shared profile lookup waits for cachedb; a slower or failed one starts an outage, during
+   * which sizes are answered at once from the last known counts (statistic shared_profile_stale_reads).
+   */
+  profile_lookup_timeout: z.number().positive().default(0.5),
   /** DB of the dialogs when db_mode is not 0. */
   db_url: z.string().optional(),
   /** 0 no DB, 1 write at each change, 2 write every db_update_period, 3 write on shutdown. */
