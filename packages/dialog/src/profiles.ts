@@ -249,7 +249,7 @@ export class Profiles {
       } catch (err) {
         // The periodic refresh (or the outage probe's reconcile) writes it again once cachedb is back.
         this.#dirty.add(p);
-        if (this.#outage?.down !== true) this.log.warn({ err, profile: p.name }, 'cannot publish profile counts to cachedb');
+        if (!this.cachedbDown) this.log.warn({ err, profile: p.name }, 'cannot publish profile counts to cachedb');
         this.#outage?.enter(err);
         return;
       }
