@@ -8,11 +8,15 @@ import { dialogParams } from './params.js';
 import { parseProfileDefs, parseProfilesColumn } from './profiles.js';
 import { dlgErrors } from './errors.js';
 import type { Dlg } from './dialog.js';
+import { DlgReplication } from './replication.js';
+import { DLGCB } from './callbacks.js';
 
 type Params = ParamsOf<typeof dialogParams>;
 
 export class DialogModule {
   store: DlgStore | null = null;
+  /** Dialog clustering, when dialog_replication_cluster is set. */
+  replication: DlgReplication | null = null;
   #cache: CacheDb | null = null;
   #db: Db | null = null;
 
@@ -66,6 +70,23 @@ export class DialogModule {
     tm.registerTmcb('TMCB_REQUEST_IN', (_type, params) => engine.onRequestIn(params));
     rr.registerRrCallback((rc, params) => engine.onLooseRoute(rc, params));
     const m = new DialogModule(engine, p, ctx);
+    if (p.dialog_replication_cluster > 0) {
+      const clusterer = ctx.api('clusterer');
+      const slots = ctx.slots<Dlg>('dialog');
+      m.replication = new DlgReplication(engine, clusterer, p.dialog_replication_cluster, ctx.log, {
+        sent: ctx.stats.counter('dlg_repl_sent'),
+        received: ctx.stats.counter('dlg_repl_received'),
+        errors: ctx.stats.counter('dlg_repl_errors'),
+      }, () => slots.create());
+      engine.cluster = m.replication;
+      const tag = p.dlg_sharing_tag;
+      if (tag !== undefined) {
+        clusterer.getShtagState(tag, p.dialog_replication_cluster); // follow its lease from the start
+        engine.register(null, DLGCB.CREATED, (d) => {
+          if (d.shtag === '') d.shtag = tag;
+        });
+      }
+    }
     if (p.db_mode !== 0) {
       let db: Db;
       try {
@@ -97,6 +118,8 @@ export class DialogModule {
       this.store.startPeriodic(p.db_update_period);
     }
     this.engine.startPinging();
+    // In the background: a lone first node waits seed_fallback_interval for a donor, SIP need not.
+    this.replication?.sync().catch((err: unknown) => this.ctx.log.warn({ err }, 'dialog cluster sync failed'));
     if (this.#cache !== null) {
       const node = p.profile_node_id ?? `${hostname()}/${this.ctx.core.transport.sockets[0]?.name ?? 'none'}`;
       this.engine.profiles.share(this.#cache, node, p.profile_refresh_interval, {

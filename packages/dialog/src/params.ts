@@ -39,4 +39,8 @@ export const dialogParams = {
   /** Seconds between DB writes in db_mode 2 (and retries of failed writes in db_mode 1). */
   db_update_period: z.number().positive().default(60),
   table_name: z.string().default('dialog'),
+  /** Cluster (clusterer) the dialogs are replicated to; 0: no dialog replication. */
+  dialog_replication_cluster: z.number().int().min(0).default(0),
+  /** Sharing tag given to every new dialog (set_dlg_sharing_tag() changes it per dialog); none when unset. */
+  dlg_sharing_tag: z.string().regex(/^[^/=\s]+$/, 'a tag name without "/", "=" or blanks').optional(),
 };
