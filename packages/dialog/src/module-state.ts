@@ -158,7 +158,13 @@ export class DialogModule {
   async stop(): Promise<void> {
     this.engine.stop();
     if (this.store !== null) {
-      if (this.params.db_mode === 3) await this.store.syncAll([...this.engine.table.values()].filter((d) => d.confirmed));
+      // db_mode 3 writes every dialog, 2 what changed since the last period, 1 what a failed write left.
+      const deadline = Date.now() + this.params.db_shutdown_timeout * 1000;
+      this.store.stopPeriodic();
+      const dialogs = this.params.db_mode === 3 ? [...this.engine.table.values()].filter((d) => d.confirmed) : this.store.pendingDialogs();
+      const t0 = Date.now();
+      const lost = await this.store.flushBulk(dialogs, deadline);
+      this.ctx.log.info({ dialogs: dialogs.length - lost, lost, ms: Date.now() - t0 }, 'dialogs written to the DB at shutdown');
       await this.store.close();
     }
     await this.engine.profiles.close(this.store !== null);

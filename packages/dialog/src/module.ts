@@ -83,6 +83,8 @@ export default defineModule({
   init: (ctx) => DialogModule.create(ctx),
   start: (m) => m.start(),
   stop: (m) => m.stop(),
+  // The shutdown flush has its own budget (db_shutdown_timeout), not the loader's 10 s.
+  stopTimeoutMs: (m) => (m.params.db_mode === 0 ? undefined : (m.params.db_shutdown_timeout + 5) * 1000),
   api(m): DlgApi {
     const e = m.engine;
     return {

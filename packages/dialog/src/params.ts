@@ -39,6 +39,11 @@ export const dialogParams = {
   /** Seconds between DB writes in db_mode 2 (and retries of failed writes in db_mode 1). */
   db_update_period: z.number().positive().default(60),
   table_name: z.string().default('dialog'),
+  /**
+   * tsips: seconds the shutdown may spend writing dialogs to the DB (db_mode 2/3, and failed db_mode 1
+   * writes), retrying through a DB outage; the module's stop budget is this plus 5 s.
+   */
+  db_shutdown_timeout: z.number().positive().default(60),
   /** Cluster (clusterer) the dialogs are replicated to; 0: no dialog replication. */
   dialog_replication_cluster: z.number().int().min(0).default(0),
   /** Sharing tag given to every new dialog (set_dlg_sharing_tag() changes it per dialog); none when unset. */

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, spawnTsLines, startRedis, type LineProcess, type RedisServer } from '@tsips/testkit';
 import { Ua, methodOf, replyTo, statusOf } from './sip-ua.js';
+import { miOverLines } from './mi-lines.js';
 
 const NODE = fileURLToPath(new URL('./fixtures/cluster-node.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,15 +26,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-let seq = 0;
-async function mi(p: LineProcess, cmd: string, params: Record<string, unknown> = {}): Promise<unknown> {
-  const n = ++seq;
-  const from = p.lines.length;
-  p.send(`mi ${n} ${cmd} ${JSON.stringify(params)}`);
-  const line = await p.wait(new RegExp(`^MI(ERR)? ${n} `), 10_000, from);
-  if (line.startsWith('MIERR')) throw new Error(line);
-  return JSON.parse(line.slice(`MI ${n} `.length)) as unknown;
-}
+const mi = miOverLines;
 const size = async (p: LineProcess, profile: string, value?: string): Promise<number> =>
   ((await mi(p, 'profile_get_size', { profile, ...(value !== undefined ? { value } : {}) })) as { Profile: { count: number } }).Profile.count;
 const dialogs = async (p: LineProcess): Promise<{ callid: string; state: number }[]> =>

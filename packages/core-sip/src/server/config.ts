@@ -39,6 +39,8 @@ export interface ServerConfig {
   serverHeader?: string | false;
   /** How long a module's init may take, ms. */
   initTimeoutMs?: number;
+  /** How long a module's stop may take, ms (default 10 s; a module may ask for its own, see stopTimeoutMs). */
+  stopTimeoutMs?: number;
 }
 
 /** Identity function that types a config file (`export default defineConfig({...})`). */

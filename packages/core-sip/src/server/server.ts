@@ -120,6 +120,7 @@ export class SipServer implements ScriptHost {
       mi: this.mi,
       core: this.core,
       initTimeoutMs: config.initTimeoutMs,
+      stopTimeoutMs: config.stopTimeoutMs,
     });
   }
 
