@@ -19,5 +19,11 @@ export const dlgErrors = {
     new TsipsError('E_MODULE_PARAM', `dialog: ${param}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
   createFlags: (flags: string) =>
     new TsipsError('E_CONFIG', `create_dialog("${flags}"): unknown flag; use B (bye on timeout), P (ping caller), p (ping callee)`),
+  /** profile_replication_cluster is for setups without dialog replication (replicas carry their profiles). */
+  bothReplications: () =>
+    new TsipsError(
+      'E_MODULE_PARAM',
+      'dialog: profile_replication_cluster and dialog_replication_cluster are both set; replicated dialogs carry their profiles already, set only dialog_replication_cluster',
+    ),
   noProfile: (fn: string, name: string) => new TsipsError('E_CONFIG', `${fn}("${name}"): no such dialog profile (declare it in profiles_with_value / profiles_no_value)`),
 };

@@ -9,6 +9,7 @@ import { parseProfileDefs, parseProfilesColumn } from './profiles.js';
 import { dlgErrors } from './errors.js';
 import type { Dlg } from './dialog.js';
 import { DlgReplication } from './replication.js';
+import { ProfileReplication } from './profile-replication.js';
 import { DLGCB } from './callbacks.js';
 
 type Params = ParamsOf<typeof dialogParams>;
@@ -17,6 +18,8 @@ export class DialogModule {
   store: DlgStore | null = null;
   /** Dialog clustering, when dialog_replication_cluster is set. */
   replication: DlgReplication | null = null;
+  /** Profile count replication, when profile_replication_cluster is set. */
+  profileReplication: ProfileReplication | null = null;
   #cache: CacheDb | null = null;
   #db: Db | null = null;
 
@@ -70,6 +73,17 @@ export class DialogModule {
     tm.registerTmcb('TMCB_REQUEST_IN', (_type, params) => engine.onRequestIn(params));
     rr.registerRrCallback((rc, params) => engine.onLooseRoute(rc, params));
     const m = new DialogModule(engine, p, ctx);
+    if (p.profile_replication_cluster > 0) {
+      if (p.dialog_replication_cluster > 0) throw dlgErrors.bothReplications();
+      m.profileReplication = new ProfileReplication(
+        engine.profiles,
+        ctx.api('clusterer'),
+        p.profile_replication_cluster,
+        { timerMs: p.replicate_profiles_timer, checkMs: p.replicate_profiles_check * 1000, expireMs: p.replicate_profiles_expire * 1000 },
+        ctx.log,
+        { sent: ctx.stats.counter('profile_repl_sent'), received: ctx.stats.counter('profile_repl_received') },
+      );
+    }
     if (p.dialog_replication_cluster > 0) {
       const clusterer = ctx.api('clusterer');
       const slots = ctx.slots<Dlg>('dialog');
@@ -118,6 +132,7 @@ export class DialogModule {
       this.store.startPeriodic(p.db_update_period);
     }
     this.engine.startPinging();
+    this.profileReplication?.start();
     // In the background: a lone first node waits seed_fallback_interval for a donor, SIP need not.
     this.replication?.sync().catch((err: unknown) => this.ctx.log.warn({ err }, 'dialog cluster sync failed'));
     if (this.#cache !== null) {
@@ -157,6 +172,7 @@ export class DialogModule {
 
   async stop(): Promise<void> {
     this.engine.stop();
+    this.profileReplication?.stop();
     if (this.store !== null) {
       // db_mode 3 writes every dialog, 2 what changed since the last period, 1 what a failed write left.
       const deadline = Date.now() + this.params.db_shutdown_timeout * 1000;

@@ -54,7 +54,12 @@ export default defineModule({
     },
     {
       module: 'clusterer',
-      requiredWhen: (p) => (p.dialog_replication_cluster > 0 ? `dialog_replication_cluster=${p.dialog_replication_cluster}` : false),
+      requiredWhen: (p) =>
+        p.dialog_replication_cluster > 0
+          ? `dialog_replication_cluster=${p.dialog_replication_cluster}`
+          : p.profile_replication_cluster > 0
+            ? `profile_replication_cluster=${p.profile_replication_cluster}`
+            : false,
     },
     {
       module: 'cachedb_redis',
@@ -72,6 +77,8 @@ export default defineModule({
     dlg_repl_sent: { kind: 'counter', help: 'Dialog updates and deletes replicated to dialog_replication_cluster' },
     dlg_repl_received: { kind: 'counter', help: 'Dialog updates and deletes received from other nodes' },
     dlg_repl_errors: { kind: 'counter', help: 'Replication messages lost, malformed or refused (id collision)' },
+    profile_repl_sent: { kind: 'counter', help: 'Profile count messages sent to profile_replication_cluster' },
+    profile_repl_received: { kind: 'counter', help: 'Profile count messages received from other nodes' },
     shared_profile_stale_reads: { kind: 'counter', help: 'Shared profile sizes answered from the last known counts (cachedb unreachable)' },
   },
   events: {

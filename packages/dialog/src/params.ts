@@ -46,6 +46,14 @@ export const dialogParams = {
   db_shutdown_timeout: z.number().positive().default(60),
   /** Cluster (clusterer) the dialogs are replicated to; 0: no dialog replication. */
   dialog_replication_cluster: z.number().int().min(0).default(0),
+  /** Cluster the profile counts are replicated to (without dialog replication); 0: none. */
+  profile_replication_cluster: z.number().int().min(0).default(0),
+  /** Milliseconds between broadcasts of changed profile counts. */
+  replicate_profiles_timer: z.number().int().positive().default(10),
+  /** Seconds between full broadcasts of this node's counts and checks for expired ones of other nodes. */
+  replicate_profiles_check: z.number().positive().default(10),
+  /** Seconds after which another node's counts, not refreshed, are dropped. */
+  replicate_profiles_expire: z.number().positive().default(10),
   /** Sharing tag given to every new dialog (set_dlg_sharing_tag() changes it per dialog); none when unset. */
   dlg_sharing_tag: z.string().regex(/^[^/=\s]+$/, 'a tag name without "/", "=" or blanks').optional(),
 };

@@ -41,6 +41,8 @@ export interface ProfileLink {
   readonly value: string;
   /** Counted in this node's published (shared) counts. */
   readonly published: boolean;
+  /** The dialog came from another node (replication): that node counts it. */
+  readonly replicated: boolean;
 }
 
 /** Parses `"a; b/s ;c"` into definitions. */
@@ -69,6 +71,10 @@ export class Profiles {
   #flushAgain = false;
   #refresh: NodeJS.Timeout | null = null;
   #outage: ProfileOutage | null = null;
+
+  /** profile_replication_cluster (profile-replication.ts): told of every link change, adds the other nodes' counts. */
+  onLink: ((p: DlgProfile, value: string, replicated: boolean, delta: 1 | -1) => void) | null = null;
+  remoteSize: ((p: DlgProfile, value?: string) => number) | null = null;
 
   constructor(private readonly log: Logger) {}
 
@@ -123,7 +129,8 @@ export class Profiles {
     const links = (dlg.profiles ??= []);
     for (const l of links) if (l.profile === p && l.value === v) return false;
     const published = p.shared && !replicated;
-    links.push({ profile: p, value: v, published });
+    links.push({ profile: p, value: v, published, replicated });
+    this.onLink?.(p, v, replicated, 1);
     let set = p.members.get(v);
     if (set === undefined) p.members.set(v, (set = new Set()));
     set.add(dlg);
@@ -167,7 +174,7 @@ export class Profiles {
    */
   async size(p: DlgProfile, value?: string): Promise<number> {
     const outage = this.#outage;
-    if (!p.shared || this.#cache === null || outage === null) return p.localSize(value);
+    if (!p.shared || this.#cache === null || outage === null) return p.localSize(value) + (p.shared ? 0 : (this.remoteSize?.(p, value) ?? 0));
     const key = p.hasValue ? value : undefined;
     await outage.read(() => this.#readRemote(p));
     let remote = 0;
@@ -263,6 +270,7 @@ export class Profiles {
       if (set.size === 0) l.profile.members.delete(l.value);
     }
     if (l.published) this.#bump(l.profile, l.value, -1);
+    this.onLink?.(l.profile, l.value, l.replicated, -1);
   }
 
   #bump(p: DlgProfile, v: string, by: number): void {
