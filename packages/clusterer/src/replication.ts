@@ -66,6 +66,8 @@ interface Capability {
   wanted: boolean;
   /** A sync (first or re-sync) is running. */
   running: Promise<void> | undefined;
+  /** A reconnect came while a sync was running: sync again once it ends. */
+  resyncAfter: boolean;
   /** Serialises handler calls so chunks and messages are applied in arrival order. */
   queue: Promise<void>;
 }
@@ -119,6 +121,7 @@ export class Replication {
       pending: undefined,
       wanted: false,
       running: undefined,
+      resyncAfter: false,
       queue: Promise.resolve(),
     };
     cap.subscribed.catch((err: unknown) => this.link.log.warn({ err, capability: name }, 'clusterer: subscribing a capability failed'));
@@ -128,7 +131,7 @@ export class Replication {
       send: (nodeId, type, payload) => this.link.publishReplicated(channel, { s: this.link.me, d: nodeId, k: 'm', t: type, p: payload }),
       requestSync: () => {
         cap.wanted = true;
-        return (cap.running ??= this.requestSync(cap, false).finally(() => (cap.running = undefined)));
+        return (cap.running ??= this.requestSync(cap, false).finally(() => this.syncEnded(cap)));
       },
     };
   }
@@ -140,9 +143,18 @@ export class Replication {
    */
   resyncAll(): void {
     for (const cap of this.caps.values()) {
-      if (!cap.wanted || cap.running !== undefined) continue;
-      cap.running = this.requestSync(cap, true).finally(() => (cap.running = undefined));
+      if (!cap.wanted) continue;
+      // A sync running now may have been served before what this node missed: one more after it.
+      if (cap.running !== undefined) cap.resyncAfter = true;
+      else cap.running = this.requestSync(cap, true).finally(() => this.syncEnded(cap));
     }
+  }
+
+  private syncEnded(cap: Capability): void {
+    cap.running = undefined;
+    if (!cap.resyncAfter) return;
+    cap.resyncAfter = false;
+    cap.running = this.requestSync(cap, true).finally(() => this.syncEnded(cap));
   }
 
   private async requestSync(cap: Capability, resync: boolean): Promise<void> {

@@ -4,7 +4,7 @@
  * replicated delete; dlg_set_sharing_tag_active moves who acts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisServer } from '@tsips/testkit';
+import { killRedisClient, startRedis, type RedisServer } from '@tsips/testkit';
 import clusterer from '@mod/clusterer';
 import type { AnyModule } from '@core/sip';
 import { Proxy, call } from './proxy.js';
@@ -151,5 +151,24 @@ describe('dialog sharing tags, both nodes up', () => {
     expect(byeCaller.filter((r) => r.method === 'BYE').map((r) => r.from)).toEqual([n2.port]);
     await expect.poll(() => listed(n1), { timeout: 3000 }).toEqual([]);
     expect(await n1.mi('dlg_cluster_sync')).toBe('OK');
+  }, 30_000);
+
+  it('a node that missed a delete while cut off drops the dialog at its re-sync', async () => {
+    const n1 = await node(1, 'active');
+    const n2 = await node(2, 'backup');
+    await expect.poll(() => tagOf(n1)).toBe('active');
+    n1.hooks = { flags: '', recordRoute: true, initial: (ctx) => void ctx.set_dlg_profile('trunk', 'gw') };
+    const c = await call(n1);
+    uas.push(c.caller, c.callee);
+    await expect.poll(() => listed(n2)).toEqual([c.caller.callId]);
+    const received = n2.stat('dlg_repl_received');
+    // Node 2's subscriber loses its connection; the delete published meanwhile never reaches it.
+    expect(await killRedisClient(redis.port, 'tsips-clu-2-sub')).toBe(true);
+    await n1.mi('dlg_end_dlg', { dialog_id: c.caller.callId });
+    await Promise.all([collect(c.callee, 300), collect(c.caller, 300)]);
+    // After its reconnect node 2 re-syncs from node 1, which no longer has the dialog.
+    await expect.poll(() => listed(n2), { timeout: 5000 }).toEqual([]);
+    expect(n2.stat('dlg_repl_received')).toBe(received);
+    expect(await trunk(n2)).toBe(0);
   }, 30_000);
 });

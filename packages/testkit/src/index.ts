@@ -5,7 +5,7 @@ export { which, sippAvailable } from './which.js';
 export { sleep, waitFor } from './process.js';
 export type { ServerHandle } from './server.js';
 export { startMariaDb, type MariaDbServer } from './mariadb.js';
-export { startRedis, type RedisServer, type RedisStartOptions } from './redis.js';
+export { startRedis, killRedisClient, type RedisServer, type RedisStartOptions } from './redis.js';
 export { spawnTsLines, type LineProcess } from './line-process.js';
 export { captureLog, type LogEntry } from './log.js';
 export { UdpPeer, request, headerOf, headersOf, statusOf, replyTo, methodOf, nextMatching, finalOf, type Received } from './udp-peer.js';
