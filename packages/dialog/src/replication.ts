@@ -148,6 +148,8 @@ export class DlgReplication implements EngineCluster {
         incoming.flags |= DLG_FLAG.REPLICATED;
         incoming.shtag = rec.t;
         this.engine.linkLoaded(incoming, parsed.expiresSec, parseProfilesColumn(parsed.profiles), true);
+        // Known cluster-wide: if this node ends up ending it (it took the tag over), the delete goes out.
+        this.#announced.add(incoming);
         // Written to this node's DB too when it has one (a backup restarting keeps it).
         this.engine.store?.changed(incoming);
         return;

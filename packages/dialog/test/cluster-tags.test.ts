@@ -171,4 +171,21 @@ describe('dialog sharing tags, both nodes up', () => {
     expect(n2.stat('dlg_repl_received')).toBe(received);
     expect(await trunk(n2)).toBe(0);
   }, 30_000);
+
+  it('a node that took a tag over replicates the delete of a dialog it only ever received', async () => {
+    const n1 = await node(1, 'active');
+    const n2 = await node(2, 'backup');
+    await expect.poll(() => tagOf(n1)).toBe('active');
+    n1.hooks = { flags: '', recordRoute: true };
+    const c = await call(n1);
+    uas.push(c.caller, c.callee);
+    await expect.poll(() => listed(n2)).toEqual([c.caller.callId]);
+    const sent = n2.stat('dlg_repl_sent');
+    await n2.mi('dlg_set_sharing_tag_active', { tag: 'vip' });
+    await expect.poll(() => tagOf(n1)).toBe('backup');
+    await n2.mi('dlg_end_dlg', { dialog_id: c.caller.callId });
+    await Promise.all([collect(c.callee, 300), collect(c.caller, 300)]);
+    await expect.poll(() => listed(n1), { timeout: 3000 }).toEqual([]);
+    expect(n2.stat('dlg_repl_sent')).toBe(sent + 1); // the delete, its only message for this dialog
+  }, 30_000);
 });
