@@ -6,7 +6,7 @@
  * timeout BYEs itself, and its profile counts stay exact throughout.
  */
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, spawnTsLines, startRedis, type LineProcess, type RedisServer } from '@tsips/testkit';
 import { Ua, methodOf, replyTo, statusOf } from './sip-ua.js';
 import { miOverLines } from './mi-lines.js';
@@ -20,9 +20,15 @@ const uas: Ua[] = [];
 beforeAll(async () => {
   redis = await startRedis();
 });
+afterEach(async () => {
+  // Nodes of one test must not hold the tag (or node ids) of the next: killed, and their keys removed.
+  const left = procs.splice(0);
+  for (const p of left) p.child.kill('SIGKILL');
+  await Promise.all(left.map((p) => p.exited()));
+  for (const u of uas.splice(0)) u.close();
+  await redis.restart(); // no persistence: every lease and heartbeat key is gone
+});
 afterAll(async () => {
-  for (const p of procs) p.child.kill('SIGKILL');
-  for (const u of uas) u.close();
   await redis?.stop();
 });
 
@@ -34,8 +40,8 @@ const dialogs = async (p: LineProcess): Promise<{ callid: string; state: number 
 const tagState = async (p: LineProcess): Promise<string | undefined> =>
   ((await mi(p, 'dlg_list_sharing_tags')) as { tag: string; state: string }[]).find((t) => t.tag === 'vip')?.state;
 
-function startNode(port: number, id: number, declared: 'active' | 'backup', aliasPort: number): LineProcess {
-  const p = spawnTsLines(NODE, [String(port), redis.url, String(id), declared, String(aliasPort)], ROOT, `node ${id}`);
+function startNode(port: number, id: number, declared: 'active' | 'backup', ...aliasPorts: number[]): LineProcess {
+  const p = spawnTsLines(NODE, [String(port), redis.url, String(id), declared, aliasPorts.join(',')], ROOT, `node ${id}`);
   procs.push(p);
   return p;
 }
@@ -57,10 +63,11 @@ async function call(proxyPort: number, timeout: number): Promise<{ caller: Ua; c
   return { caller, callee, callId: caller.callId };
 }
 
-/** Answers a BYE the proxy on `port` sent, and returns when and what it was. */
+/** Answers a BYE the proxy on `port` sent (it must come from there), and returns when and what it was. */
 async function answerBye(ua: Ua, port: number, ms: number): Promise<{ at: number; text: string }> {
   const r = await ua.nextNon100(ms);
   expect(methodOf(r.text)).toBe('BYE');
+  expect(r.port).toBe(port);
   const at = Date.now();
   await ua.peer.send(replyTo(r.text, 200, 'OK', { toTag: ua.localTag }), port);
   return { at, text: r.text };
@@ -122,5 +129,46 @@ describe('dialog cluster failover (two processes on Redis)', () => {
     // Call B's confirmation and its ACK (call A came by the sync).
     expect(stats['dialog:dlg_repl_received']).toBeGreaterThanOrEqual(2);
     expect(stats['dialog:expired_dialogs']).toBe(1);
+  }, 90_000);
+
+  it('three nodes: one survivor takes the tag and acts; the other stays quiet and follows its deletes', async () => {
+    const ports = [await freePort(), await freePort(), await freePort()] as const;
+    const others = (i: number): number[] => ports.filter((_, j) => j !== i);
+    const n1 = startNode(ports[0], 1, 'active', ...others(0));
+    await n1.wait(/^READY /);
+    await expect.poll(() => tagState(n1), { timeout: 5000 }).toBe('active');
+    const n2 = startNode(ports[1], 2, 'backup', ...others(1));
+    const n3 = startNode(ports[2], 3, 'backup', ...others(2));
+    await Promise.all([n2.wait(/^READY /), n3.wait(/^READY /)]);
+    const a = await call(ports[0], 120);
+    const timeoutB = 6;
+    const b = await call(ports[0], timeoutB);
+    const bConfirmedAt = Date.now();
+    for (const n of [n2, n3]) {
+      await expect.poll(async () => (await dialogs(n)).map((d) => d.state), { timeout: 5000 }).toEqual([4, 4]);
+      expect(await size(n, 'calls')).toBe(2);
+    }
+
+    n1.child.kill('SIGKILL');
+    await n1.exited();
+    await expect.poll(async () => [await tagState(n2), await tagState(n3)].filter((s) => s === 'active').length, { timeout: 5000, interval: 50 }).toBe(1);
+    const [w, o, wPort] = (await tagState(n2)) === 'active' ? [n2, n3, ports[1]] : [n3, n2, ports[2]];
+
+    // Call A ends through the winner; the other one drops it on the winner's replicated delete.
+    a.callee.cseq++;
+    await a.callee.peer.send(a.callee.request('BYE'), wPort);
+    await answerBye(a.caller, wPort, 5000);
+    expect(statusOf((await a.callee.nextNon100(5000)).text)).toBe(200);
+    for (const n of [w, o]) await expect.poll(() => size(n, 'calls'), { timeout: 5000 }).toBe(1);
+
+    // Call B times out: BYEs from the winner only (answerBye checks the port), none from the other.
+    const [toCaller] = await Promise.all([answerBye(b.caller, wPort, (timeoutB + 5) * 1000), answerBye(b.callee, wPort, (timeoutB + 5) * 1000)]);
+    expect(toCaller.at - bConfirmedAt).toBeGreaterThanOrEqual(timeoutB * 1000 - 1500);
+    for (const n of [w, o]) await expect.poll(async () => (await dialogs(n)).length, { timeout: 5000 }).toBe(0);
+    expect(await size(o, 'calls')).toBe(0);
+    expect(await b.caller.silent(1000)).toBe(true);
+    expect(await b.callee.silent(10)).toBe(true);
+    const stats = (await mi(o, 'get_statistics', { statistics: ['dialog:expired_dialogs'] })) as Record<string, number>;
+    expect(stats['dialog:expired_dialogs']).toBe(0);
   }, 90_000);
 });
