@@ -45,7 +45,11 @@ function sipp(args: string[], cwd: string): Promise<number | null> {
   });
 }
 
-/** `calls` calls set up through the proxy (INVITE, 200, ACK) and left up: each a confirmed dialog there. */
+/**
+ * `calls` calls set up through the proxy (INVITE, 200, ACK) and left up: each a confirmed dialog there.
+ * sipp's exit code is not asserted: on a loaded machine a datagram may be dropped and sipp then fails a
+ * call it already set up; what counts is the proxy's count of confirmed dialogs, checked by the caller.
+ */
 async function holdCalls(proxyPort: number, uasPort: number, calls: number, rate: number): Promise<void> {
   const cwd = await mkdtemp(join(tmpdir(), 'tsips-dlg-flush-'));
   const [uasCp, uacCp, uacPort] = [await freePort(), await freePort(), await freePort()];
@@ -54,8 +58,8 @@ async function holdCalls(proxyPort: number, uasPort: number, calls: number, rate
     ['-sf', join(SIPP, 'uac-hold.xml'), '-i', '127.0.0.1', '-p', String(uacPort), '-cp', String(uacCp), '-m', String(calls), '-r', String(rate), '-s', 'bob', `127.0.0.1:${proxyPort}`],
     cwd,
   );
-  expect(await uac).toBe(0);
-  expect(await uas).toBe(0);
+  expect([0, 1]).toContain(await uac); // 1: some call failed (see above); anything else is a sipp error
+  expect([0, 1]).toContain(await uas);
 }
 
 const active = async (p: LineProcess): Promise<number> =>
@@ -75,19 +79,28 @@ describe('dialogs written at shutdown', () => {
     const uasPort = await freePort();
     const a = startProxy(port, 3, uasPort);
     await a.wait(/^READY$/);
-    await holdCalls(port, uasPort, calls, 1000);
-    await expect.poll(() => active(a), { timeout: 30_000, interval: 500 }).toBe(calls);
+    // A few more calls than needed, so that a call sipp lost on a loaded machine does not matter.
+    await holdCalls(port, uasPort, calls + 200, 700);
+    // Settled: the count no longer moves (retransmissions done).
+    let held = 0;
+    await expect
+      .poll(async () => {
+        const before = held;
+        held = await active(a);
+        return held >= calls && held === before;
+      }, { timeout: 30_000, interval: 1000 })
+      .toBe(true);
     const stopMs = await sigterm(a, 60_000);
-    expect((await db.select('dialog', undefined, { columns: ['dlg_id'] })).length).toBe(calls);
-    console.info(`db_mode 3 shutdown wrote ${calls} dialogs in ${stopMs} ms`);
+    expect((await db.select('dialog', undefined, { columns: ['dlg_id'] })).length).toBe(held);
+    console.info(`db_mode 3 shutdown wrote ${held} dialogs in ${stopMs} ms`);
 
     const b = startProxy(port, 3, uasPort);
     await b.wait(/^READY$/, 60_000);
-    expect(await active(b)).toBe(calls);
+    expect(await active(b)).toBe(held);
     // db_mode 3: the table was emptied after loading (memory is the truth) and is written again on stop.
     expect((await db.select('dialog', undefined, { columns: ['dlg_id'] })).length).toBe(0);
     await sigterm(b, 60_000);
-    expect((await db.select('dialog', undefined, { columns: ['dlg_id'] })).length).toBe(calls);
+    expect((await db.select('dialog', undefined, { columns: ['dlg_id'] })).length).toBe(held);
     await db.delete('dialog', {});
   }, 300_000);
 
@@ -97,8 +110,15 @@ describe('dialogs written at shutdown', () => {
     const uasPort = await freePort();
     const a = startProxy(port, 2, uasPort, 60);
     await a.wait(/^READY$/);
-    await holdCalls(port, uasPort, calls, 200);
-    await expect.poll(() => active(a), { timeout: 10_000 }).toBe(calls);
+    await holdCalls(port, uasPort, calls + 10, 200);
+    let held = 0;
+    await expect
+      .poll(async () => {
+        const before = held;
+        held = await active(a);
+        return held >= calls && held === before;
+      }, { timeout: 20_000, interval: 500 })
+      .toBe(true);
     // db_update_period is an hour: all of them are still pending when the DB goes away.
     expect((await db.select('dialog')).length).toBe(0);
     await maria.down();
@@ -111,7 +131,7 @@ describe('dialogs written at shutdown', () => {
     expect(Date.now() - t0).toBeGreaterThan(11_000);
     const fresh = await new MysqlDriver().open(maria.url);
     try {
-      expect((await fresh.select('dialog', undefined, { columns: ['dlg_id'] })).length).toBe(calls);
+      expect((await fresh.select('dialog', undefined, { columns: ['dlg_id'] })).length).toBe(held);
       await fresh.delete('dialog', {});
     } finally {
       await fresh.close();
