@@ -28,7 +28,8 @@ afterAll(async () => {
 async function node(id: number, declared: 'active' | 'backup'): Promise<Proxy> {
   const p = await Proxy.start(
     {
-      clusterer: { my_node_id: id, cachedb_url: redis.url, ping_interval: 0.1, node_timeout: 0.6, seed_fallback_interval: 0.3, sharing_tag: `vip/1=${declared}` },
+      // A lease of 3 s: on a loaded machine a shorter one can lapse between two beats and move the tag mid-test.
+      clusterer: { my_node_id: id, cachedb_url: redis.url, ping_interval: 0.2, node_timeout: 3, seed_fallback_interval: 0.3, sharing_tag: `vip/1=${declared}` },
       dialog: { dialog_replication_cluster: 1, dlg_sharing_tag: 'vip', profiles_with_value: 'trunk', options_ping_interval: 0.3 },
     },
     [clusterer as AnyModule],
@@ -72,7 +73,7 @@ describe('dialog sharing tags, both nodes up', () => {
   it('only the active node pings and sends the timeout BYEs; the backup follows the replicated delete', async () => {
     const n1 = await node(1, 'active');
     const n2 = await node(2, 'backup');
-    await expect.poll(() => tagOf(n1)).toBe('active');
+    await expect.poll(() => tagOf(n1), { timeout: 8000 }).toBe('active');
     n1.hooks = {
       flags: 'Bp',
       recordRoute: true,
@@ -106,7 +107,7 @@ describe('dialog sharing tags, both nodes up', () => {
   it('replicates later changes (values, flags, timeout); dlg_set_sharing_tag_active moves the pings to the new holder', async () => {
     const n1 = await node(1, 'active');
     const n2 = await node(2, 'backup');
-    await expect.poll(() => tagOf(n1)).toBe('active');
+    await expect.poll(() => tagOf(n1), { timeout: 8000 }).toBe('active');
     n1.hooks = { flags: 'p', recordRoute: true };
     const c = await call(n1);
     uas.push(c.caller, c.callee);
@@ -136,7 +137,7 @@ describe('dialog sharing tags, both nodes up', () => {
     expect(dlg2.callerCseq).toBe(2);
 
     expect(await n2.mi('dlg_set_sharing_tag_active', { tag: 'vip' })).toBe('OK');
-    await expect.poll(() => tagOf(n1)).toBe('backup');
+    await expect.poll(() => tagOf(n1), { timeout: 5000 }).toBe('backup');
     expect(await tagOf(n2)).toBe('active');
     // Pings node 1 sent before it stepped down may still be retransmitted (fr_timer 1 s): answer them first.
     await collect(c.callee, 1200);
@@ -156,7 +157,7 @@ describe('dialog sharing tags, both nodes up', () => {
   it('a node that missed a delete while cut off drops the dialog at its re-sync', async () => {
     const n1 = await node(1, 'active');
     const n2 = await node(2, 'backup');
-    await expect.poll(() => tagOf(n1)).toBe('active');
+    await expect.poll(() => tagOf(n1), { timeout: 8000 }).toBe('active');
     n1.hooks = { flags: '', recordRoute: true, initial: (ctx) => void ctx.set_dlg_profile('trunk', 'gw') };
     const c = await call(n1);
     uas.push(c.caller, c.callee);
@@ -175,14 +176,14 @@ describe('dialog sharing tags, both nodes up', () => {
   it('a node that took a tag over replicates the delete of a dialog it only ever received', async () => {
     const n1 = await node(1, 'active');
     const n2 = await node(2, 'backup');
-    await expect.poll(() => tagOf(n1)).toBe('active');
+    await expect.poll(() => tagOf(n1), { timeout: 8000 }).toBe('active');
     n1.hooks = { flags: '', recordRoute: true };
     const c = await call(n1);
     uas.push(c.caller, c.callee);
     await expect.poll(() => listed(n2)).toEqual([c.caller.callId]);
     const sent = n2.stat('dlg_repl_sent');
     await n2.mi('dlg_set_sharing_tag_active', { tag: 'vip' });
-    await expect.poll(() => tagOf(n1)).toBe('backup');
+    await expect.poll(() => tagOf(n1), { timeout: 5000 }).toBe('backup');
     await n2.mi('dlg_end_dlg', { dialog_id: c.caller.callId });
     await Promise.all([collect(c.callee, 300), collect(c.caller, 300)]);
     await expect.poll(() => listed(n1), { timeout: 3000 }).toEqual([]);
