@@ -66,3 +66,10 @@ export const sharingTagMi = {
     },
   },
 } as const;
+
+declare module '@core/sip' {
+  interface RouteContext {
+    /** `set_dlg_sharing_tag(name)`: the current dialog follows this sharing tag; -1 without a live dialog. */
+    set_dlg_sharing_tag(tag: string): number;
+  }
+}

@@ -189,4 +189,22 @@ describe('dialog sharing tags, both nodes up', () => {
     await expect.poll(() => listed(n1), { timeout: 3000 }).toEqual([]);
     expect(n2.stat('dlg_repl_sent')).toBe(sent + 1); // the delete, its only message for this dialog
   }, 30_000);
+
+  it('set_dlg_sharing_tag() puts a dialog on another tag, which the backup follows and lists', async () => {
+    const n1 = await node(1, 'active');
+    const n2 = await node(2, 'backup');
+    await expect.poll(() => tagOf(n1), { timeout: 8000 }).toBe('active');
+    n1.hooks = { flags: '', recordRoute: true, initial: (ctx) => void ctx.set_dlg_sharing_tag('trunk2') };
+    const c = await call(n1);
+    uas.push(c.caller, c.callee);
+    await expect.poll(() => listed(n2)).toEqual([c.caller.callId]);
+    const info = ((await n2.mi('dlg_list')) as { Dialogs: { h_entry: number; h_id: number }[] }).Dialogs[0]!;
+    expect(n2.api.lookupDlg(info.h_entry, info.h_id)?.shtag).toBe('trunk2');
+    // Both nodes follow the new tag (its state is the clusterer's business: a vacant tag is taken by someone).
+    for (const n of [n1, n2]) {
+      const tags = ((await n.mi('dlg_list_sharing_tags')) as { tag: string }[]).map((t) => t.tag);
+      expect(tags).toEqual(['trunk2', 'vip']);
+    }
+    expect(n1.api.lookupDlg(info.h_entry, info.h_id)?.shtag).toBe('trunk2');
+  }, 30_000);
 });
