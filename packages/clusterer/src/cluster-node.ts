@@ -208,10 +208,7 @@ export class ClusterNode implements Link {
   private onRedisError(err: unknown): void {
     if (!this.redisUp) return;
     this.redisUp = false;
-    this.log.warn(
-      { err: reason(err), url: this.masked },
-      'clusterer: Redis unreachable; keeping the last known node states, retrying with backoff',
-    );
+    this.log.warn({ err: reason(err), url: this.masked }, 'clusterer: Redis unreachable; keeping the last known node states, retrying with backoff');
   }
 
   private onRedisReady(): void {
@@ -242,4 +239,3 @@ export class ClusterNode implements Link {
     this.resyncTimer = setTimeout(() => this.replication.resyncAll(), this.pingMs);
   }
 }
-

@@ -53,7 +53,11 @@ export default defineModule({
       registerShtagCallback: (tag, cluster, cb) => void node.shtags.declare(tag, cluster, 'backup').callbacks.push(cb),
       shtagSetActive: async (tag, cluster) => void (await node.shtags.setActive(tag, cluster)),
       registerCapability: (name, cluster, handler) => node.replication.register(name, cluster, handler),
-      upNodes: (cluster) => node.membership.nodes(cluster).filter((n) => n.state === 'up').map((n) => n.id),
+      upNodes: (cluster) =>
+        node.membership
+          .nodes(cluster)
+          .filter((n) => n.state === 'up')
+          .map((n) => n.id),
       onNodeState: (cb) => node.membership.onNodeState(cb),
     };
   },

@@ -164,9 +164,7 @@ export class Replication {
     /** Attempts per donor: an incomplete sync is retried, a few times. */
     const tried = new Map<number, number>();
     while (Date.now() < deadline) {
-      const donor = this.membership
-        .nodes(cap.cluster)
-        .find((n) => n.state === 'up' && n.caps[cap.name] === 'synced' && (tried.get(n.id) ?? 0) < ATTEMPTS);
+      const donor = this.membership.nodes(cap.cluster).find((n) => n.state === 'up' && n.caps[cap.name] === 'synced' && (tried.get(n.id) ?? 0) < ATTEMPTS);
       if (donor === undefined) {
         await sleep(this.link.pingMs);
         continue;
@@ -174,7 +172,10 @@ export class Replication {
       tried.set(donor.id, (tried.get(donor.id) ?? 0) + 1);
       if (await this.syncFrom(cap, donor.id, resync, Math.max(deadline - Date.now(), 2 * this.link.timeoutMs))) {
         cap.status = 'synced';
-        this.link.log.info({ capability: cap.name, cluster_id: cap.cluster, donor: donor.id, resync }, `clusterer: ${cap.name} ${resync ? 're-synced' : 'synced'} from node ${donor.id}`);
+        this.link.log.info(
+          { capability: cap.name, cluster_id: cap.cluster, donor: donor.id, resync },
+          `clusterer: ${cap.name} ${resync ? 're-synced' : 'synced'} from node ${donor.id}`,
+        );
         return;
       }
       this.link.log.warn({ capability: cap.name, donor: donor.id }, `clusterer: sync of ${cap.name} from node ${donor.id} did not complete`);
@@ -227,9 +228,11 @@ export class Replication {
   private onEnvelope(cap: Capability, e: Envelope): void {
     if (e.d !== undefined && e.d !== this.link.me) return;
     this.link.received.inc();
-    cap.queue = cap.queue.then(() => this.handle(cap, e)).catch((err: unknown) => {
-      this.link.log.error({ err, capability: cap.name, kind: e.k }, 'clusterer: a replication handler failed');
-    });
+    cap.queue = cap.queue
+      .then(() => this.handle(cap, e))
+      .catch((err: unknown) => {
+        this.link.log.error({ err, capability: cap.name, kind: e.k }, 'clusterer: a replication handler failed');
+      });
   }
 
   private async handle(cap: Capability, e: Envelope): Promise<void> {

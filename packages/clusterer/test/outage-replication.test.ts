@@ -83,7 +83,17 @@ describe('replication across a Redis outage', () => {
       const e = JSON.parse(text) as { s: number; d?: number; k: string; i?: string };
       if (e.k !== 'sq' || e.d !== 9) return;
       requests++;
-      const items = requests === 1 ? [['a', '1'], ['b', '2']] : [['a', '1'], ['b', '2'], ['c', '3']];
+      const items =
+        requests === 1
+          ? [
+              ['a', '1'],
+              ['b', '2'],
+            ]
+          : [
+              ['a', '1'],
+              ['b', '2'],
+              ['c', '3'],
+            ];
       void donor
         .publish(channel, JSON.stringify({ s: 9, d: e.s, i: e.i, k: 'sc', p: items }))
         .then(() => donor.publish(channel, JSON.stringify({ s: 9, d: e.s, i: e.i, k: 'se', p: 3 })));

@@ -180,7 +180,7 @@ export class DlgStore {
     const live = dialogs.filter((d) => d.alive && d.confirmed);
     let delay = 50;
     let logged = false;
-    for (let i = 0; i < live.length; ) {
+    for (let i = 0; i < live.length;) {
       const batch = live.slice(i, i + BULK);
       try {
         await this.db.replaceMany(this.table, batch.map(rowOf));

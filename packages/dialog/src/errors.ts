@@ -17,8 +17,7 @@ export const dlgErrors = {
     ),
   profileParam: (param: string, cause: unknown) =>
     new TsipsError('E_MODULE_PARAM', `dialog: ${param}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
-  createFlags: (flags: string) =>
-    new TsipsError('E_CONFIG', `create_dialog("${flags}"): unknown flag; use B (bye on timeout), P (ping caller), p (ping callee)`),
+  createFlags: (flags: string) => new TsipsError('E_CONFIG', `create_dialog("${flags}"): unknown flag; use B (bye on timeout), P (ping caller), p (ping callee)`),
   /** profile_replication_cluster is for setups without dialog replication (replicas carry their profiles). */
   bothReplications: () =>
     new TsipsError(

@@ -87,11 +87,18 @@ export class DialogModule {
     if (p.dialog_replication_cluster > 0) {
       const clusterer = ctx.api('clusterer');
       const slots = ctx.slots<Dlg>('dialog');
-      m.replication = new DlgReplication(engine, clusterer, p.dialog_replication_cluster, ctx.log, {
-        sent: ctx.stats.counter('dlg_repl_sent'),
-        received: ctx.stats.counter('dlg_repl_received'),
-        errors: ctx.stats.counter('dlg_repl_errors'),
-      }, () => slots.create());
+      m.replication = new DlgReplication(
+        engine,
+        clusterer,
+        p.dialog_replication_cluster,
+        ctx.log,
+        {
+          sent: ctx.stats.counter('dlg_repl_sent'),
+          received: ctx.stats.counter('dlg_repl_received'),
+          errors: ctx.stats.counter('dlg_repl_errors'),
+        },
+        () => slots.create(),
+      );
       engine.cluster = m.replication;
       const tag = p.dlg_sharing_tag;
       if (tag !== undefined) {

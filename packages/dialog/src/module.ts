@@ -63,7 +63,10 @@ export default defineModule({
     },
     {
       module: 'cachedb_redis',
-      requiredWhen: (p) => (/^redis:/i.test(p.cachedb_url ?? '') && /\/s/.test(`${p.profiles_with_value};${p.profiles_no_value}`) ? 'shared (/s) profiles with a redis:// cachedb_url' : false),
+      requiredWhen: (p) =>
+        /^redis:/i.test(p.cachedb_url ?? '') && /\/s/.test(`${p.profiles_with_value};${p.profiles_no_value}`)
+          ? 'shared (/s) profiles with a redis:// cachedb_url'
+          : false,
     },
   ],
   params: dialogParams,
@@ -191,7 +194,7 @@ export default defineModule({
       help: "$DLG_dir: 'downstream' or 'upstream' for in-dialog requests",
       handler: (m, ctx) => {
         const s = m.engine.msgDlg(ctx);
-        return (s === undefined || s.created ? '' : s.dir === DLG_DIR.DOWNSTREAM ? 'downstream' : 'upstream');
+        return s === undefined || s.created ? '' : s.dir === DLG_DIR.DOWNSTREAM ? 'downstream' : 'upstream';
       },
     },
     DLG_count: {
@@ -200,7 +203,7 @@ export default defineModule({
     },
     DLG_id: {
       help: '$DLG_id: h_entry:h_id',
-      handler: (m, ctx) => (cur(m, ctx)?.id ?? ''),
+      handler: (m, ctx) => cur(m, ctx)?.id ?? '',
     },
     DLG_flags: {
       help: '$DLG_flags: the script dialog flags',
@@ -208,7 +211,7 @@ export default defineModule({
     },
     DLG_end_reason: {
       help: 'Why the dialog ended',
-      handler: (m, ctx) => (cur(m, ctx)?.termReason ?? ''),
+      handler: (m, ctx) => cur(m, ctx)?.termReason ?? '',
     },
     set_dlg_flag: {
       handler: (m, ctx, flag: number) => {
@@ -258,7 +261,7 @@ export default defineModule({
     },
     fetch_dlg_value: {
       help: '$dlg_val(name): the stored value',
-      handler: (m, ctx, name: string) => (cur(m, ctx)?.vals?.get(name)),
+      handler: (m, ctx, name: string) => cur(m, ctx)?.vals?.get(name),
     },
     set_dlg_profile: {
       handler: (m, ctx, profile: string, value?: string) => {

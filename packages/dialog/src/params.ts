@@ -3,9 +3,17 @@ import { z } from '@core/sip';
 /** dialog modparams, OpenSIPS names (plus the few tsips additions marked as such). */
 export const dialogParams = {
   /** Hash buckets of the dialog table (h_entry is a hash of the Call-ID modulo this). */
-  hash_size: z.number().int().min(1).max(1 << 20).default(4096),
+  hash_size: z
+    .number()
+    .int()
+    .min(1)
+    .max(1 << 20)
+    .default(4096),
   /** Name of the Record-Route param that carries the dialog id (`;did=entry.id`), matched on in-dialog requests. */
-  rr_param: z.string().regex(/^[A-Za-z0-9_.!~*'-]+$/, 'a SIP param token').default('did'),
+  rr_param: z
+    .string()
+    .regex(/^[A-Za-z0-9_.!~*'-]+$/, 'a SIP param token')
+    .default('did'),
   /** $DLG_timeout of new dialogs, in seconds (12 h as OpenSIPS). */
   default_timeout: z.number().int().min(1).default(43200),
   /**
@@ -55,5 +63,8 @@ export const dialogParams = {
   /** Seconds after which another node's counts, not refreshed, are dropped. */
   replicate_profiles_expire: z.number().positive().default(10),
   /** Sharing tag given to every new dialog (set_dlg_sharing_tag() changes it per dialog); none when unset. */
-  dlg_sharing_tag: z.string().regex(/^[^/=\s]+$/, 'a tag name without "/", "=" or blanks').optional(),
+  dlg_sharing_tag: z
+    .string()
+    .regex(/^[^/=\s]+$/, 'a tag name without "/", "=" or blanks')
+    .optional(),
 };

@@ -115,10 +115,7 @@ describe('dialog cluster failover (two processes on Redis)', () => {
     expect(await size(n2, 'trunk', 'gw1')).toBe(1);
 
     // Call B: node 2 (now holding the tag) ends it at its timeout with a BYE to each side.
-    const [toCaller, toCallee] = await Promise.all([
-      answerBye(b.caller, p2, (timeoutB + 5) * 1000),
-      answerBye(b.callee, p2, (timeoutB + 5) * 1000),
-    ]);
+    const [toCaller, toCallee] = await Promise.all([answerBye(b.caller, p2, (timeoutB + 5) * 1000), answerBye(b.callee, p2, (timeoutB + 5) * 1000)]);
     expect(toCaller.at - bConfirmedAt).toBeGreaterThanOrEqual(timeoutB * 1000 - 1500);
     expect(toCaller.at - bConfirmedAt).toBeLessThan(timeoutB * 1000 + 3000);
     expect(toCallee.text).toContain(b.callId);

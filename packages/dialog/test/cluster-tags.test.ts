@@ -41,8 +41,7 @@ async function node(id: number, declared: 'active' | 'backup'): Promise<Proxy> {
 const tagOf = async (p: Proxy): Promise<string | undefined> =>
   ((await p.mi('dlg_list_sharing_tags')) as { tag: string; state: string }[]).find((t) => t.tag === 'vip')?.state;
 const listed = async (p: Proxy): Promise<string[]> => ((await p.mi('dlg_list')) as { Dialogs: { callid: string }[] }).Dialogs.map((d) => d.callid);
-const trunk = async (p: Proxy): Promise<number> =>
-  ((await p.mi('profile_get_size', { profile: 'trunk', value: 'gw' })) as { Profile: { count: number } }).Profile.count;
+const trunk = async (p: Proxy): Promise<number> => ((await p.mi('profile_get_size', { profile: 'trunk', value: 'gw' })) as { Profile: { count: number } }).Profile.count;
 
 /** Answers every request `ua` gets for `ms`, recording the method and the proxy port it came from. */
 async function collect(ua: Ua, ms: number): Promise<{ method: string; from: number }[]> {

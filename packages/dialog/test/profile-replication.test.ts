@@ -67,8 +67,6 @@ describe('profile_replication_cluster', () => {
   }, 30_000);
 
   it('refuses to run together with dialog replication, naming both params', async () => {
-    await expect(node(1, { dialog_replication_cluster: 1 })).rejects.toThrow(
-      'dialog: profile_replication_cluster and dialog_replication_cluster are both set',
-    );
+    await expect(node(1, { dialog_replication_cluster: 1 })).rejects.toThrow('dialog: profile_replication_cluster and dialog_replication_cluster are both set');
   });
 });

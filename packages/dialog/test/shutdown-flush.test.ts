@@ -55,7 +55,23 @@ async function holdCalls(proxyPort: number, uasPort: number, calls: number, rate
   const [uasCp, uacCp, uacPort] = [await freePort(), await freePort(), await freePort()];
   const uas = sipp(['-sf', join(SIPP, 'uas-hold.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-cp', String(uasCp), '-m', String(calls)], cwd);
   const uac = sipp(
-    ['-sf', join(SIPP, 'uac-hold.xml'), '-i', '127.0.0.1', '-p', String(uacPort), '-cp', String(uacCp), '-m', String(calls), '-r', String(rate), '-s', 'bob', `127.0.0.1:${proxyPort}`],
+    [
+      '-sf',
+      join(SIPP, 'uac-hold.xml'),
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(uacPort),
+      '-cp',
+      String(uacCp),
+      '-m',
+      String(calls),
+      '-r',
+      String(rate),
+      '-s',
+      'bob',
+      `127.0.0.1:${proxyPort}`,
+    ],
     cwd,
   );
   expect([0, 1]).toContain(await uac); // 1: some call failed (see above); anything else is a sipp error
@@ -84,11 +100,14 @@ describe('dialogs written at shutdown', () => {
     // Settled: the count no longer moves (retransmissions done).
     let held = 0;
     await expect
-      .poll(async () => {
-        const before = held;
-        held = await active(a);
-        return held >= calls && held === before;
-      }, { timeout: 30_000, interval: 1000 })
+      .poll(
+        async () => {
+          const before = held;
+          held = await active(a);
+          return held >= calls && held === before;
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
       .toBe(true);
     const stopMs = await sigterm(a, 60_000);
     expect((await db.select('dialog', undefined, { columns: ['dlg_id'] })).length).toBe(held);
@@ -113,11 +132,14 @@ describe('dialogs written at shutdown', () => {
     await holdCalls(port, uasPort, calls + 10, 200);
     let held = 0;
     await expect
-      .poll(async () => {
-        const before = held;
-        held = await active(a);
-        return held >= calls && held === before;
-      }, { timeout: 20_000, interval: 500 })
+      .poll(
+        async () => {
+          const before = held;
+          held = await active(a);
+          return held >= calls && held === before;
+        },
+        { timeout: 20_000, interval: 500 },
+      )
       .toBe(true);
     // db_update_period is an hour: all of them are still pending when the DB goes away.
     expect((await db.select('dialog')).length).toBe(0);

@@ -20,15 +20,7 @@ import { ModuleContextImpl, ModuleStatsImpl, type ContextHost, type StatHandle }
 import { validateParams } from './params.js';
 import { SlotRegistry } from './slots.js';
 import { suggest } from './suggest.js';
-import type {
-  AnyModule,
-  ModuleDefinition,
-  OnMissing,
-  ParamShape,
-  ScriptFunctionSpec,
-  SlotOwner,
-  Slots,
-} from './types.js';
+import type { AnyModule, ModuleDefinition, OnMissing, ParamShape, ScriptFunctionSpec, SlotOwner, Slots } from './types.js';
 
 export interface ModuleLoaderOptions {
   /** In declaration order: modules with no dependency between them initialise in this order. */
@@ -257,8 +249,7 @@ export class ModuleLoader implements ContextHost {
         const reason = dep.requiredWhen ? dep.requiredWhen(r.params) : undefined;
         if (reason === false || reason === '') continue; // not needed with these params
         if (onMissing === 'ignore') continue;
-        const err =
-          reason === undefined ? errors.moduleDepMissing(r.def.name, dep.module) : errors.depParam(r.def.name, dep.module, reason);
+        const err = reason === undefined ? errors.moduleDepMissing(r.def.name, dep.module) : errors.depParam(r.def.name, dep.module, reason);
         if (onMissing === 'abort') throw err;
         this.log.warn({ module: r.def.name, dep: dep.module }, err.message);
       }
@@ -410,12 +401,7 @@ export class ModuleLoader implements ContextHost {
  * Runs `fn` (sync or async), failing with `onTimeout()` after `ms`. The hook itself cannot be cancelled;
  * its late result is dropped. Errors it throws go through `wrap`.
  */
-async function withTimeout<T>(
-  fn: () => T | Promise<T>,
-  ms: number,
-  onTimeout: () => Error,
-  wrap: (e: unknown) => unknown,
-): Promise<T> {
+async function withTimeout<T>(fn: () => T | Promise<T>, ms: number, onTimeout: () => Error, wrap: (e: unknown) => unknown): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const work = Promise.resolve().then(fn);

@@ -177,9 +177,7 @@ export interface ModuleDefinition<Name extends string = string, S = unknown, P e
 }
 
 /** Declares a module; only fixes its types, the loader does the rest. */
-export function defineModule<Name extends string, S, P extends ParamShape = {}, A = undefined>(
-  def: ModuleDefinition<Name, S, P, A>,
-): ModuleDefinition<Name, S, P, A> {
+export function defineModule<Name extends string, S, P extends ParamShape = {}, A = undefined>(def: ModuleDefinition<Name, S, P, A>): ModuleDefinition<Name, S, P, A> {
   return def;
 }
 

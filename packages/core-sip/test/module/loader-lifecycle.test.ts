@@ -35,9 +35,7 @@ describe('ModuleLoader init failures', () => {
 
   it('pins the default timeout in the message', async () => {
     const { errors } = await import('../../src/errors.js');
-    expect(errors.moduleInitTimeout('x', 10_000).message).toMatchInlineSnapshot(
-      `"module "x" init did not finish within 10000 ms"`,
-    );
+    expect(errors.moduleInitTimeout('x', 10_000).message).toMatchInlineSnapshot(`"module "x" init did not finish within 10000 ms"`);
   });
 
   it('after a failed init, stop() stops only the modules whose init finished', async () => {
@@ -78,17 +76,7 @@ describe('ModuleLoader start and stop', () => {
     await loader.init();
     await loader.start();
     await loader.stop();
-    expect(trace).toEqual([
-      'init sl',
-      'init tm',
-      'init dialog',
-      'start sl',
-      'start tm',
-      'start dialog',
-      'stop dialog',
-      'stop tm',
-      'stop sl',
-    ]);
+    expect(trace).toEqual(['init sl', 'init tm', 'init dialog', 'start sl', 'start tm', 'start dialog', 'stop dialog', 'stop tm', 'stop sl']);
   });
 
   it('awaits an asynchronous stop before stopping the next module and before resolving', async () => {
@@ -131,10 +119,7 @@ describe('ModuleLoader start and stop', () => {
 
   it('does not wait forever for a hung stop', async () => {
     const trace: string[] = [];
-    const { loader, lines } = harness(
-      [tracked('a', trace), tracked('b', trace, [], { stop: () => new Promise<void>(() => {}) })],
-      { stopTimeoutMs: 40 },
-    );
+    const { loader, lines } = harness([tracked('a', trace), tracked('b', trace, [], { stop: () => new Promise<void>(() => {}) })], { stopTimeoutMs: 40 });
     await loader.init();
     await loader.stop();
     expect(trace).toEqual(['init a', 'init b', 'stop a']);

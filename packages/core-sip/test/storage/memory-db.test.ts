@@ -118,9 +118,7 @@ describe('MemoryDb', () => {
     await expect(d.insert('dialog', { dlg_id: 1, callid: 'a', bogus: 1 })).rejects.toThrowErrorMatchingInlineSnapshot(
       `[TsipsError: memory://: table "dialog" has no column "bogus"]`,
     );
-    await expect(d.insert('dialog', { dlg_id: 1 })).rejects.toThrowErrorMatchingInlineSnapshot(
-      `[TsipsError: memory://: column "callid" of "dialog" cannot be null]`,
-    );
+    await expect(d.insert('dialog', { dlg_id: 1 })).rejects.toThrowErrorMatchingInlineSnapshot(`[TsipsError: memory://: column "callid" of "dialog" cannot be null]`);
     await expect(d.select('dialog', { nope: 1 })).rejects.toMatchObject({ code: 'E_STORAGE' });
   });
 
