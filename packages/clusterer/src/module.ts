@@ -37,7 +37,11 @@ export default defineModule({
         sent: ctx.stats.counter('clusterer_sent_msgs'),
         received: ctx.stats.counter('clusterer_received_msgs'),
         syncRequests: ctx.stats.counter('clusterer_sync_requests'),
+        queued: ctx.stats.counter('clusterer_queued_msgs'),
+        dropped: ctx.stats.counter('clusterer_dropped_msgs'),
+        syncIncomplete: ctx.stats.counter('clusterer_sync_incomplete'),
       },
+      queueMax: p.replication_queue_size,
     });
     await node.connect();
     return node;

@@ -13,7 +13,7 @@ import { standaloneLogger as defaultLog, type DriverLog } from '@core/sip';
 import { DEFAULT_MYSQL_OPTIONS, type MysqlOptions } from './options.js';
 import { OutageGate } from './outage.js';
 import { createTableSql, VERSION_TABLE_SQL } from './schema.js';
-import { bulkInsertSql, deleteSql, insertSql, selectSql, updateSql } from './sql.js';
+import { bulkInsertSql, bulkReplaceSql, deleteSql, insertSql, selectSql, updateSql } from './sql.js';
 import { parseMysqlUrl } from './url.js';
 
 type Kind = 'read' | 'write';
@@ -118,6 +118,27 @@ export class MysqlDb implements Db {
           } catch (err) {
             if (!this.appliedBefore(err, maybeApplied, table)) throw err;
           }
+        });
+      }
+    }
+  }
+
+  /** REPLACE of many rows: one statement per column set and BULK_CHUNK rows (idempotent, so retried). */
+  async replaceMany(table: string, rows: readonly DbRow[]): Promise<void> {
+    const groups = new Map<string, { cols: string[]; rows: DbValue[][] }>();
+    for (const row of rows) {
+      const cols = Object.keys(row);
+      const key = cols.join('\0');
+      let g = groups.get(key);
+      if (g === undefined) groups.set(key, (g = { cols, rows: [] }));
+      g.rows.push(cols.map((c) => row[c] ?? null));
+    }
+    for (const g of groups.values()) {
+      const sql = bulkReplaceSql(table, g.cols);
+      for (let i = 0; i < g.rows.length; i += BULK_CHUNK) {
+        const chunk = g.rows.slice(i, i + BULK_CHUNK);
+        await this.run('replaceMany', table, 'write', async () => {
+          await this.pool.query(sql, [chunk]);
         });
       }
     }

@@ -48,6 +48,10 @@ export function insertSql(verb: 'INSERT' | 'REPLACE', table: string, cols: reado
 }
 
 /** Multi-row insert for `query()` (client-side escaping): `VALUES ?` expands a nested array. */
+export function bulkReplaceSql(table: string, cols: readonly string[]): string {
+  return cached(`BULKR\0${table}\0${cols.join('\0')}`, () => `REPLACE INTO ${quoteIdent('table', table)} (${columnList(cols)}) VALUES ?`);
+}
+
 export function bulkInsertSql(table: string, cols: readonly string[]): string {
   return cached(`BULK\0${table}\0${cols.join('\0')}`, () => `INSERT INTO ${quoteIdent('table', table)} (${columnList(cols)}) VALUES ?`);
 }

@@ -253,6 +253,17 @@ describe('CRUD', () => {
     await db.delete('kv_t', {});
   });
 
+  it('bulk-replaces rows by primary key (the dialog shutdown flush)', async () => {
+    await db.insert('kv_t', { k: 'r0000', v: 'old', n: 1 });
+    const rows = Array.from({ length: 1200 }, (_, i) => ({ k: `r${String(i).padStart(4, '0')}`, v: `v${i}`, n: i }));
+    await db.replaceMany('kv_t', rows);
+    const all = await db.select('kv_t', undefined, { orderBy: 'k' });
+    expect(all).toHaveLength(1200);
+    expect(all[0]).toEqual({ k: 'r0000', v: 'v0', n: 0 });
+    expect(all[1199]).toEqual({ k: 'r1199', v: 'v1199', n: 1199 });
+    await db.delete('kv_t', {});
+  });
+
   it('selects with where, order and limit', async () => {
     await db.insertMany('kv_t', [
       { k: 'x1', v: 'same', n: 5 },

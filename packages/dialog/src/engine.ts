@@ -83,12 +83,26 @@ export interface EngineDeps {
   };
 }
 
+/**
+ * What dialog clustering (replication.ts) needs from the engine's hot spots: every persistent change, and
+ * whether this node must leave a dialog's pings, timeout BYEs and deletes to the node holding its tag.
+ */
+export interface EngineCluster {
+  changed(d: Dlg): void;
+  passive(d: Dlg): boolean;
+}
+
+/** A passive dialog past its timeout is looked at again this often (its tag may come here). */
+const PASSIVE_RECHECK_MS = 500;
+
 const MAX_TIMER_MS = 0x7fff_ffff;
 
 export class DialogEngine {
   readonly table: DlgTable;
   readonly profiles: Profiles;
   store: DlgStore | null = null;
+  /** Set when dialog_replication_cluster is (replication.ts). */
+  cluster: EngineCluster | null = null;
   readonly #cfg: EngineConfig;
   readonly #d: EngineDeps;
   readonly #log: Logger;
@@ -622,6 +636,12 @@ export class DialogEngine {
 
   #expire(d: Dlg): void {
     if (!d.alive) return;
+    if (this.cluster?.passive(d) === true) {
+      // The node holding the tag ends it (and replicates the delete); we take over if the tag comes here.
+      d.expiresAt = Date.now() + PASSIVE_RECHECK_MS;
+      this.#armAt(d);
+      return;
+    }
     this.#d.stats.expired.inc();
     d.termReason = END_REASON.LIFETIME;
     this.#run(d, DLGCB.EXPIRED, undefined, DLG_DIR.NONE);
@@ -774,6 +794,7 @@ export class DialogEngine {
 
   /** Something persistent changed: tell the store. */
   changed(d: Dlg): void {
+    this.cluster?.changed(d);
     if (this.store === null) return;
     d.dirty |= DIRTY.CHANGED;
     this.store.changed(d);
@@ -837,8 +858,9 @@ export class DialogEngine {
   }
 
   #pingTick(): void {
+    const cluster = this.cluster;
     for (const d of this.#pinged) {
-      if (!d.confirmed) continue;
+      if (!d.confirmed || (cluster !== null && cluster.passive(d))) continue;
       // One dialog that cannot be pinged must not stop the pings of the others.
       this.#guard('dialog ping', d, () => {
         if ((d.flags & DLG_FLAG.PING_CALLER) !== 0) this.#ping(d, true);
@@ -895,12 +917,12 @@ export class DialogEngine {
    * Links a dialog read from the DB: timers, pings, profiles and statistics as if it had been set up here,
    * then DLGCB_LOADED. Its timeout is the absolute expiry stored (a past one expires right away).
    */
-  linkLoaded(d: Dlg, expiresSec: number, profiles: readonly { name: string; value: string }[]): void {
+  linkLoaded(d: Dlg, expiresSec: number, profiles: readonly { name: string; value: string }[], replicated = false): void {
     d.flags |= DLG_FLAG.LOADED;
     this.table.add(d);
     for (const p of profiles) {
       const def = this.profiles.search(p.name);
-      if (def !== undefined) this.profiles.set(d, def, p.value);
+      if (def !== undefined) this.profiles.set(d, def, p.value, replicated);
     }
     if (d.state === DlgState.EARLY) this.#d.stats.early.inc();
     if (d.confirmed) this.#d.stats.active.inc();
@@ -910,6 +932,22 @@ export class DialogEngine {
     d.expiresAt = expiresSec > 0 ? expiresSec * 1000 : Date.now() + this.#cfg.defaultTimeout * 1000;
     this.#run(d, DLGCB.LOADED, undefined, DLG_DIR.NONE);
     this.#armAt(d);
+  }
+
+  /** The expiry of a dialog changed elsewhere (a replicated update): its timer follows `d.expiresAt`. */
+  rearm(d: Dlg): void {
+    if (!d.alive || this.#lingering.has(d)) return;
+    if (d.timer !== null) clearTimeout(d.timer);
+    this.#armAt(d);
+  }
+
+  /** A replicated delete: the dialog ends here without BYEs (the node holding its tag sent them). */
+  dropReplicated(d: Dlg, reason: string): void {
+    if (!d.alive) return;
+    d.termReason = reason;
+    this.#setState(d, 'terminate');
+    this.#run(d, DLGCB.TERMINATED, undefined, DLG_DIR.NONE, reason);
+    this.#destroy(d);
   }
 
   stop(): void {

@@ -27,5 +27,11 @@ export const dlgErrors = {
       'E_DEP_PARAM',
       `dialog: ${where}: profile "${name}/b" is shared over binary replication in OpenSIPS; tsips shares /b profiles through cachedb_url, which is not set (set cachedb_url, or use /s or a local profile)`,
     ),
+  /** profile_replication_cluster is for setups without dialog replication (replicas carry their profiles). */
+  bothReplications: () =>
+    new TsipsError(
+      'E_MODULE_PARAM',
+      'dialog: profile_replication_cluster and dialog_replication_cluster are both set; replicated dialogs carry their profiles already, set only dialog_replication_cluster',
+    ),
   noProfile: (fn: string, name: string) => new TsipsError('E_CONFIG', `${fn}("${name}"): no such dialog profile (declare it in profiles_with_value / profiles_no_value)`),
 };

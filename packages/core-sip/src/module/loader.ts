@@ -371,11 +371,12 @@ export class ModuleLoader implements ContextHost {
       if (!r.initialised || !r.def.stop) continue;
       const hook = r.def.stop.bind(r.def);
       const t0 = performance.now();
+      const budget = r.def.stopTimeoutMs?.(r.state) ?? this.stopTimeoutMs;
       try {
         await withTimeout(
           () => hook(r.state),
-          this.stopTimeoutMs,
-          () => new Error(`stop did not finish within ${this.stopTimeoutMs} ms`),
+          budget,
+          () => new Error(`stop did not finish within ${budget} ms`),
           (e) => e,
         );
         this.log.debug({ module: r.def.name, ms: round(performance.now() - t0) }, 'module stopped');

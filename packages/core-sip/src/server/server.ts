@@ -135,6 +135,7 @@ export class SipServer implements ScriptHost {
       mi: this.mi,
       core: this.core,
       initTimeoutMs: config.initTimeoutMs,
+      stopTimeoutMs: config.stopTimeoutMs,
     });
   }
 

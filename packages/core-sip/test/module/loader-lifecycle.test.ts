@@ -150,6 +150,22 @@ describe('ModuleLoader start and stop', () => {
     expect(lines.some((l) => l.level === 50 && l.module === 'b')).toBe(true);
   });
 
+  it('gives a module the stop budget it asks for (the dialog shutdown flush), the default to the others', async () => {
+    const trace: string[] = [];
+    const slow = (): Promise<void> => new Promise<void>((r) => setTimeout(r, 150));
+    const { loader, lines } = harness(
+      [
+        tracked('a', trace, [], { stop: slow }),
+        defineModule({ name: 'b', version: '1', deps: [{ module: 'a' }], init: () => null, stop: slow, stopTimeoutMs: () => 2000 }),
+      ],
+      { stopTimeoutMs: 40 },
+    );
+    await loader.init();
+    await loader.stop();
+    // b took 150 ms within its own 2 s; a had the loader's 40 ms and timed out.
+    expect(lines.filter((l) => l.level === 50).map((l) => l.module)).toEqual(['a']);
+  });
+
   it('is idempotent: a second stop stops nothing twice', async () => {
     const trace: string[] = [];
     const { loader } = harness([tracked('a', trace)]);

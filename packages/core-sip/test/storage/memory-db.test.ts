@@ -74,6 +74,19 @@ describe('MemoryDb', () => {
     expect((await d.select('dialog')).map((r) => r.dlg_id)).toEqual([1, 2]);
   });
 
+  it('replaces many rows at once by primary key', async () => {
+    const d = await db();
+    await d.insertMany('dialog', [{ dlg_id: 1, callid: 'a' }]);
+    await d.replaceMany('dialog', [
+      { dlg_id: 1, callid: 'a2' },
+      { dlg_id: 2, callid: 'b' },
+    ]);
+    expect((await d.select('dialog', {}, { orderBy: 'dlg_id' })).map((r) => [r.dlg_id, r.callid])).toEqual([
+      [1, 'a2'],
+      [2, 'b'],
+    ]);
+  });
+
   it('orders (NULL first, numbers numerically) and limits', async () => {
     const d = await db();
     await d.insertMany('dialog', [
