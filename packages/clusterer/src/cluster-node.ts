@@ -165,7 +165,7 @@ export class ClusterNode implements Link {
   /** Every node known to have the channel's capability is subscribed to it (PUBSUB NUMSUB counts us too). */
   private async receiversReady(channel: string): Promise<boolean> {
     const expected = this.replication.expectedReceivers(channel);
-    const reply = (await this.cmd.pubsub('NUMSUB', channel)) as unknown[];
+    const reply = await this.cmd.pubsub('NUMSUB', channel);
     return Number(reply[1] ?? 0) >= expected + 1;
   }
 

@@ -51,7 +51,7 @@ export class ProfileReplication {
     profiles.onLink = (p, v, replicated, delta) => {
       if (p.shared || replicated) return;
       let m = this.#own.get(p);
-      if (m === undefined) this.#own.set(p, (m = new Map()));
+      if (m === undefined) this.#own.set(p, (m = new Map<string, number>()));
       const n = (m.get(v) ?? 0) + delta;
       if (n <= 0) m.delete(v);
       else m.set(v, n);

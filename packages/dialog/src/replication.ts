@@ -14,7 +14,7 @@
  */
 import type { Counter, DbRow, ModuleContext } from '@core/sip';
 import type { ClustererApi, ReplicatedMessage, ReplicationChannel } from '@mod/clusterer';
-import { DIRTY, DLG_FLAG, Dlg, splitDbId } from './dialog.js';
+import { DIRTY, DLG_FLAG, type Dlg, splitDbId } from './dialog.js';
 import { dlgOfRow, rowOf } from './db.js';
 import { parseProfilesColumn } from './profiles.js';
 import { DlgState } from './state.js';

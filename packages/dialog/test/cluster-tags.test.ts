@@ -6,7 +6,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killRedisClient, startRedis, type RedisServer } from '@tsips/testkit';
 import clusterer from '@mod/clusterer';
-import type { AnyModule } from '@core/sip';
 import { Proxy, call } from './proxy.js';
 import { methodOf, replyTo, type Ua } from './sip-ua.js';
 
@@ -32,7 +31,7 @@ async function node(id: number, declared: 'active' | 'backup'): Promise<Proxy> {
       clusterer: { my_node_id: id, cachedb_url: redis.url, ping_interval: 0.2, node_timeout: 3, seed_fallback_interval: 0.3, sharing_tag: `vip/1=${declared}` },
       dialog: { dialog_replication_cluster: 1, dlg_sharing_tag: 'vip', profiles_with_value: 'trunk', options_ping_interval: 0.3 },
     },
-    [clusterer as AnyModule],
+    [clusterer],
   );
   nodes.push(p);
   return p;

@@ -5,7 +5,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '@tsips/testkit';
 import clusterer from '@mod/clusterer';
-import type { AnyModule } from '@core/sip';
 import { Proxy, answerNext, call } from './proxy.js';
 import type { Ua } from './sip-ua.js';
 
@@ -32,7 +31,7 @@ async function node(id: number, dialog: Record<string, unknown> = {}): Promise<P
       clusterer: { my_node_id: id, cachedb_url: redis.url, ...FAST },
       dialog: { profile_replication_cluster: 1, replicate_profiles_check: 0.5, replicate_profiles_expire: 2, profiles_with_value: 'trunk', ...dialog },
     },
-    [clusterer as AnyModule],
+    [clusterer],
   );
   nodes.push(p);
   p.hooks = { flags: '', recordRoute: true, initial: (ctx) => void ctx.set_dlg_profile('trunk', 'gw') };

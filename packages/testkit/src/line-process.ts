@@ -22,14 +22,14 @@ export function spawnTsLines(script: string, args: readonly string[], cwd: strin
   let err = '';
   let partial = '';
   const waiters = new Set<() => void>();
-  child.stdout!.on('data', (b: Buffer) => {
+  child.stdout.on('data', (b: Buffer) => {
     partial += b.toString();
     const parts = partial.split('\n');
     partial = parts.pop() ?? '';
     lines.push(...parts);
     for (const w of [...waiters]) w();
   });
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const gone = (): boolean => child.exitCode !== null || child.signalCode !== null;
   return {
     child,
@@ -59,7 +59,7 @@ export function spawnTsLines(script: string, args: readonly string[], cwd: strin
         child.once('exit', onExit);
         check();
       }),
-    send: (line) => void child.stdin!.write(`${line}\n`),
+    send: (line) => void child.stdin.write(`${line}\n`),
     exited: () => (gone() ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()))),
   };
 }
