@@ -56,6 +56,8 @@ export interface B2bOwner {
   logicKey?: string;
   param?: unknown;
   free?: B2bParamFree;
+  /** Do not ACK the 2xx to INVITEs this entity sends: the owner sends ACK (send_request ACK), with the answer SDP when the offer was in the 2xx. */
+  noAutoAck?: boolean;
 }
 
 /** client_info_t: the initial request of a client entity. */

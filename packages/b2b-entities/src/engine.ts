@@ -126,7 +126,7 @@ export class B2bEngine {
   }
 
   /** b2b_client_new: an entity whose initial request goes out now. */
-  clientNew(fn: string, info: B2bClientInfo, owner: B2bOwner & { addDlgInfo?: B2bAddDlgInfo; noAutoAck?: boolean }): Entity {
+  clientNew(fn: string, info: B2bClientInfo, owner: B2bOwner & { addDlgInfo?: B2bAddDlgInfo }): Entity {
     const method = (info.method ?? 'INVITE').toUpperCase();
     if (method !== 'INVITE') throw b2bErrors.method(fn, method, 'is not supported for client entities (INVITE only)');
     const from = parseAddress(fn, info.from);
@@ -160,7 +160,6 @@ export class B2bEngine {
     });
     this.#own(e, owner);
     e.addDlgInfo = owner.addDlgInfo;
-    e.autoAck = owner.noAutoAck !== true;
     table.add(e);
     startClientInvite(this, e, info);
     this.changed(e);
@@ -171,6 +170,7 @@ export class B2bEngine {
     e.notify = owner.notify;
     e.param = owner.param;
     e.free = owner.free;
+    e.autoAck = owner.noAutoAck !== true;
   }
 
   socket(fn: string, name: string | undefined): ListenSocket {

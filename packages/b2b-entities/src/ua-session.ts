@@ -118,8 +118,7 @@ export class UaSessions {
     const fn = 'ua_session_server_init';
     if (!ctx.msg.isRequest || ctx.msg.method !== 'INVITE') throw b2bErrors.method(fn, ctx.$rm, 'is not an initial INVITE');
     const flags = parseUaFlags(fn, flagStr, this.defaultTimeout);
-    const e = this.engine.serverNew(fn, ctx, { notify: (i) => this.#onNotify(i), modName: UA_MOD_NAME });
-    e.autoAck = !flags.noAutoAck;
+    const e = this.engine.serverNew(fn, ctx, { notify: (i) => this.#onNotify(i), modName: UA_MOD_NAME, noAutoAck: flags.noAutoAck });
     const s = this.#add(e, flags);
     if (!flags.noNew) this.#raise(s, 'NEW', ctx.msg, 'INVITE', extraParams);
     return e.key;
