@@ -193,6 +193,8 @@ export class B2bEngine {
     e.deleted = true;
     if (e.retryTimer !== null) clearTimeout(e.retryTimer);
     e.retryTimer = null;
+    if (e.reliableOut?.timer != null) clearTimeout(e.reliableOut.timer);
+    e.reliableOut = null;
     for (const [m, t] of e.uas) {
       if (t.status < 200) this.tm.replyTransaction(t, m === 'INVITE' && e.state < B2bState.CONFIRMED ? 480 : 500, undefined, { toTag: e.localTag });
     }

@@ -5,7 +5,7 @@
  */
 import type { SipMessage } from '@core/sip';
 import type { Transaction, UacHandle } from '@mod/tm';
-import type { B2bAddDlgInfo, B2bNotify, B2bParamFree } from './api.js';
+import type { B2bAddDlgInfo, B2bNotify, B2bParamFree, B2bRequest } from './api.js';
 import { B2B_SERVER, B2bState, DB_FLAG, type B2bEntityType, type B2bStateValue } from './state.js';
 
 export const CALLER_LEG = 0;
@@ -16,6 +16,17 @@ export interface PendingUac {
   readonly method: string;
   readonly cseq: number;
   readonly handle: UacHandle;
+  /** What was asked, to send it again after a 491 (RFC 3261 14.1). */
+  readonly req: B2bRequest;
+  /** Generated here (a local PRACK): its replies are not the owner's. */
+  readonly local: boolean;
+}
+
+/** A reliable provisional reply we sent (RFC 3262 3), retransmitted until its PRACK. */
+export interface ReliableOut {
+  readonly rseq: number;
+  readonly cseq: number;
+  timer: NodeJS.Timeout | null;
 }
 
 export interface EntityInit {
@@ -91,6 +102,14 @@ export class Entity {
   authTried = false;
   /** Set once deleted: late callbacks of its transactions are ignored. */
   deleted = false;
+  /** RSeq of the last reliable provisional reply received (RFC 3262 4: a lower or equal one is a retransmission). */
+  rseqIn = 0;
+  /** RAck for the owner's PRACK (passthru_prack=1): `<rseq> <cseq> INVITE`. */
+  rackPending = '';
+  /** RSeq of our last reliable provisional reply. */
+  rseqOut = 0;
+  /** The reliable provisional reply waiting for its PRACK. */
+  reliableOut: ReliableOut | null = null;
   /** Pending 491 retry timer (glare, RFC 3261 14.1). */
   retryTimer: NodeJS.Timeout | null = null;
 

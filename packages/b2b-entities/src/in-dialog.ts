@@ -8,6 +8,7 @@ import type { ReceiveInfo, RouteContext, SipMessage } from '@core/sip';
 import type { B2bNotifyInfo } from './api.js';
 import { B2bEngine } from './engine.js';
 import type { Entity } from './entity.js';
+import { clearReliable } from './uas-side.js';
 import { B2B_CLIENT, B2B_REQUEST, B2B_SERVER, B2bState } from './state.js';
 
 export function onRequestIn(engine: B2bEngine, msg: SipMessage, rinfo: ReceiveInfo): boolean {
@@ -135,6 +136,20 @@ function onRequest(engine: B2bEngine, e: Entity, ctx: RouteContext): void {
   e.cseq[e.remoteLeg] = seq;
   const t = tm.getTransaction(ctx);
   if (t === undefined) return;
+  if (m === 'PRACK') {
+    // RFC 3262 3: a PRACK matches our reliable provisional reply by RAck, else 481.
+    const rack = (msg.header('RAck') ?? '').trim().split(/\s+/);
+    const rel = e.reliableOut;
+    if (rel === null || Number(rack[0]) !== rel.rseq || Number(rack[1]) !== rel.cseq || (rack[2] ?? '').toUpperCase() !== 'INVITE') {
+      tm.reply(ctx, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    clearReliable(e);
+    if (!engine.cfg.passthruPrack) {
+      tm.reply(ctx, 200, 'OK'); // generated here (passthru_prack=0): the owner does not see it
+      return;
+    }
+  }
   if (m === 'INVITE' || m === 'UPDATE') {
     const c = msg.contacts[0]?.uri.toString();
     if (c !== undefined) {

@@ -9,10 +9,16 @@ import type { B2bEngine } from './engine.js';
 import type { Entity, PendingUac } from './entity.js';
 import { b2bErrors } from './errors.js';
 import { B2B_REPLY, B2bState } from './state.js';
-import { contentTypeFor, parseExtraHeaders, toBody } from './sip-util.js';
+import { contentTypeFor, hasHeader, parseExtraHeaders, toBody } from './sip-util.js';
 
 /** Methods that refresh the remote target and carry our Contact (RFC 3261 12.2, RFC 3311). */
 const TARGET_REFRESH = new Set(['INVITE', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER']);
+
+/** We take reliable provisional replies (RFC 3262): said in every INVITE we start, unless the owner said otherwise. */
+function withSupported100rel(h: [string, string][]): [string, string][] {
+  if (!hasHeader(h, 'Supported')) h.push(['Supported', '100rel']);
+  return h;
+}
 
 export function startClientInvite(engine: B2bEngine, e: Entity, info: B2bClientInfo): void {
   const body = toBody(info.body);
@@ -24,7 +30,7 @@ export function startClientInvite(engine: B2bEngine, e: Entity, info: B2bClientI
     callId: e.callid,
     cseq: e.nextLocalCseq(),
     contact: `<${e.contact[e.localLeg]}>`,
-    headers: parseExtraHeaders('client_new', info.extraHeaders),
+    headers: withSupported100rel(parseExtraHeaders('client_new', info.extraHeaders)),
     body,
     contentType: contentTypeFor(body, info.contentType),
     socket: e.sendSock,
@@ -32,11 +38,11 @@ export function startClientInvite(engine: B2bEngine, e: Entity, info: B2bClientI
   if (info.proxy !== undefined && info.proxy !== '') req.dstUri = info.proxy;
   e.lastMethod = 'INVITE';
   e.lastInviteCseq = req.cseq ?? 1;
-  send(engine, e, req);
+  send(engine, e, req, { method: 'INVITE', body: info.body, contentType: info.contentType, extraHeaders: info.extraHeaders }, false);
 }
 
-/** b2b_send_request. */
-export function sendRequest(engine: B2bEngine, fn: string, e: Entity, r: B2bRequest): void {
+/** b2b_send_request; `local` marks a request generated here (PRACK), whose replies stay here. */
+export function sendRequest(engine: B2bEngine, fn: string, e: Entity, r: B2bRequest, local = false): void {
   const method = r.method.toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw b2bErrors.method(fn, r.method, 'is not a SIP method');
   if (e.state === B2bState.TERMINATED || e.state === B2bState.DESTROYED) throw b2bErrors.state(fn, e.key, 'is terminated');
@@ -78,6 +84,12 @@ export function sendRequest(engine: B2bEngine, fn: string, e: Entity, r: B2bRequ
       if (e.uac.has(method)) throw b2bErrors.state(fn, e.key, `already has a ${method} of ours in progress`);
       if (e.remoteTag === '') throw b2bErrors.state(fn, e.key, 'has no dialog yet (no To-tag)');
   }
+  const headers = parseExtraHeaders(fn, r.extraHeaders);
+  if (method === 'PRACK' && !hasHeader(headers, 'RAck')) {
+    if (e.rackPending === '') throw b2bErrors.state(fn, e.key, 'has no reliable provisional reply to PRACK');
+    headers.push(['RAck', e.rackPending]);
+  }
+  if (method === 'PRACK') e.rackPending = '';
   const req: UacRequest = {
     method,
     ruri: e.remoteTarget,
@@ -86,7 +98,7 @@ export function sendRequest(engine: B2bEngine, fn: string, e: Entity, r: B2bRequ
     callId: e.callid,
     cseq: e.nextLocalCseq(),
     routes: e.routeSet,
-    headers: parseExtraHeaders(fn, r.extraHeaders),
+    headers,
     body,
     contentType,
     socket: e.sendSock,
@@ -97,30 +109,49 @@ export function sendRequest(engine: B2bEngine, fn: string, e: Entity, r: B2bRequ
     e.lastInviteCseq = req.cseq ?? 0;
     e.state = B2bState.MODIFIED;
   } else if (method === 'BYE') e.state = B2bState.TERMINATED;
-  send(engine, e, req);
+  send(engine, e, req, r, local);
   engine.changed(e);
 }
 
-function send(engine: B2bEngine, e: Entity, req: UacRequest): void {
+function send(engine: B2bEngine, e: Entity, req: UacRequest, asked: B2bRequest, local: boolean): void {
   const pending: { p: PendingUac | null } = { p: null };
   const handle = engine.tm.request(req, {
     onProvisional: (reply) => {
       if (pending.p !== null) onProvisional(engine, e, pending.p, reply);
     },
   });
-  const p: PendingUac = { method: req.method, cseq: req.cseq ?? 1, handle };
+  const p: PendingUac = { method: req.method, cseq: req.cseq ?? 1, handle, req: asked, local };
   pending.p = p;
   e.uac.set(req.method, p);
   void handle.done.then((o) => onFinal(engine, e, p, o));
 }
 
 function onProvisional(engine: B2bEngine, e: Entity, p: PendingUac, reply: SipMessage): void {
-  if (e.deleted || reply.status === 100) return;
-  if (p.method === 'INVITE' && !e.isServer && (e.state === B2bState.NEW || e.state === B2bState.NEW_AUTH)) {
+  if (e.deleted || reply.status === 100 || p.local) return;
+  const initial = p.method === 'INVITE' && !e.isServer && !e.answered;
+  if (initial && (e.state === B2bState.NEW || e.state === B2bState.NEW_AUTH || e.state === B2bState.EARLY)) {
     const tag = reply.to.tag;
-    if (tag !== undefined) {
+    if (tag !== undefined && e.state !== B2bState.EARLY) {
       e.toTag = tag;
       e.state = B2bState.EARLY;
+    }
+  }
+  if (p.method === 'INVITE' && reply.require.includes('100rel')) {
+    const rseq = Number(reply.header('RSeq'));
+    if (!Number.isInteger(rseq) || rseq <= 0) {
+      engine.log.warn({ key: e.key }, 'b2b: reliable provisional reply without a valid RSeq: not acknowledged');
+    } else if (rseq <= e.rseqIn) {
+      return; // a retransmission, already PRACKed (RFC 3262 4)
+    } else {
+      e.rseqIn = rseq;
+      if (initial) {
+        // The early dialog's target and route set, for the PRACK (RFC 3262 4, RFC 3261 12.1.2).
+        const c = reply.contacts[0]?.uri.toString();
+        if (c !== undefined) e.remoteTarget = c;
+        e.routeSet = reply.recordRoutes.map((r) => r.raw).reverse();
+      }
+      e.rackPending = `${rseq} ${p.cseq} INVITE`;
+      if (!engine.cfg.passthruPrack) sendRequest(engine, 'PRACK', e, { method: 'PRACK' }, true);
     }
   }
   e.lastReplyCode = reply.status;
@@ -129,8 +160,12 @@ function onProvisional(engine: B2bEngine, e: Entity, p: PendingUac, reply: SipMe
 
 function onFinal(engine: B2bEngine, e: Entity, p: PendingUac, o: UacOutcome): void {
   if (e.uac.get(p.method) === p) e.uac.delete(p.method);
-  if (e.deleted) return;
+  if (e.deleted || p.local) return;
   const { code, reply } = o;
+  if (code === 491 && (p.method === 'INVITE' || p.method === 'UPDATE') && (e.answered || p.method === 'UPDATE')) {
+    if (p.method === 'INVITE' && e.state === B2bState.MODIFIED) e.state = B2bState.ESTABLISHED;
+    return retryAfterGlare(engine, e, p);
+  }
   e.lastReplyCode = code;
   if (p.method === 'INVITE') {
     const initial = !e.isServer && !e.answered;
@@ -183,4 +218,26 @@ function sendAck(engine: B2bEngine, e: Entity, handle: PendingUac['handle'], ok:
 
 function replyInfo(e: Entity, method: string, code: number, reason: string, msg: SipMessage | undefined) {
   return { type: B2B_REPLY, entityType: e.type, key: e.key, msg, method, code, reason, param: e.param } as const;
+}
+
+/**
+ * 491 to our re-INVITE/UPDATE (RFC 3261 14.1): sent again after a random time — 2.1–4 s when the Call-ID
+ * is ours (client entity), 0–2 s otherwise, in 10 ms steps — and later still while the other side's
+ * INVITE is being answered. The owner sees the reply to the retry, not the 491.
+ */
+function retryAfterGlare(engine: B2bEngine, e: Entity, p: PendingUac): void {
+  const ms = e.isServer ? 10 * Math.floor(Math.random() * 201) : 2100 + 10 * Math.floor(Math.random() * 191);
+  engine.log.debug({ key: e.key, method: p.method, ms }, 'b2b: 491, request sent again later');
+  if (e.retryTimer !== null) clearTimeout(e.retryTimer);
+  e.retryTimer = setTimeout(() => {
+    e.retryTimer = null;
+    if (e.deleted || e.state === B2bState.TERMINATED) return;
+    if (e.uas.has('INVITE') || e.uac.has(p.method)) return retryAfterGlare(engine, e, p);
+    try {
+      sendRequest(engine, 'glare retry', e, p.req);
+    } catch (err) {
+      engine.log.warn({ err, key: e.key }, 'b2b: request could not be sent again after 491');
+    }
+  }, ms);
+  e.retryTimer.unref();
 }
