@@ -110,6 +110,8 @@ export class Entity {
   rseqOut = 0;
   /** The reliable provisional reply waiting for its PRACK. */
   reliableOut: ReliableOut | null = null;
+  /** The owner's data kept with the entity in storage (UA sessions keep their flags and expiry here). */
+  ownerData: Record<string, unknown> | undefined = undefined;
   /** Pending 491 retry timer (glare, RFC 3261 14.1). */
   retryTimer: NodeJS.Timeout | null = null;
 

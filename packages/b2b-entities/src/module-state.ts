@@ -3,7 +3,10 @@ import type { ModuleContext } from '@core/sip';
 import { B2bEngine } from './engine.js';
 import { onRequestIn } from './in-dialog.js';
 import type { b2bParams } from './params.js';
-import { UaSessions } from './ua-session.js';
+import { UA_MOD_NAME, UaSessions } from './ua-session.js';
+import { EntityStore, rowEntity } from './storage.js';
+import { b2bEntitiesSchema } from './schema.js';
+import { B2bState } from './state.js';
 
 export class B2bModule {
   constructor(
@@ -11,7 +14,9 @@ export class B2bModule {
     readonly ua: UaSessions,
   ) {}
 
-  static create(ctx: ModuleContext<typeof b2bParams>): B2bModule {
+  store: EntityStore | undefined = undefined;
+
+  static async create(ctx: ModuleContext<typeof b2bParams>): Promise<B2bModule> {
     const p = ctx.params;
     const engine = new B2bEngine(
       {
@@ -33,10 +38,46 @@ export class B2bModule {
     }
     const ua = new UaSessions(engine, ctx.events, ctx.log, p.ua_default_timeout, p.advertised_contact);
     ctx.core.hooks.onRequestIn((msg, rinfo) => onRequestIn(engine, msg, rinfo));
-    return new B2bModule(engine, ua);
+    const m = new B2bModule(engine, ua);
+    m.store = await EntityStore.open(ctx as unknown as ModuleContext, p, b2bEntitiesSchema(p.db_table));
+    if (m.store !== undefined) engine.sinks.push(m.store);
+    return m;
   }
 
-  stop(): void {
+  /** Loads the stored entities: UA sessions resume, the other owners are told (restore_logic_info). */
+  async start(): Promise<void> {
+    const store = this.store;
+    if (store === undefined) return;
+    const e = this.engine;
+    let loaded = 0;
+    for (const row of await store.load()) {
+      const ent = rowEntity(e, row);
+      if (ent === undefined) continue;
+      if (ent.state === B2bState.TERMINATED || ent.state === B2bState.DESTROYED || e.get(ent.type, ent.key) !== undefined) {
+        store.deleted(ent);
+        continue;
+      }
+      e.tables.of(ent.type).add(ent);
+      e.keys.seen(ent.key);
+      loaded++;
+      if (ent.modName === UA_MOD_NAME) {
+        if (!this.ua.restore(ent)) e.delete(ent);
+        continue;
+      }
+      for (const cb of e.restoredCbs) {
+        try {
+          cb(ent.type, ent.key, ent.modName, ent.logicKey);
+        } catch (err) {
+          e.log.error({ err, key: ent.key }, 'b2b onRestored callback failed');
+        }
+      }
+    }
+    if (loaded > 0) e.log.info({ entities: loaded }, 'b2b_entities: entities loaded from storage');
+    store.start();
+  }
+
+  async stop(): Promise<void> {
     this.ua.stop();
+    await this.store?.stop();
   }
 }

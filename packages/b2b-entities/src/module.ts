@@ -39,7 +39,11 @@ export default defineModule({
   name: 'b2b_entities',
   version: '0.1.0',
   description: 'B2BUA entities (server and client dialogs), UA sessions, E_UA_SESSION and b2b_api_t (the OpenSIPS b2b_entities module)',
-  deps: [{ module: 'tm', onMissing: 'abort' }],
+  deps: [
+    { module: 'tm', onMissing: 'abort' },
+    { module: 'db_mysql', requiredWhen: (p) => (p.db_mode !== 0 && !p.cachedb_url && /^mysql:/i.test(p.db_url ?? '') ? `db_mode=${p.db_mode} with a mysql:// db_url` : false) },
+    { module: 'cachedb_redis', requiredWhen: (p) => (p.db_mode !== 0 && /^redis:/i.test(p.cachedb_url ?? '') ? `db_mode=${p.db_mode} with a redis:// cachedb_url` : false) },
+  ],
   params: b2bParams,
   tables: [b2bEntitiesSchema()],
   events: {
@@ -49,6 +53,7 @@ export default defineModule({
     },
   },
   init: (ctx) => B2bModule.create(ctx),
+  start: (m) => m.start(),
   stop: (m) => m.stop(),
   api(m): B2bApi {
     const e = m.engine;

@@ -197,12 +197,22 @@ export class UaSessions {
     return s;
   }
 
-  #add(e: Entity, flags: UaFlags): UaSession {
+  #add(e: Entity, flags: UaFlags, expiresAt = Date.now() + flags.timeout * 1000): UaSession {
     const s = new UaSession(e, flags);
     this.#sessions.set(e.key, s);
-    s.timer = setTimeout(() => this.#timeout(s), flags.timeout * 1000);
+    e.ownerData = { ua: { flags, expiresAt } };
+    s.timer = setTimeout(() => this.#timeout(s), Math.max(0, expiresAt - Date.now()));
     s.timer.unref();
     return s;
+  }
+
+  /** A UA session's entity loaded from storage: the session resumes with its flags and its timeout; false when it cannot. */
+  restore(e: Entity): boolean {
+    const ua = (e.ownerData?.['ua'] ?? undefined) as { flags?: UaFlags; expiresAt?: number } | undefined;
+    if (ua?.flags === undefined || e.state < B2bState.CONFIRMED) return false;
+    e.notify = (i) => this.#onNotify(i);
+    this.#add(e, ua.flags, ua.expiresAt ?? Date.now() + ua.flags.timeout * 1000);
+    return true;
   }
 
   #timeout(s: UaSession): void {
