@@ -8,3 +8,4 @@ export { startMariaDb, type MariaDbServer } from './mariadb.js';
 export { startRedis, type RedisServer, type RedisStartOptions } from './redis.js';
 export { captureLog, type LogEntry } from './log.js';
 export { UdpPeer, request, headerOf, headersOf, statusOf, replyTo, methodOf, nextMatching, finalOf, type Received } from './udp-peer.js';
+export { startKamailio, type KamailioServer, type KamailioOptions } from './kamailio.js';
