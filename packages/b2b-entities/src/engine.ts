@@ -5,6 +5,7 @@
  */
 import type { CoreServices, ModuleContext, ListenSocket, ReceiveInfo, RouteContext, SipMessage } from '@core/sip';
 import type { TmApi } from '@mod/tm';
+import type { UacAuthApi } from '@mod/uac-auth';
 import type { B2bAddDlgInfo, B2bClientInfo, B2bDlgInfo, B2bNotifyInfo, B2bOwner } from './api.js';
 import { Entity } from './entity.js';
 import { b2bErrors } from './errors.js';
@@ -36,6 +37,8 @@ export class B2bEngine {
   /** Server entities whose initial INVITE is not finally answered: `callid|from-tag` → entity (CANCEL, retransmissions). */
   readonly early = new Map<string, Entity>();
   readonly sinks: EntitySink[] = [];
+  /** uac_auth, when loaded: answers 401/407 to our requests once. */
+  uacAuth: UacAuthApi | undefined = undefined;
   readonly restoredCbs: ((et: B2bEntityType, key: string, modName: string, logicKey: string) => void)[] = [];
 
   constructor(

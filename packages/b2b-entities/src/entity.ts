@@ -4,7 +4,7 @@
  * side is the callee (leg 1), a client entity's the caller (leg 0).
  */
 import type { SipMessage } from '@core/sip';
-import type { Transaction, UacHandle } from '@mod/tm';
+import type { Transaction, UacHandle, UacRequest } from '@mod/tm';
 import type { B2bAddDlgInfo, B2bNotify, B2bParamFree, B2bRequest } from './api.js';
 import { B2B_SERVER, B2bState, DB_FLAG, type B2bEntityType, type B2bStateValue } from './state.js';
 
@@ -20,6 +20,10 @@ export interface PendingUac {
   readonly req: B2bRequest;
   /** Generated here (a local PRACK): its replies are not the owner's. */
   readonly local: boolean;
+  /** The request as sent, for uac_auth to answer a 401/407 to it. */
+  readonly sent: UacRequest;
+  /** This one already carries our credentials: a second 401/407 goes to the owner. */
+  readonly authed: boolean;
 }
 
 /** A reliable provisional reply we sent (RFC 3262 3), retransmitted until its PRACK. */
@@ -98,8 +102,6 @@ export class Entity {
   inviteReplied = 0;
   /** A 2xx to the initial INVITE was sent (server) or received (client). */
   answered = false;
-  /** Credentials were tried on the initial INVITE (a second 401/407 ends it). */
-  authTried = false;
   /** Set once deleted: late callbacks of its transactions are ignored. */
   deleted = false;
   /** RSeq of the last reliable provisional reply received (RFC 3262 4: a lower or equal one is a retransmission). */

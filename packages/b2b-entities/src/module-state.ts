@@ -36,6 +36,7 @@ export class B2bModule {
         throw new Error(`b2b_entities: route "${r}" (script_req_route / script_reply_route) is not defined in routes.route`);
       }
     }
+    engine.uacAuth = ctx.apiOptional('uac_auth');
     const ua = new UaSessions(engine, ctx.events, ctx.log, p.ua_default_timeout, p.advertised_contact);
     ctx.core.hooks.onRequestIn((msg, rinfo) => onRequestIn(engine, msg, rinfo));
     const m = new B2bModule(engine, ua);

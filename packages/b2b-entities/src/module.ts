@@ -41,6 +41,8 @@ export default defineModule({
   description: 'B2BUA entities (server and client dialogs), UA sessions, E_UA_SESSION and b2b_api_t (the OpenSIPS b2b_entities module)',
   deps: [
     { module: 'tm', onMissing: 'abort' },
+    // Loaded first when present: 401/407 to our requests are answered with its credentials.
+    { module: 'uac_auth', onMissing: 'ignore' },
     { module: 'db_mysql', requiredWhen: (p) => (p.db_mode !== 0 && !p.cachedb_url && /^mysql:/i.test(p.db_url ?? '') ? `db_mode=${p.db_mode} with a mysql:// db_url` : false) },
     { module: 'cachedb_redis', requiredWhen: (p) => (p.db_mode !== 0 && /^redis:/i.test(p.cachedb_url ?? '') ? `db_mode=${p.db_mode} with a redis:// cachedb_url` : false) },
   ],

@@ -113,14 +113,14 @@ export function sendRequest(engine: B2bEngine, fn: string, e: Entity, r: B2bRequ
   engine.changed(e);
 }
 
-function send(engine: B2bEngine, e: Entity, req: UacRequest, asked: B2bRequest, local: boolean): void {
+function send(engine: B2bEngine, e: Entity, req: UacRequest, asked: B2bRequest, local: boolean, authed = false): void {
   const pending: { p: PendingUac | null } = { p: null };
   const handle = engine.tm.request(req, {
     onProvisional: (reply) => {
       if (pending.p !== null) onProvisional(engine, e, pending.p, reply);
     },
   });
-  const p: PendingUac = { method: req.method, cseq: req.cseq ?? 1, handle, req: asked, local };
+  const p: PendingUac = { method: req.method, cseq: req.cseq ?? 1, handle, req: asked, local, sent: req, authed };
   pending.p = p;
   e.uac.set(req.method, p);
   void handle.done.then((o) => onFinal(engine, e, p, o));
@@ -162,6 +162,7 @@ function onFinal(engine: B2bEngine, e: Entity, p: PendingUac, o: UacOutcome): vo
   if (e.uac.get(p.method) === p) e.uac.delete(p.method);
   if (e.deleted || p.local) return;
   const { code, reply } = o;
+  if ((code === 401 || code === 407) && reply !== undefined && !p.authed && retryWithCredentials(engine, e, p, reply)) return;
   if (code === 491 && (p.method === 'INVITE' || p.method === 'UPDATE') && (e.answered || p.method === 'UPDATE')) {
     if (p.method === 'INVITE' && e.state === B2bState.MODIFIED) e.state = B2bState.ESTABLISHED;
     return retryAfterGlare(engine, e, p);
@@ -240,4 +241,28 @@ function retryAfterGlare(engine: B2bEngine, e: Entity, p: PendingUac): void {
     }
   }, ms);
   e.retryTimer.unref();
+}
+
+/**
+ * A 401/407 to a request we sent, answered once with uac_auth's credentials (when uac_auth is loaded and
+ * has some for the realm): the same request with CSeq + 1 and the Authorization / Proxy-Authorization
+ * header; the owner sees the reply to that one, not the challenge. A second challenge goes to the owner.
+ */
+function retryWithCredentials(engine: B2bEngine, e: Entity, p: PendingUac, challenge: SipMessage): boolean {
+  const auth = engine.uacAuth;
+  if (auth === undefined) return false;
+  const r = auth.authenticate(p.sent, challenge);
+  if (!r.ok) {
+    engine.log.info({ key: e.key, method: p.method, reason: r.reason, realm: r.realm }, 'b2b: challenge not answered');
+    return false;
+  }
+  const cseq = r.request.cseq ?? e.nextLocalCseq();
+  e.cseq[e.localLeg] = Math.max(e.cseq[e.localLeg] ?? 0, cseq);
+  if (p.method === 'INVITE') {
+    e.lastInviteCseq = cseq;
+    if (!e.answered) e.state = B2bState.NEW_AUTH;
+  }
+  send(engine, e, { ...r.request, cseq }, p.req, p.local, true);
+  engine.changed(e);
+  return true;
 }

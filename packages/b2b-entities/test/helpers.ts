@@ -27,14 +27,17 @@ export class B2bServer {
   readonly mainRoute: string[] = [];
   steer: Steer = { flags: '' };
 
-  static async start(modparams: Record<string, unknown> = {}, extra: { modules?: AnyModule[]; routes?: Record<string, (ctx: RouteContext) => void> } = {}): Promise<B2bServer> {
+  static async start(
+    modparams: Record<string, unknown> = {},
+    extra: { modules?: AnyModule[]; routes?: Record<string, (ctx: RouteContext) => void>; modparams?: Record<string, unknown> } = {},
+  ): Promise<B2bServer> {
     const h = new B2bServer();
     h.server = new SipServer({
       listen: ['udp:127.0.0.1:0'],
       mi: false,
       log: { level: (process.env['B2B_TEST_LOG'] as 'debug' | undefined) ?? 'silent' },
-      modules: [tm, b2b, ...(extra.modules ?? [])] as AnyModule[],
-      modparams: { tm: { fr_timer: 2, fr_inv_timer: 4, wt_timer: 0.2 }, b2b_entities: modparams } as never,
+      modules: [tm, ...(extra.modules ?? []), b2b] as AnyModule[],
+      modparams: { tm: { fr_timer: 2, fr_inv_timer: 4, wt_timer: 0.2 }, b2b_entities: modparams, ...extra.modparams } as never,
       routes: {
         request: (ctx) => h.#route(ctx),
         route: extra.routes,
