@@ -7,6 +7,8 @@ import { UA_MOD_NAME, UaSessions } from './ua-session.js';
 import { EntityStore, rowEntity } from './storage.js';
 import { b2bEntitiesSchema } from './schema.js';
 import { B2bState } from './state.js';
+import { EntityReplication } from './replication.js';
+import type { Entity } from './entity.js';
 
 export class B2bModule {
   constructor(
@@ -15,6 +17,7 @@ export class B2bModule {
   ) {}
 
   store: EntityStore | undefined = undefined;
+  repl: EntityReplication | undefined = undefined;
 
   static async create(ctx: ModuleContext<typeof b2bParams>): Promise<B2bModule> {
     const p = ctx.params;
@@ -40,6 +43,16 @@ export class B2bModule {
     const ua = new UaSessions(engine, ctx.events, ctx.log, p.ua_default_timeout, p.advertised_contact);
     ctx.core.hooks.onRequestIn((msg, rinfo) => onRequestIn(engine, msg, rinfo));
     const m = new B2bModule(engine, ua);
+    if (p.cluster_id > 0) {
+      m.repl = new EntityReplication(
+        engine,
+        p.cluster_id,
+        (e) => m.#adopt(e),
+        (e) => (ua.has(e.key) ? ua.dropReplicated(e.key) : engine.delete(e)),
+      );
+      m.repl.register(ctx.api('clusterer'));
+      engine.sinks.push(m.repl);
+    }
     m.store = await EntityStore.open(ctx as unknown as ModuleContext, p, b2bEntitiesSchema(p.db_table));
     if (m.store !== undefined) engine.sinks.push(m.store);
     return m;
@@ -47,6 +60,30 @@ export class B2bModule {
 
   /** Loads the stored entities: UA sessions resume, the other owners are told (restore_logic_info). */
   async start(): Promise<void> {
+    await this.#load();
+    await this.repl?.sync();
+  }
+
+  /** An entity that came from another node: its UA session or owner takes it. */
+  #adopt(ent: Entity): void {
+    if (ent.modName === UA_MOD_NAME) {
+      this.ua.restore(ent, false);
+      return;
+    }
+    this.#tellOwners(ent);
+  }
+
+  #tellOwners(ent: Entity): void {
+    for (const cb of this.engine.restoredCbs) {
+      try {
+        cb(ent.type, ent.key, ent.modName, ent.logicKey);
+      } catch (err) {
+        this.engine.log.error({ err, key: ent.key }, 'b2b onRestored callback failed');
+      }
+    }
+  }
+
+  async #load(): Promise<void> {
     const store = this.store;
     if (store === undefined) return;
     const e = this.engine;
@@ -65,13 +102,7 @@ export class B2bModule {
         if (!this.ua.restore(ent)) e.delete(ent);
         continue;
       }
-      for (const cb of e.restoredCbs) {
-        try {
-          cb(ent.type, ent.key, ent.modName, ent.logicKey);
-        } catch (err) {
-          e.log.error({ err, key: ent.key }, 'b2b onRestored callback failed');
-        }
-      }
+      this.#tellOwners(ent);
     }
     if (loaded > 0) e.log.info({ entities: loaded }, 'b2b_entities: entities loaded from storage');
     store.start();

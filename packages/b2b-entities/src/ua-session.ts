@@ -207,12 +207,23 @@ export class UaSessions {
   }
 
   /** A UA session's entity loaded from storage: the session resumes with its flags and its timeout; false when it cannot. */
-  restore(e: Entity): boolean {
+  restore(e: Entity, armTimer = true): boolean {
     const ua = (e.ownerData?.['ua'] ?? undefined) as { flags?: UaFlags; expiresAt?: number } | undefined;
-    if (ua?.flags === undefined || e.state < B2bState.CONFIRMED) return false;
+    if (ua?.flags === undefined || (armTimer && e.state < B2bState.CONFIRMED)) return false;
     e.notify = (i) => this.#onNotify(i);
-    this.#add(e, ua.flags, ua.expiresAt ?? Date.now() + ua.flags.timeout * 1000);
+    const s = this.#add(e, ua.flags, ua.expiresAt ?? Date.now() + ua.flags.timeout * 1000);
+    if (!armTimer && s.timer !== null) {
+      // A replica: its timeout is the node's that handles the dialog; armed here once requests come here.
+      clearTimeout(s.timer);
+      s.timer = null;
+    }
     return true;
+  }
+
+  /** Another node deleted the session: it ends here without a word on the wire. */
+  dropReplicated(key: string): void {
+    const s = this.#sessions.get(key);
+    if (s !== undefined) this.#end(s);
   }
 
   #timeout(s: UaSession): void {
@@ -238,6 +249,12 @@ export class UaSessions {
     const s = this.#sessions.get(i.key);
     if (s === undefined) return;
     const e = s.entity;
+    if (s.timer === null) {
+      // A replicated session taken over: this node now owns its timeout.
+      const exp = ((e.ownerData?.['ua'] ?? {}) as { expiresAt?: number }).expiresAt ?? Date.now() + s.flags.timeout * 1000;
+      s.timer = setTimeout(() => this.#timeout(s), Math.max(0, exp - Date.now()));
+      s.timer.unref();
+    }
     if (i.type === B2B_REPLY) {
       if (s.flags.replies && i.code > 100) this.#raise(s, i.code < 200 ? 'EARLY' : i.code < 300 ? 'ANSWERED' : 'REJECTED', i.msg, i.method, undefined, i.code, i.reason);
       if (i.code >= 200 && (i.method === 'BYE' || (i.method === 'INVITE' && e.state === B2bState.TERMINATED))) this.#end(s);
