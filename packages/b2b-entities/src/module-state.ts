@@ -7,6 +7,7 @@ import { UA_MOD_NAME, UaSessions } from './ua-session.js';
 import { EntityStore, rowEntity } from './storage.js';
 import { b2bEntitiesSchema } from './schema.js';
 import { B2bState } from './state.js';
+import { b2bErrors } from './errors.js';
 import { EntityReplication } from './replication.js';
 import type { Entity } from './entity.js';
 
@@ -36,7 +37,7 @@ export class B2bModule {
     );
     for (const r of [p.script_req_route, p.script_reply_route]) {
       if (r !== undefined && ctx.core.routes.route?.[r] === undefined) {
-        throw new Error(`b2b_entities: route "${r}" (script_req_route / script_reply_route) is not defined in routes.route`);
+        throw b2bErrors.arg('b2b_entities', `route "${r}" (script_req_route / script_reply_route) is not defined in routes.route`);
       }
     }
     engine.uacAuth = ctx.apiOptional('uac_auth');
