@@ -17,7 +17,8 @@ export interface SippOutcome {
 
 export async function runSipp(args: readonly string[], timeoutS = 30): Promise<SippOutcome> {
   const cwd = await mkdtemp(join(tmpdir(), 'tsips-b2b-sipp-'));
-  const full = ['-nostdin', '-i', '127.0.0.1', '-p', String(await freePort()), '-cp', String(await freePort()), '-timeout', `${timeoutS}s`, '-trace_stat', '-fd', '1', '-stf', 'stat.csv', ...args];
+  const own = args.includes('-p') ? [] : ['-p', String(await freePort())];
+  const full = ['-nostdin', '-i', '127.0.0.1', ...own, '-cp', String(await freePort()), '-timeout', `${timeoutS}s`, '-trace_stat', '-fd', '1', '-stf', 'stat.csv', '-trace_err', '-error_file', 'err.log', ...args];
   let out = '';
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn('/usr/bin/sipp', full, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,6 +42,8 @@ export async function runSipp(args: readonly string[], timeoutS = 30): Promise<S
   } catch {
     // no stats: the counters stay -1 and `out` says why
   }
+  const errors = await readFile(join(cwd, 'err.log'), 'utf8').catch(() => '');
   await rm(cwd, { recursive: true, force: true });
+  out = `${errors.slice(0, 3000)}\n${out}`;
   return { code, ok, failed, out: out.slice(-3000) };
 }
