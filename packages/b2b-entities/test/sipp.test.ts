@@ -72,3 +72,18 @@ describe('sipp UAS, passthru_prack 1', () => {
     expect({ code: r.code, ok: r.ok, failed: r.failed }, r.out).toEqual({ code: 0, ok: 1, failed: 0 });
   });
 });
+
+describe('sipp caller that never hangs up', () => {
+  let h: B2bServer;
+  beforeAll(async () => {
+    h = await B2bServer.start({ ua_default_timeout: 1 });
+  });
+  afterAll(() => h.stop());
+
+  it('ua_default_timeout sends the BYE for 10 calls; every session ends', async () => {
+    const r = await runSipp(['-sf', scenario('uac-timeout.xml'), '-m', '10', '-r', '10', `127.0.0.1:${h.port}`], 30);
+    expect({ code: r.code, ok: r.ok, failed: r.failed }, r.out).toEqual({ code: 0, ok: 10, failed: 0 });
+    await expect.poll(async () => (await h.mi('ua_session_list')) as unknown[]).toEqual([]);
+    expect(h.events.filter((e) => e['event_type'] === 'NEW')).toHaveLength(10);
+  });
+});
