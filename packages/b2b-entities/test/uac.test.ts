@@ -47,6 +47,9 @@ describe('ua_session_client_start', () => {
     const ack = (await callee.next()).text;
     expect(methodOf(ack)).toBe('ACK');
     expect(headerOf(ack, 'CSeq')).toBe('1 ACK');
+    // A retransmitted 2xx (our ACK lost) gets the same ACK again, and is not reported twice.
+    await callee.reply(inv, 200, 'OK', { body: SDP });
+    expect((await callee.next()).text).toBe(ack);
     expect(ack.split('\r\n')[0]).toBe(`ACK ${callee.contact} SIP/2.0`);
     await expect.poll(() => h.eventsOf(key)).toEqual(['EARLY:INVITE:180', 'ANSWERED:INVITE:200']);
     expect(h.events.find((e) => e['key'] === key && e['event_type'] === 'ANSWERED')).toMatchObject({ entity_type: 'UAC', reason: 'OK', body: SDP });

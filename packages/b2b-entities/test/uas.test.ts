@@ -170,6 +170,19 @@ describe('ua_session_server_init + ua_session_reply', () => {
     ua.close();
   });
 
+  it('our 2xx is retransmitted until the ACK, then no more (RFC 3261 13.3.1.4)', async () => {
+    const ua = await Ua.open(h.port);
+    await ua.invite();
+    const ok = (await ua.next()).text;
+    expect(statusOf((await ua.next(1500)).text)).toBe(200);
+    ua.learn(ok);
+    await ua.sendInDialog('ACK');
+    expect(await ua.silent(1200)).toBe(true);
+    await ua.sendInDialog('BYE');
+    expect(statusOf((await ua.next()).text)).toBe(200);
+    ua.close();
+  });
+
   it('a negative final reply ends the session; its ACK is absorbed', async () => {
     let key = '';
     h.steer.request = (ctx) => {
