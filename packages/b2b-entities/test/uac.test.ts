@@ -150,6 +150,24 @@ describe('ua_session_client_start', () => {
     callee.close();
   });
 
+  it('proxy: the INVITE goes to the outbound proxy with the R-URI untouched; socket names the sending socket', async () => {
+    const proxy = await Ua.open(h.port, 'proxy');
+    const key = (await h.mi('ua_session_client_start', {
+      ruri: 'sip:carol@far.example',
+      to: 'sip:carol@far.example',
+      from: 'sip:alice@example.com',
+      proxy: `sip:127.0.0.1:${proxy.port}`,
+      socket: `udp:127.0.0.1:${h.port}`,
+    })) as string;
+    const inv = (await proxy.next()).text;
+    expect(inv.split('\r\n')[0]).toBe('INVITE sip:carol@far.example SIP/2.0');
+    expect(headerOf(inv, 'Call-ID')).toBe(key);
+    proxy.learnInvite(inv);
+    await proxy.reply(inv, 404, 'Not Found');
+    await expect.poll(async () => (await h.mi('ua_session_list')) as unknown[]).toEqual([]);
+    proxy.close();
+  });
+
   it('misuse: bad addresses and an unknown socket are named', async () => {
     await expect(h.mi('ua_session_client_start', { ruri: 'sip:x@127.0.0.1', to: 'bob', from: 'sip:a@b' })).rejects.toThrow(
       'E_B2B_ARG: ua_session_client_start: "bob" is not a SIP URI',
