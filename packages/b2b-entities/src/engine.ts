@@ -85,6 +85,9 @@ export class B2bEngine {
     if (!msg.isRequest) throw b2bErrors.notInit(fn, 'needs a request');
     if (msg.method === 'ACK' || msg.method === 'CANCEL') throw b2bErrors.method(fn, msg.method, 'cannot start a dialog');
     if (msg.to.tag !== undefined) throw b2bErrors.notInit(fn, 'needs an initial request (this one has a To-tag)');
+    // A retransmission of an INVITE we answered already (its entity established or gone): tm sends the
+    // reply again and the script ends here, as t_newtran does (RFC 3261 17.2.1).
+    ctx.t_check_trans();
     const ek = B2bEngine.earlyKey(msg.callId, msg.from.tag ?? '');
     if (this.early.has(ek)) throw b2bErrors.notInit(fn, `Call-ID "${msg.callId}" already has a server entity`);
     if (!this.tm.newTransaction(ctx)) throw b2bErrors.notInit(fn, 'the transaction could not be created (a retransmission or a broken request)');

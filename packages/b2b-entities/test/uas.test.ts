@@ -170,6 +170,35 @@ describe('ua_session_server_init + ua_session_reply', () => {
     ua.close();
   });
 
+  it('a retransmitted INVITE after our 200 or 486 gets the same reply again, and no second session', async () => {
+    const ua = await Ua.open(h.port);
+    const inv = await ua.invite();
+    const ok = (await ua.next()).text;
+    await ua.send(inv);
+    const again = await ua.nextWhere((t) => statusOf(t) === 200);
+    expect(headerOf(again, 'To')).toBe(headerOf(ok, 'To'));
+    expect(((await h.mi('ua_session_list')) as unknown[]).length).toBe(1);
+    ua.learn(ok);
+    await ua.sendInDialog('ACK');
+    await ua.sendInDialog('BYE');
+    expect(statusOf(await ua.nextWhere((t) => /CSeq: 2 BYE/.test(t)))).toBe(200);
+    let n = 0;
+    h.steer.request = (ctx) => {
+      if (ctx.is_method('INVITE') && !ctx.has_totag()) {
+        const k = ctx.ua_session_server_init(null, ''); // a retransmission ends the script here
+        n++;
+        ctx.ua_session_reply(k, 'INVITE', 486, 'Busy Here');
+      }
+    };
+    const inv2 = await ua.invite();
+    expect(statusOf((await ua.next()).text)).toBe(486);
+    await ua.send(inv2);
+    expect(statusOf((await ua.next()).text)).toBe(486);
+    expect(n).toBe(1);
+    expect(await h.mi('ua_session_list')).toEqual([]);
+    ua.close();
+  });
+
   it('our 2xx is retransmitted until the ACK, then no more (RFC 3261 13.3.1.4)', async () => {
     const ua = await Ua.open(h.port);
     await ua.invite();
