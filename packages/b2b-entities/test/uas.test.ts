@@ -175,8 +175,10 @@ describe('ua_session_server_init + ua_session_reply', () => {
     const inv = await ua.invite();
     const ok = (await ua.next()).text;
     await ua.send(inv);
-    const again = await ua.nextWhere((t) => statusOf(t) === 200);
-    expect(headerOf(again, 'To')).toBe(headerOf(ok, 'To'));
+    const again = (await ua.next()).text;
+    expect([statusOf(again), headerOf(again, 'To')]).toEqual([200, headerOf(ok, 'To')]);
+    // Nothing else for it (before, the script failed on it and the core answered 500 as well).
+    expect(await ua.silent(200)).toBe(true);
     expect(((await h.mi('ua_session_list')) as unknown[]).length).toBe(1);
     ua.learn(ok);
     await ua.sendInDialog('ACK');
@@ -194,6 +196,7 @@ describe('ua_session_server_init + ua_session_reply', () => {
     expect(statusOf((await ua.next()).text)).toBe(486);
     await ua.send(inv2);
     expect(statusOf((await ua.next()).text)).toBe(486);
+    expect(await ua.silent(200)).toBe(true);
     expect(n).toBe(1);
     expect(await h.mi('ua_session_list')).toEqual([]);
     ua.close();
