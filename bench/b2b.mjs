@@ -33,7 +33,20 @@ if (!ensureCommand('sipp', 'sip-tester')) {
 const SERVERS = {
   // The tsips CLI from sources (tsx), on the example config, listen socket and MI port set on the command line.
   'tsips-b2b-uas': () =>
-    start(process.execPath, ['--conditions=source', '--import', 'tsx', 'apps/server/src/bin.ts', '--config', 'apps/server/examples/b2b-uas.ts', '--listen', `udp:${HOST}:${UAS_PORT}`, '--mi-port', '18891', '--log-level', 'warn']),
+    start(process.execPath, [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      'apps/server/src/bin.ts',
+      '--config',
+      'apps/server/examples/b2b-uas.ts',
+      '--listen',
+      `udp:${HOST}:${UAS_PORT}`,
+      '--mi-port',
+      '18891',
+      '--log-level',
+      'warn',
+    ]),
   'sipp-uas': () => start('sipp', ['-sn', 'uas', '-i', HOST, '-p', String(UAS_PORT), '-cp', '18889', '-nostdin', '-buff_size', '4194304', '-timeout', '3600s', '-bg']),
 };
 
@@ -44,8 +57,34 @@ async function runRate(pid, rate, seconds) {
   const before = treeUsage(pid);
   const t0 = performance.now();
   const uac = start('sipp', [
-    '-sn', 'uac', `${HOST}:${UAS_PORT}`, '-i', HOST, '-p', String(UAC_PORT), '-cp', '18890', '-r', String(rate), '-rp', '1000', '-m', String(calls),
-    '-d', String(HOLD_MS), '-nostdin', '-buff_size', '4194304', '-trace_stat', '-stf', stf, '-fd', '1', '-timeout', `${seconds * 3 + 30}s`, '-timeout_error',
+    '-sn',
+    'uac',
+    `${HOST}:${UAS_PORT}`,
+    '-i',
+    HOST,
+    '-p',
+    String(UAC_PORT),
+    '-cp',
+    '18890',
+    '-r',
+    String(rate),
+    '-rp',
+    '1000',
+    '-m',
+    String(calls),
+    '-d',
+    String(HOLD_MS),
+    '-nostdin',
+    '-buff_size',
+    '4194304',
+    '-trace_stat',
+    '-stf',
+    stf,
+    '-fd',
+    '1',
+    '-timeout',
+    `${seconds * 3 + 30}s`,
+    '-timeout_error',
   ]);
   await uac.exited;
   const wallS = (performance.now() - t0) / 1000;
@@ -56,8 +95,15 @@ async function runRate(pid, rate, seconds) {
   const failRatio = done > 0 ? a.failed / done : 1;
   const cpuUs = after.cpuUs - before.cpuUs;
   return {
-    rate, calls, successful: a.successful, failed: a.failed, failRatio, retrans: a.retransmissions,
-    cpuUsPerCall: a.successful > 0 ? cpuUs / a.successful : null, cpuLoad: cpuUs / 1e6 / wallS, rssMB: Math.round(after.rss / 1048576),
+    rate,
+    calls,
+    successful: a.successful,
+    failed: a.failed,
+    failRatio,
+    retrans: a.retransmissions,
+    cpuUsPerCall: a.successful > 0 ? cpuUs / a.successful : null,
+    cpuLoad: cpuUs / 1e6 / wallS,
+    rssMB: Math.round(after.rss / 1048576),
     held: failRatio < MAX_FAIL && a.successful >= calls * (1 - MAX_FAIL),
   };
 }
@@ -87,7 +133,9 @@ for (const [name, launch] of Object.entries(SERVERS)) {
     for (const rate of RATES) {
       const r = await runRate(pid, rate, SECONDS);
       runs[name].push(r);
-      process.stdout.write(`  ${String(rate).padStart(5)} cps × ${SECONDS}s: ok ${r.successful}/${r.calls}, failed ${r.failed}, retrans ${r.retrans}, ${fmt(r.cpuUsPerCall, 1)} µs CPU/call, load ${fmt(r.cpuLoad * 100)}% → ${r.held ? 'held' : 'NOT held'}\n`);
+      process.stdout.write(
+        `  ${String(rate).padStart(5)} cps × ${SECONDS}s: ok ${r.successful}/${r.calls}, failed ${r.failed}, retrans ${r.retrans}, ${fmt(r.cpuUsPerCall, 1)} µs CPU/call, load ${fmt(r.cpuLoad * 100)}% → ${r.held ? 'held' : 'NOT held'}\n`,
+      );
       await sleep(1000);
     }
   } finally {
@@ -116,7 +164,18 @@ const target = {
   bestRate: best,
 };
 const rows = [];
-for (const [name, list] of Object.entries(runs)) for (const r of list) rows.push([name, fmt(r.rate), `${r.successful}/${r.calls}`, String(r.failed), String(r.retrans), fmt(r.cpuUsPerCall, 1), `${fmt(r.cpuLoad * 100)}%`, r.held ? 'yes' : 'no']);
+for (const [name, list] of Object.entries(runs))
+  for (const r of list)
+    rows.push([
+      name,
+      fmt(r.rate),
+      `${r.successful}/${r.calls}`,
+      String(r.failed),
+      String(r.retrans),
+      fmt(r.cpuUsPerCall, 1),
+      `${fmt(r.cpuLoad * 100)}%`,
+      r.held ? 'yes' : 'no',
+    ]);
 const table = [
   `## B2B UAS (sipp UAC → b2b-uas.ts / sipp UAS, loopback, ${SECONDS}s per rate, hold ${HOLD_MS} ms)`,
   '',

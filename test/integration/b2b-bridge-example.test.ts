@@ -7,7 +7,11 @@ import { SDP, Ua, bodyOf, headerOf, headersOf, methodOf, statusOf } from '../../
 import { runSipp } from '../../packages/b2b-entities/test/sipp.js';
 
 async function bridge(dest: string): Promise<SipServer> {
-  const s = new SipServer({ ...b2bBridgeConfig({ listen: 'udp:127.0.0.1:0', dest, log: { level: 'silent' } }), mi: false, modparams: { tm: { fr_timer: 2, fr_inv_timer: 5 } } });
+  const s = new SipServer({
+    ...b2bBridgeConfig({ listen: 'udp:127.0.0.1:0', dest, log: { level: 'silent' } }),
+    mi: false,
+    modparams: { tm: { fr_timer: 2, fr_inv_timer: 5 } },
+  });
   await s.start();
   return s;
 }

@@ -5,15 +5,7 @@
  */
 import { TsipsError } from '@core/sip';
 
-export type B2bErrorReason =
-  | 'E_B2B_KEY'
-  | 'E_B2B_STATE'
-  | 'E_B2B_METHOD'
-  | 'E_B2B_FLAGS'
-  | 'E_B2B_CODE'
-  | 'E_B2B_MSG'
-  | 'E_B2B_ARG'
-  | 'E_B2B_STORAGE';
+export type B2bErrorReason = 'E_B2B_KEY' | 'E_B2B_STATE' | 'E_B2B_METHOD' | 'E_B2B_FLAGS' | 'E_B2B_CODE' | 'E_B2B_MSG' | 'E_B2B_ARG' | 'E_B2B_STORAGE';
 
 export class B2bError extends TsipsError {
   constructor(
@@ -31,10 +23,8 @@ export const b2bErrors = {
   notInit: (fn: string, problem: string) => new B2bError('E_B2B_MSG', `${fn}: ${problem}`),
   state: (fn: string, key: string, problem: string) => new B2bError('E_B2B_STATE', `${fn}: entity "${key}" ${problem}`),
   method: (fn: string, method: string, problem: string) => new B2bError('E_B2B_METHOD', `${fn}: method "${method}" ${problem}`),
-  flags: (fn: string, flags: string, problem: string) =>
-    new B2bError('E_B2B_FLAGS', `${fn}: flags "${flags}": ${problem} (use t<sec>, a, r, d, h, b, n)`),
+  flags: (fn: string, flags: string, problem: string) => new B2bError('E_B2B_FLAGS', `${fn}: flags "${flags}": ${problem} (use t<sec>, a, r, d, h, b, n)`),
   code: (fn: string, code: unknown) => new B2bError('E_B2B_CODE', `${fn}: reply code ${String(code)} is not 100–699`),
   arg: (fn: string, problem: string) => new B2bError('E_B2B_ARG', `${fn}: ${problem}`),
-  storage: (what: string, cause: unknown) =>
-    new B2bError('E_B2B_STORAGE', `b2b_entities: ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
+  storage: (what: string, cause: unknown) => new B2bError('E_B2B_STORAGE', `b2b_entities: ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
 };

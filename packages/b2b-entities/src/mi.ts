@@ -86,7 +86,16 @@ export const b2bMi: Readonly<Record<string, MiCommandSpec<B2bModule>>> = {
     params: ['key', 'method', 'code', 'reason', 'body?', 'extra_headers?', 'content_type?'],
     handler: (m, p) =>
       mi(() =>
-        m.ua.reply('ua_session_reply', req(p, 'key'), req(p, 'method'), Number(req(p, 'code')), str(p, 'reason'), str(p, 'body'), str(p, 'extra_headers'), str(p, 'content_type')),
+        m.ua.reply(
+          'ua_session_reply',
+          req(p, 'key'),
+          req(p, 'method'),
+          Number(req(p, 'code')),
+          str(p, 'reason'),
+          str(p, 'body'),
+          str(p, 'extra_headers'),
+          str(p, 'content_type'),
+        ),
       ),
   },
   ua_session_terminate: {

@@ -43,9 +43,15 @@ export default defineModule({
     { module: 'tm', onMissing: 'abort' },
     // Loaded first when present: 401/407 to our requests are answered with its credentials.
     { module: 'uac_auth', onMissing: 'ignore' },
-    { module: 'db_mysql', requiredWhen: (p) => (p.db_mode !== 0 && !p.cachedb_url && /^mysql:/i.test(p.db_url ?? '') ? `db_mode=${p.db_mode} with a mysql:// db_url` : false) },
+    {
+      module: 'db_mysql',
+      requiredWhen: (p) => (p.db_mode !== 0 && !p.cachedb_url && /^mysql:/i.test(p.db_url ?? '') ? `db_mode=${p.db_mode} with a mysql:// db_url` : false),
+    },
     { module: 'clusterer', requiredWhen: (p) => ((p.cluster_id ?? 0) > 0 ? `cluster_id=${p.cluster_id}` : false) },
-    { module: 'cachedb_redis', requiredWhen: (p) => (p.db_mode !== 0 && /^redis:/i.test(p.cachedb_url ?? '') ? `db_mode=${p.db_mode} with a redis:// cachedb_url` : false) },
+    {
+      module: 'cachedb_redis',
+      requiredWhen: (p) => (p.db_mode !== 0 && /^redis:/i.test(p.cachedb_url ?? '') ? `db_mode=${p.db_mode} with a redis:// cachedb_url` : false),
+    },
   ],
   params: b2bParams,
   tables: [b2bEntitiesSchema()],

@@ -22,7 +22,10 @@ export const b2bParams = {
   /** Seconds between write-back DB updates (db_mode 2). */
   update_period: z.number().int().min(1).default(100),
   /** First part of generated keys (our To-tag of server entities, Call-ID of client entities). */
-  b2b_key_prefix: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ or -').default('B2B'),
+  b2b_key_prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ or -')
+    .default('B2B'),
   /** 0 no DB, 1 write at each change, 2 write back every update_period. */
   db_mode: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(2),
   /** Table of the entities. */

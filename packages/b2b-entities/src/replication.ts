@@ -17,7 +17,7 @@ export const B2BE_CAPABILITY = 'b2be-entities-repl';
 /** A row as JSON (the storage blob as text). */
 function wireRow(e: Entity): DbRow {
   const r = entityRow(e);
-  return { ...r, storage: Buffer.isBuffer(r['storage']) ? r['storage'].toString('utf8') : r['storage'] ?? null };
+  return { ...r, storage: Buffer.isBuffer(r['storage']) ? r['storage'].toString('utf8') : (r['storage'] ?? null) };
 }
 
 export class EntityReplication implements EntitySink {

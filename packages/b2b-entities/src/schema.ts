@@ -38,6 +38,9 @@ export function b2bEntitiesSchema(name = 'b2b_entities'): TableSchema {
       { name: 'leg_sockinfo', type: 'string', length: 255, nullable: true },
     ],
     primaryKey: ['id'],
-    indexes: [{ name: 'b2b_entities_idx', columns: ['type', 'tag0', 'tag1', 'callid'], unique: true }, { name: 'b2b_entities_param', columns: ['param'] }],
+    indexes: [
+      { name: 'b2b_entities_idx', columns: ['type', 'tag0', 'tag1', 'callid'], unique: true },
+      { name: 'b2b_entities_param', columns: ['param'] },
+    ],
   };
 }

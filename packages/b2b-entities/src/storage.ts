@@ -165,7 +165,11 @@ export class EntityStore implements EntitySink {
   ) {}
 
   /** The store for the params, or undefined when nothing is stored (db_mode 0, or no URL). */
-  static async open(ctx: ModuleContext, p: { db_mode: number; db_url?: string; cachedb_url?: string; cachedb_key_prefix: string; db_table: string; update_period: number }, schema: Parameters<Db['ensureTable']>[0]): Promise<EntityStore | undefined> {
+  static async open(
+    ctx: ModuleContext,
+    p: { db_mode: number; db_url?: string; cachedb_url?: string; cachedb_key_prefix: string; db_table: string; update_period: number },
+    schema: Parameters<Db['ensureTable']>[0],
+  ): Promise<EntityStore | undefined> {
     if (p.db_mode === 0) return undefined;
     const mode = p.db_mode === 1 ? 1 : 2;
     try {

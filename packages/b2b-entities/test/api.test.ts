@@ -39,10 +39,12 @@ describe('b2b_api_t', () => {
     await callee.reply(inv, 183, 'Session Progress', { body: SDP });
     await callee.reply(inv, 200, 'OK', { body: SDP });
     expect(methodOf((await callee.next()).text)).toBe('ACK');
-    await expect.poll(() => seen.map((s) => [s.type, s.et, s.method, s.code, s.param])).toEqual([
-      [B2B_REPLY, B2B_CLIENT, 'INVITE', 183, 'p1'],
-      [B2B_REPLY, B2B_CLIENT, 'INVITE', 200, 'p1'],
-    ]);
+    await expect
+      .poll(() => seen.map((s) => [s.type, s.et, s.method, s.code, s.param]))
+      .toEqual([
+        [B2B_REPLY, B2B_CLIENT, 'INVITE', 183, 'p1'],
+        [B2B_REPLY, B2B_CLIENT, 'INVITE', 200, 'p1'],
+      ]);
     expect(dlginfos).toEqual([{ callid: key, fromTag: tagOf(headerOf(inv, 'From')), toTag: callee.localTag, k: key, p: 'p1' }]);
     expect((await list()).find((e) => e['callid'] === key)).toMatchObject({ logic_key: 'tuple-1', mod_name: 'b2b_probe', state: 5 });
     expect(api.update_b2bl_param(B2B_CLIENT, key, 'tuple-2')).toBe(0);

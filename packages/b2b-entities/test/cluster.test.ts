@@ -21,7 +21,10 @@ afterAll(async () => {
 });
 
 async function node(id: number): Promise<B2bServer> {
-  const n = await B2bServer.start({ cluster_id: 1 }, { modules: [clusterer as AnyModule], modparams: { clusterer: { my_node_id: id, cachedb_url: redis.url, cluster_id: 1, ...FAST } } });
+  const n = await B2bServer.start(
+    { cluster_id: 1 },
+    { modules: [clusterer as AnyModule], modparams: { clusterer: { my_node_id: id, cachedb_url: redis.url, cluster_id: 1, ...FAST } } },
+  );
   nodes.push(n);
   return n;
 }

@@ -62,7 +62,9 @@ export class B2bServer {
   }
 
   eventsOf(key: string): string[] {
-    return this.events.filter((e) => e['key'] === key).map((e) => `${String(e['event_type'])}:${String(e['method'])}${e['status'] === null ? '' : `:${String(e['status'])}`}`);
+    return this.events
+      .filter((e) => e['key'] === key)
+      .map((e) => `${String(e['event_type'])}:${String(e['method'])}${e['status'] === null ? '' : `:${String(e['status'])}`}`);
   }
 
   stop(): Promise<void> {

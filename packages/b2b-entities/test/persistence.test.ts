@@ -116,14 +116,26 @@ describe('MariaDB, db_mode 1', () => {
     const callee = await Ua.open(port, 'bob');
     const s1 = mk();
     await s1.start();
-    const key = api.client_new({ ruri: `sip:bob@127.0.0.1:${callee.port}`, from: 'sip:a@example.com', to: 'sip:b@example.com' }, { notify: () => undefined, modName: 'b2b_owner', logicKey: 'L1' });
+    const key = api.client_new(
+      { ruri: `sip:bob@127.0.0.1:${callee.port}`, from: 'sip:a@example.com', to: 'sip:b@example.com' },
+      { notify: () => undefined, modName: 'b2b_owner', logicKey: 'L1' },
+    );
     const inv = (await callee.next()).text;
     callee.learnInvite(inv);
     await callee.reply(inv, 200, 'OK');
     expect(methodOf((await callee.next()).text)).toBe('ACK');
     expect(await db.select('b2b_entities', { callid: key })).toEqual([]); // write-back: nothing yet
     await s1.stop(); // flushes
-    expect((await db.select('b2b_entities', { callid: key }))[0]).toMatchObject({ type: 1, state: 5, param: 'L1', mod_name: 'b2b_owner', tag1: callee.localTag, lm: 1, lrc: 200, lic: 1 });
+    expect((await db.select('b2b_entities', { callid: key }))[0]).toMatchObject({
+      type: 1,
+      state: 5,
+      param: 'L1',
+      mod_name: 'b2b_owner',
+      tag1: callee.localTag,
+      lm: 1,
+      lrc: 200,
+      lic: 1,
+    });
     const s2 = mk();
     await s2.start();
     try {
@@ -153,7 +165,11 @@ describe('Redis cachedb, db_mode 2', () => {
   it('an established UA session survives SIGKILL once written back (update_period 1)', async () => {
     const cache = await new RedisDriver().open(redis.url);
     try {
-      await crashMidCall({ db_mode: 2, cachedb_url: redis.url, update_period: 1, cachedb_key_prefix: 'b2bt$' }, async () => (await cache.getByPrefix('b2bt$')).size, 1500);
+      await crashMidCall(
+        { db_mode: 2, cachedb_url: redis.url, update_period: 1, cachedb_key_prefix: 'b2bt$' },
+        async () => (await cache.getByPrefix('b2bt$')).size,
+        1500,
+      );
     } finally {
       await cache.close();
     }

@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { B2bServer, SDP, Ua, headerOf, methodOf, statusOf } from './helpers.js';
 
 async function clientStart(h: B2bServer, callee: Ua, flags = 'r'): Promise<{ key: string; inv: string }> {
-  const key = (await h.mi('ua_session_client_start', { ruri: `sip:bob@127.0.0.1:${callee.port}`, to: 'sip:bob@example.com', from: 'sip:alice@example.com', body: SDP, flags })) as string;
+  const key = (await h.mi('ua_session_client_start', {
+    ruri: `sip:bob@127.0.0.1:${callee.port}`,
+    to: 'sip:bob@example.com',
+    from: 'sip:alice@example.com',
+    body: SDP,
+    flags,
+  })) as string;
   const inv = (await callee.next()).text;
   callee.learnInvite(inv);
   return { key, inv };
@@ -96,7 +102,9 @@ describe('passthru_prack = 1: PRACK end to end', () => {
     expect([methodOf(prack), headerOf(prack, 'RAck')]).toEqual(['PRACK', '3 1 INVITE']);
     await callee.reply(prack, 200, 'OK');
     await expect.poll(() => h.eventsOf(key)).toEqual(['EARLY:INVITE:180', 'ANSWERED:PRACK:200']);
-    await expect(h.mi('ua_session_update', { key, method: 'PRACK' })).rejects.toThrow(`E_B2B_STATE: ua_session_update: entity "${key}" has no reliable provisional reply to PRACK`);
+    await expect(h.mi('ua_session_update', { key, method: 'PRACK' })).rejects.toThrow(
+      `E_B2B_STATE: ua_session_update: entity "${key}" has no reliable provisional reply to PRACK`,
+    );
     await h.mi('ua_session_terminate', { key });
     const cancel = (await callee.next()).text;
     expect(methodOf(cancel)).toBe('CANCEL');

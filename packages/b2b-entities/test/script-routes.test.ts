@@ -62,6 +62,8 @@ describe('script routes', () => {
   });
 
   it('a route named in script_req_route must exist', async () => {
-    await expect(B2bServer.start({ script_req_route: 'nope' })).rejects.toThrow('E_B2B_ARG: b2b_entities: route "nope" (script_req_route / script_reply_route) is not defined in routes.route');
+    await expect(B2bServer.start({ script_req_route: 'nope' })).rejects.toThrow(
+      'E_B2B_ARG: b2b_entities: route "nope" (script_req_route / script_reply_route) is not defined in routes.route',
+    );
   });
 });

@@ -15,7 +15,13 @@ async function sippUas(file: string): Promise<{ port: number; done: ReturnType<t
 }
 
 async function start(h: B2bServer, port: number): Promise<string> {
-  return (await h.mi('ua_session_client_start', { ruri: `sip:service@127.0.0.1:${port}`, to: 'sip:service@127.0.0.1', from: 'Alice,sip:alice@127.0.0.1', body: SDP, flags: 'r' })) as string;
+  return (await h.mi('ua_session_client_start', {
+    ruri: `sip:service@127.0.0.1:${port}`,
+    to: 'sip:service@127.0.0.1',
+    from: 'Alice,sip:alice@127.0.0.1',
+    body: SDP,
+    flags: 'r',
+  })) as string;
 }
 
 describe('sipp UAS, passthru_prack 0', () => {

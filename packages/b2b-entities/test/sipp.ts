@@ -18,7 +18,25 @@ export interface SippOutcome {
 export async function runSipp(args: readonly string[], timeoutS = 30): Promise<SippOutcome> {
   const cwd = await mkdtemp(join(tmpdir(), 'tsips-b2b-sipp-'));
   const own = args.includes('-p') ? [] : ['-p', String(await freePort())];
-  const full = ['-nostdin', '-i', '127.0.0.1', ...own, '-cp', String(await freePort()), '-timeout', `${timeoutS}s`, '-trace_stat', '-fd', '1', '-stf', 'stat.csv', '-trace_err', '-error_file', 'err.log', ...args];
+  const full = [
+    '-nostdin',
+    '-i',
+    '127.0.0.1',
+    ...own,
+    '-cp',
+    String(await freePort()),
+    '-timeout',
+    `${timeoutS}s`,
+    '-trace_stat',
+    '-fd',
+    '1',
+    '-stf',
+    'stat.csv',
+    '-trace_err',
+    '-error_file',
+    'err.log',
+    ...args,
+  ];
   let out = '';
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn('/usr/bin/sipp', full, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -113,7 +113,12 @@ describe('ua_session_client_start', () => {
 
   it('flag d: the 2xx waits for ua_session_update(ACK) with the answer SDP (offer in the 2xx)', async () => {
     const callee = await Ua.open(h.port, 'bob');
-    const key = (await h.mi('ua_session_client_start', { ruri: `sip:bob@127.0.0.1:${callee.port}`, to: 'sip:bob@example.com', from: 'sip:alice@example.com', flags: 'd' })) as string;
+    const key = (await h.mi('ua_session_client_start', {
+      ruri: `sip:bob@127.0.0.1:${callee.port}`,
+      to: 'sip:bob@example.com',
+      from: 'sip:alice@example.com',
+      flags: 'd',
+    })) as string;
     const inv = (await callee.next()).text;
     expect(bodyOf(inv)).toBe('');
     callee.learnInvite(inv);

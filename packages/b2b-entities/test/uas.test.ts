@@ -250,12 +250,16 @@ describe('ua_session_server_init + ua_session_reply', () => {
 
 describe('misuse', () => {
   it('names the unknown key, the bad flag, the bad method and the wrong state', async () => {
-    await expect(h.mi('ua_session_update', { key: 'B2B.1.2.3.4', method: 'OPTIONS' })).rejects.toThrow('E_B2B_KEY: ua_session_update: no b2b entity with key "B2B.1.2.3.4"');
+    await expect(h.mi('ua_session_update', { key: 'B2B.1.2.3.4', method: 'OPTIONS' })).rejects.toThrow(
+      'E_B2B_KEY: ua_session_update: no b2b entity with key "B2B.1.2.3.4"',
+    );
     await expect(h.mi('ua_session_terminate', { key: 'nope' })).rejects.toThrow('E_B2B_KEY: ua_session_terminate: no b2b entity with key "nope"');
     const { ua, key } = await answered();
     await expect(h.mi('ua_session_update', { key, method: 'BAD METHOD' })).rejects.toThrow('E_B2B_METHOD: ua_session_update: method "BAD METHOD" is not a SIP method');
     await expect(h.mi('ua_session_update', { key, method: 'ACK' })).rejects.toThrow(`E_B2B_STATE: ua_session_update: entity "${key}" has no 2xx waiting for an ACK`);
-    await expect(h.mi('ua_session_reply', { key, method: 'INVITE', code: 99, reason: 'x' })).rejects.toThrow('E_B2B_CODE: ua_session_reply: reply code 99 is not 100–699');
+    await expect(h.mi('ua_session_reply', { key, method: 'INVITE', code: 99, reason: 'x' })).rejects.toThrow(
+      'E_B2B_CODE: ua_session_reply: reply code 99 is not 100–699',
+    );
     let err: unknown;
     h.steer.request = (ctx) => {
       try {

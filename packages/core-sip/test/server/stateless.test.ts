@@ -174,7 +174,16 @@ describe('script: pseudo-variables, flags, exit/drop, named routes', () => {
     const seen: Record<string, unknown> = {};
     route = (ctx) => {
       Object.assign(seen, {
-        ru: ctx.$ru, rU: ctx.$rU, rd: ctx.$rd, rm: ctx.$rm, fu: ctx.$fu, tu: ctx.$tu, ci: ctx.$ci, si: ctx.$si, sp: ctx.$sp, proto: ctx.$proto,
+        ru: ctx.$ru,
+        rU: ctx.$rU,
+        rd: ctx.$rd,
+        rm: ctx.$rm,
+        fu: ctx.$fu,
+        tu: ctx.$tu,
+        ci: ctx.$ci,
+        si: ctx.$si,
+        sp: ctx.$sp,
+        proto: ctx.$proto,
       });
       ctx.setflag('FLAG_B');
       seen.flagB = ctx.isflagset('FLAG_B');
@@ -186,8 +195,19 @@ describe('script: pseudo-variables, flags, exit/drop, named routes', () => {
     await uac.send(request('INFO', 'sip:bob@example.com;transport=udp', uac.port, { callId: 'pv-1' }), port);
     await uac.next();
     expect(seen).toEqual({
-      ru: 'sip:bob@example.com;transport=udp', rU: 'bob', rd: 'example.com', rm: 'INFO', fu: 'sip:alice@127.0.0.1', tu: 'sip:bob@example.com',
-      ci: 'pv-1', si: '127.0.0.1', sp: uac.port, proto: 'udp', flagB: true, flagA: false, ru2: 'sip:dave@example.com;transport=udp',
+      ru: 'sip:bob@example.com;transport=udp',
+      rU: 'bob',
+      rd: 'example.com',
+      rm: 'INFO',
+      fu: 'sip:alice@127.0.0.1',
+      tu: 'sip:bob@example.com',
+      ci: 'pv-1',
+      si: '127.0.0.1',
+      sp: uac.port,
+      proto: 'udp',
+      flagB: true,
+      flagA: false,
+      ru2: 'sip:dave@example.com;transport=udp',
     });
   });
 
@@ -237,8 +257,7 @@ describe('modules in the pipeline', () => {
         },
         // event_route runs on an event context, where functions allowed in event routes can be called.
         event_route: {
-          E_PROBE: (p, name, ctx) =>
-            void events.push({ ...p, name, rt: ctx.routeType, f: (ctx as unknown as { probe_event(): number }).probe_event() }),
+          E_PROBE: (p, name, ctx) => void events.push({ ...p, name, rt: ctx.routeType, f: (ctx as unknown as { probe_event(): number }).probe_event() }),
         },
       },
     });
