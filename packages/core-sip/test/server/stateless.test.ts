@@ -257,6 +257,7 @@ describe('modules in the pipeline', () => {
             return st.n;
           },
         },
+        probe_event: { routes: ['event'], handler: (st) => st.n * 10 },
       },
     });
     const s = new SipServer({
@@ -269,7 +270,10 @@ describe('modules in the pipeline', () => {
           const n = (ctx as unknown as { probe_count(): number }).probe_count();
           ctx.sl_send_reply(200, `n=${n}`);
         },
-        event_route: { E_PROBE: (p) => void events.push(p) },
+        // event_route runs on an event context, where functions allowed in event routes can be called.
+        event_route: {
+          E_PROBE: (p, name, ctx) => void events.push({ ...p, name, rt: ctx.routeType, f: (ctx as unknown as { probe_event(): number }).probe_event() }),
+        },
       },
     });
     await s.start();
@@ -277,7 +281,7 @@ describe('modules in the pipeline', () => {
       const p = s.sockets[0]!.port;
       await uac.send(request('OPTIONS', `sip:127.0.0.1:${p}`, uac.port), p);
       expect((await uac.next()).text.split('\r\n')[0]).toBe('SIP/2.0 200 n=1');
-      await expect.poll(() => events).toEqual([{ n: 1, m: 'OPTIONS' }]);
+      await expect.poll(() => events).toEqual([{ n: 1, m: 'OPTIONS', name: 'E_PROBE', rt: 'event', f: 10 }]);
     } finally {
       await s.stop();
     }
