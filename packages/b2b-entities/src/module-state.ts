@@ -54,7 +54,7 @@ export class B2bModule {
       m.repl.register(ctx.api('clusterer'));
       engine.sinks.push(m.repl);
     }
-    m.store = await EntityStore.open(ctx as unknown as ModuleContext, p, b2bEntitiesSchema(p.db_table));
+    m.store = await EntityStore.open(ctx, p, b2bEntitiesSchema(p.db_table));
     if (m.store !== undefined) engine.sinks.push(m.store);
     return m;
   }

@@ -52,7 +52,7 @@ export function entityRow(e: Entity): DbRow {
   };
 }
 
-const s = (v: unknown): string => (v === null || v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
+const s = (v: unknown): string => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '');
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 export function rowEntity(engine: B2bEngine, row: DbRow): Entity | undefined {

@@ -34,11 +34,16 @@ export interface UaFlags {
   noNew: boolean;
 }
 
+/** What a UA session keeps in its entity's ownerData (stored with it, so read back without a type). */
+function uaData(v: unknown): { flags?: UaFlags; expiresAt?: number } | undefined {
+  return typeof v === 'object' && v !== null ? v : undefined;
+}
+
 export function parseUaFlags(fn: string, s: string | undefined, defaultTimeout: number): UaFlags {
   const f: UaFlags = { timeout: defaultTimeout, ack: false, replies: false, noAutoAck: false, headers: false, body: false, noNew: false };
   const str = s ?? '';
   for (let i = 0; i < str.length; i++) {
-    const c = str[i];
+    const c = str.charAt(i);
     switch (c) {
       case 't': {
         const m = /^\d+/.exec(str.slice(i + 1));
@@ -208,7 +213,7 @@ export class UaSessions {
 
   /** A UA session's entity loaded from storage: the session resumes with its flags and its timeout; false when it cannot. */
   restore(e: Entity, armTimer = true): boolean {
-    const ua = (e.ownerData?.['ua'] ?? undefined) as { flags?: UaFlags; expiresAt?: number } | undefined;
+    const ua = uaData(e.ownerData?.['ua']);
     if (ua?.flags === undefined || (armTimer && e.state < B2bState.CONFIRMED)) return false;
     e.notify = (i) => this.#onNotify(i);
     const s = this.#add(e, ua.flags, ua.expiresAt ?? Date.now() + ua.flags.timeout * 1000);

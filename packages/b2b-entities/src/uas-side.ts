@@ -24,11 +24,9 @@ export function clearReliable(e: Entity): void {
 export function sendReply(engine: B2bEngine, fn: string, e: Entity, r: B2bReply): void {
   const code = r.code;
   if (!Number.isInteger(code) || code < 100 || code > 699) throw b2bErrors.code(fn, code);
-  let method = r.method?.toUpperCase();
-  if (method === undefined) {
-    if (e.uas.size !== 1) throw b2bErrors.state(fn, e.key, `has ${e.uas.size} requests waiting for a reply: name the method`);
-    method = [...e.uas.keys()][0] as string;
-  }
+  const only = e.uas.size === 1 ? e.uas.keys().next().value : undefined;
+  const method = r.method?.toUpperCase() ?? only;
+  if (method === undefined) throw b2bErrors.state(fn, e.key, `has ${e.uas.size} requests waiting for a reply: name the method`);
   const t = e.uas.get(method);
   if (t === undefined) throw b2bErrors.state(fn, e.key, `has no ${method} waiting for a reply`);
   const headers = parseExtraHeaders(fn, r.extraHeaders);

@@ -1,6 +1,6 @@
 /** The typed b2b_api_t bound by another module: notify types, add_dlginfo, dlginfo matching, the owner deletes. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineModule, type AnyModule } from '@core/sip';
+import { defineModule } from '@core/sip';
 import { B2B_CLIENT, B2B_REPLY, B2B_REQUEST, B2B_SERVER, type B2bApi, type B2bDlgInfo, type B2bNotifyInfo } from '../src/index.js';
 import { B2bServer, SDP, Ua, headerOf, methodOf, statusOf, tagOf } from './helpers.js';
 
@@ -20,7 +20,7 @@ const record = (i: B2bNotifyInfo) => void seen.push({ type: i.type, et: i.entity
 
 let h: B2bServer;
 beforeAll(async () => {
-  h = await B2bServer.start({}, { modules: [probe as AnyModule] });
+  h = await B2bServer.start({}, { modules: [probe] });
 });
 afterAll(() => h.stop());
 

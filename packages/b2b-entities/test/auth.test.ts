@@ -1,6 +1,6 @@
 /** Client entities authenticated by uac_auth against Kamailio's auth module: a 401/407 is answered once. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnyModule, EventParams } from '@core/sip';
+import type { EventParams } from '@core/sip';
 import uacAuth from '@mod/uac-auth';
 import type { KamailioServer } from '@tsips/testkit';
 // The digest challenger of uac-auth's own Kamailio tests (passwords are pw-<user>).
@@ -11,7 +11,7 @@ let kam: KamailioServer;
 let h: B2bServer;
 beforeAll(async () => {
   kam = await startChallenger('MD5');
-  h = await B2bServer.start({}, { modules: [uacAuth as AnyModule], modparams: { uac_auth: { credential: ['alice:ok.test:pw-alice', 'bob:bad.test:not-pw-bob'] } } });
+  h = await B2bServer.start({}, { modules: [uacAuth], modparams: { uac_auth: { credential: ['alice:ok.test:pw-alice', 'bob:bad.test:not-pw-bob'] } } });
 }, 60_000);
 afterAll(async () => {
   await h?.stop();

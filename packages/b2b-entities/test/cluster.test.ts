@@ -4,7 +4,6 @@
  * the session on both; a node that starts later gets every entity by sync.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnyModule } from '@core/sip';
 import clusterer from '@mod/clusterer';
 import { startRedis, type RedisServer } from '@tsips/testkit';
 import { B2bServer, Ua, statusOf, tagOf, headerOf } from './helpers.js';
@@ -23,7 +22,7 @@ afterAll(async () => {
 async function node(id: number): Promise<B2bServer> {
   const n = await B2bServer.start(
     { cluster_id: 1 },
-    { modules: [clusterer as AnyModule], modparams: { clusterer: { my_node_id: id, cachedb_url: redis.url, cluster_id: 1, ...FAST } } },
+    { modules: [clusterer], modparams: { clusterer: { my_node_id: id, cachedb_url: redis.url, cluster_id: 1, ...FAST } } },
   );
   nodes.push(n);
   return n;

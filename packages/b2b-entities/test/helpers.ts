@@ -35,9 +35,9 @@ export class B2bServer {
     h.server = new SipServer({
       listen: ['udp:127.0.0.1:0'],
       mi: false,
-      log: { level: (process.env['B2B_TEST_LOG'] as 'debug' | undefined) ?? 'silent' },
+      log: { level: process.env['B2B_TEST_LOG'] ?? 'silent' },
       modules: [tm, ...(extra.modules ?? []), b2b] as AnyModule[],
-      modparams: { tm: { fr_timer: 2, fr_inv_timer: 4, wt_timer: 0.2 }, b2b_entities: modparams, ...extra.modparams } as never,
+      modparams: { tm: { fr_timer: 2, fr_inv_timer: 4, wt_timer: 0.2 }, b2b_entities: modparams, ...extra.modparams },
       routes: {
         request: (ctx) => h.#route(ctx),
         route: extra.routes,

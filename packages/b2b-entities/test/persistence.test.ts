@@ -19,7 +19,7 @@ function startChild(port: number, params: Record<string, unknown>): Promise<Chil
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, String(port), JSON.stringify(params)], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('b2b child did not start')), 20000);
-    child.stdout!.on('data', (b: Buffer) => {
+    child.stdout.on('data', (b: Buffer) => {
       if (b.toString().includes('ready')) {
         clearTimeout(t);
         resolve(child);
@@ -110,7 +110,7 @@ describe('MariaDB, db_mode 1', () => {
         mi: false,
         log: { level: 'silent' },
         modules: [tm, dbMysql, b2b, owner] as AnyModule[],
-        modparams: { b2b_entities: { db_mode: 2, db_url: maria.url, update_period: 100 } } as never,
+        modparams: { b2b_entities: { db_mode: 2, db_url: maria.url, update_period: 100 } },
         routes: { request: () => undefined },
       });
     const callee = await Ua.open(port, 'bob');
