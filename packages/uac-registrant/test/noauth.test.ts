@@ -1,6 +1,7 @@
 /** Registration against a real Kamailio registrar without authentication: REGISTER content, MI, reg_upsert rows. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKamailioRegistrar, type KamailioRegistrar } from '@tsips/testkit';
+import { createSocket } from 'node:dgram';
+import { UdpPeer, headerOf, request, startKamailioRegistrar, statusOf, waitFor, type KamailioRegistrar } from '@tsips/testkit';
 import { Node } from './node.js';
 
 let k: KamailioRegistrar;
@@ -82,5 +83,61 @@ describe('uac_registrant without auth', () => {
 
   it('reg_upsert rejects a row with an invalid URI, naming the column', async () => {
     await expect(n.mi('reg_upsert', { aor: 'not a uri', contact: `sip:e@127.0.0.1`, registrar: k.uri })).rejects.toThrow(/column "aor" "not a uri" is not a valid URI/);
+  });
+
+  it('unique binding (reg-id + +sip.instance): a 200 listing two bindings makes it remove all and register alone', async () => {
+    // Another UA already holds a binding for the AOR.
+    const other = await UdpPeer.open();
+    await other.send(request('REGISTER', k.uri, other.port, { headers: ['To: <sip:frank@tsips.test>', 'Expires: 300'] }).replace(/^To: <sip:bob@example.com>\r\n/m, '').replace('Contact: <sip:alice@', 'Contact: <sip:frank-old@'), k.port);
+    expect(statusOf((await other.next()).text)).toBe(200);
+    other.close();
+    expect(await k.contacts('frank')).toEqual([`sip:frank-old@127.0.0.1:${other.port}`]);
+    const binding = `sip:frank@127.0.0.1:${n.port}`;
+    await n.mi('reg_upsert', { aor: 'sip:frank@tsips.test', contact: binding, registrar: k.uri, binding_params: ';reg-id=1;+sip.instance="<urn:uuid:11111111-AABBCCDDEEFF>"' });
+    await waitFor(async () => (await k.contacts('frank')).length === 1 && (await k.contacts('frank'))[0] === binding, 8000, () => 'frank not alone');
+    const states = n.events.filter((e) => e.aor === 'sip:frank@tsips.test').map((e) => e.state);
+    // REGISTERING → (200 with two bindings: not counted as registered) UNREGISTERING (Contact: *) → NOT_REGISTERED
+    // → REGISTERING → REGISTERED
+    expect(states).toEqual([1, 8, 0, 1, 3]);
+  });
+
+  it('outbound proxy: the REGISTER goes to the proxy (which relays it) with the R-URI of the registrar', async () => {
+    const seen: string[] = [];
+    const relay = createSocket('udp4');
+    await new Promise<void>((res) => relay.bind(0, '127.0.0.1', res));
+    relay.on('message', (b, rinfo) => {
+      const t = b.toString('latin1');
+      if (rinfo.port === k.port) relay.send(b, n.port, '127.0.0.1');
+      else {
+        seen.push(t);
+        relay.send(b, k.port, '127.0.0.1');
+      }
+    });
+    const binding = `sip:gina@127.0.0.1:${n.port}`;
+    try {
+      await n.mi('reg_upsert', { aor: 'sip:gina@tsips.test', contact: binding, registrar: k.uri, proxy: `sip:127.0.0.1:${relay.address().port}`, expiry: 120 });
+      const r = await n.waitState('sip:gina@tsips.test', 'REGISTERED_STATE');
+      expect(r['proxy']).toBe(`sip:127.0.0.1:${relay.address().port}`);
+    } finally {
+      relay.close();
+    }
+    const reg = seen[0]!;
+    expect(reg.split('\r\n')[0]).toBe(`REGISTER ${k.uri} SIP/2.0`);
+    expect(headerOf(reg, 'To')).toBe('<sip:gina@tsips.test>');
+    expect(headerOf(reg, 'From')).toMatch(/^<sip:gina@tsips\.test>;tag=/);
+    expect(headerOf(reg, 'Contact')).toBe(`<${binding}>`);
+    expect(headerOf(reg, 'Expires')).toBe('120');
+    expect(headerOf(reg, 'CSeq')).toBe('1 REGISTER');
+    expect(await k.contacts('gina')).toEqual([binding]);
+  });
+
+  it('stopping the server un-registers every binding', async () => {
+    const m = await Node.start();
+    const binding = `sip:hank@127.0.0.1:${m.port}`;
+    await m.mi('reg_upsert', { aor: 'sip:hank@tsips.test', contact: binding, registrar: k.uri });
+    await m.waitState('sip:hank@tsips.test', 'REGISTERED_STATE');
+    expect(await k.contacts('hank')).toEqual([binding]);
+    await m.stop();
+    expect(await k.contacts('hank')).toEqual([]);
   });
 });

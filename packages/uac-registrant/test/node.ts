@@ -11,6 +11,8 @@ export interface RegEvent extends EventParams {
   old_state: number;
   code: number;
   reason: string;
+  /** When the test saw it (Date.now()). */
+  at: number;
 }
 
 export interface ListedRecord {
@@ -41,7 +43,7 @@ export class Node {
     });
     const n = new Node(server);
     await server.start();
-    server.events.subscribe('E_UAC_REG_STATE', (_n, p) => void n.events.push(p as RegEvent));
+    server.events.subscribe('E_UAC_REG_STATE', (_n, p) => void n.events.push({ ...(p as Omit<RegEvent, 'at'>), at: Date.now() }));
     return n;
   }
 
