@@ -43,7 +43,7 @@ export class Node {
     });
     const n = new Node(server);
     await server.start();
-    server.events.subscribe('E_UAC_REG_STATE', (_n, p) => void n.events.push({ ...(p as Omit<RegEvent, 'at'>), at: Date.now() }));
+    server.events.subscribe('E_UAC_REG_STATE', (_n, p) => void n.events.push({ ...p, at: Date.now() } as RegEvent));
     return n;
   }
 
