@@ -1,5 +1,5 @@
 /** MI commands of uac_registrant, with OpenSIPS 4.0's names, params and reply shapes. */
-import { MiError, MiErrorCode, type DbRow, type MiCommandSpec, type MiParams } from '@core/sip';
+import { MiError, MiErrorCode, ctime, type DbRow, type MiCommandSpec, type MiParams } from '@core/sip';
 import type { RegRecord } from './record.js';
 import type { RegistrantModule } from './module-state.js';
 import { STATE_NAMES } from './states.js';
@@ -12,15 +12,6 @@ function str(p: MiParams, name: string): string | undefined {
   throw new MiError(MiErrorCode.InvalidParams, `${name} must be a string`);
 }
 
-/** ctime(3) without the newline, as OpenSIPS prints the times of reg_list ("Thu Jan  1 00:00:00 1970"). */
-export function ctime(ms: number): string {
-  const d = new Date(ms);
-  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getDay()]!;
-  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()]!;
-  const p2 = (n: number) => String(n).padStart(2, '0');
-  return `${day} ${mon} ${String(d.getDate()).padStart(2, ' ')} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${d.getFullYear()}`;
-}
-
 export function recordInfo(r: RegRecord): Record<string, unknown> {
   const c = r.cfg;
   const o: Record<string, unknown> = {
@@ -28,8 +19,8 @@ export function recordInfo(r: RegRecord): Record<string, unknown> {
     expires: r.granted > 0 ? r.granted : r.askExpiry,
     state: STATE_NAMES[r.state],
     enabled: c.enabled ? 1 : 0,
-    last_register_sent: ctime(r.lastSent),
-    registration_t_out: ctime(r.expiresAt),
+    last_register_sent: ctime(new Date(r.lastSent)),
+    registration_t_out: ctime(new Date(r.expiresAt)),
     registrar: c.registrar,
     binding: c.binding,
     socket: c.forcedSocket,
