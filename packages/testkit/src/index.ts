@@ -10,4 +10,5 @@ export { startMariaDb, type MariaDbServer } from './mariadb.js';
 export { startRedis, type RedisServer, type RedisStartOptions } from './redis.js';
 export { captureLog, type CapturedLog, type LogEntry, type LogLine } from './log.js';
 export { UdpPeer, request, headerOf, headersOf, statusOf, replyTo, methodOf, nextMatching, finalOf, type Received } from './udp-peer.js';
+export { startKamailio, type KamailioServer, type KamailioOptions } from './kamailio.js';
 export { startKamailioRegistrar, kamailioPassword, type KamailioRegistrar, type KamailioRegistrarOptions } from './kamailio-registrar.js';
