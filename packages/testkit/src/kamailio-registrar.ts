@@ -163,9 +163,27 @@ export async function startKamailioRegistrar(opts: KamailioRegistrarOptions = {}
       },
     });
   };
+  // Kamailio's workers outlive a SIGKILL of the main process (they are reparented to init): whenever the main
+  // one is killed, by kill() or by the testkit's exit hook, the workers seen last are killed as well.
+  let workers: number[] = [];
+  const killWorkers = (): void => {
+    for (const w of workers) {
+      try {
+        process.kill(w, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    workers = [];
+  };
+  process.once('exit', killWorkers);
+  const life = lifecycle(() => child, up, dir, 10_000);
   try {
     await up();
+    const main = child?.pid;
+    if (main !== undefined) workers = childPids(main);
   } catch (err) {
+    killWorkers();
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
@@ -174,7 +192,21 @@ export async function startKamailioRegistrar(opts: KamailioRegistrarOptions = {}
     uri: `sip:127.0.0.1:${port}`,
     port,
     dir,
-    ...lifecycle(() => child, up, dir, 10_000),
+    ...life,
+    async up() {
+      await life.up();
+      const main = child?.pid;
+      if (main !== undefined) workers = childPids(main);
+    },
+    async kill() {
+      await life.kill();
+      killWorkers();
+    },
+    async stop() {
+      await life.stop();
+      killWorkers();
+      process.off('exit', killWorkers);
+    },
     async contacts(user: string): Promise<string[]> {
       const r = await options(port, `sip:${user}@127.0.0.1:${port}`, 2000);
       if (r === undefined) throw new Error(`kamailio on ${port}: no answer to the contacts query for ${user}`);
