@@ -56,6 +56,11 @@ export class RegEngine {
     this.#random = d.random ?? Math.random;
   }
 
+  /** Records refreshed by a timer of their own (granted expiry too short for the bucket timer). */
+  get ownRefreshTimers(): number {
+    return this.#refreshTimers.size;
+  }
+
   /** Adds a record to the table (NOT_REGISTERED, registered at the next visit of its bucket). */
   add(r: RegRecord): void {
     this.table.add(r);
@@ -214,17 +219,18 @@ export class RegEngine {
   }
 
   /**
-   * When to refresh: reregister_expiry_percentage of the granted expiry, else timer_interval before it ends
-   * (OpenSIPS). The bucket timer does it when it visits the bucket in time; when the granted expiry is too
-   * short for that (#217), a timer of the record's own does.
+   * When to refresh: once reregister_expiry_percentage of the granted expiry has passed, else (OpenSIPS) a
+   * timer_interval before it ends, plus a margin for the round trip: the bucket is visited once per
+   * timer_interval, so the last visit before `due` + timer_interval is still in time. When the granted expiry
+   * is too short for the bucket timer to come back in time (#217), a timer of the record's own refreshes it.
    */
   #scheduleRefresh(r: RegRecord, now: number, granted: number): void {
     const pct = this.p.reregister_expiry_percentage;
-    const interval = this.p.timer_interval;
-    let due = pct > 0 ? now + granted * pct * 10 : now + (granted - interval) * 1000;
+    // Margin for the REGISTER's round trip: 10 % of the expiry, within 0.5–2 s.
+    const safety = Math.min(2000, Math.max(500, granted * 100));
+    let due = pct > 0 ? now + granted * pct * 10 : r.expiresAt - this.p.timer_interval * 1000 - safety;
     if (due <= now) due = now + granted * 500;
     r.dueAt = due;
-    const safety = Math.max(500, granted * 100);
     const visit = this.timer?.nextVisitAt(r.bucket, due) ?? Infinity;
     if (visit <= r.expiresAt - safety) return;
     const at = Math.min(due, r.expiresAt - safety);

@@ -118,6 +118,9 @@ describe('uac_registrant without auth', () => {
       await n.mi('reg_upsert', { aor: 'sip:gina@tsips.test', contact: binding, registrar: k.uri, proxy: `sip:127.0.0.1:${relay.address().port}`, expiry: 120 });
       const r = await n.waitState('sip:gina@tsips.test', 'REGISTERED_STATE');
       expect(r['proxy']).toBe(`sip:127.0.0.1:${relay.address().port}`);
+      // Third-party registration through the same proxy: From is the registrant, To the AOR.
+      await n.mi('reg_upsert', { aor: 'sip:hugo@tsips.test', contact: `sip:hugo@127.0.0.1:${n.port}`, registrar: k.uri, proxy: `sip:127.0.0.1:${relay.address().port}`, third_party_registrant: 'sip:admin@tsips.test' });
+      await n.waitState('sip:hugo@tsips.test', 'REGISTERED_STATE');
     } finally {
       relay.close();
     }
@@ -129,6 +132,9 @@ describe('uac_registrant without auth', () => {
     expect(headerOf(reg, 'Expires')).toBe('120');
     expect(headerOf(reg, 'CSeq')).toBe('1 REGISTER');
     expect(await k.contacts('gina')).toEqual([binding]);
+    const third = seen.find((t) => headerOf(t, 'To') === '<sip:hugo@tsips.test>')!;
+    expect(headerOf(third, 'From')).toMatch(/^<sip:admin@tsips\.test>;tag=/);
+    expect(await k.contacts('hugo')).toEqual([`sip:hugo@127.0.0.1:${n.port}`]);
   });
 
   it('stopping the server un-registers every binding', async () => {
@@ -139,5 +145,23 @@ describe('uac_registrant without auth', () => {
     expect(await k.contacts('hank')).toEqual([binding]);
     await m.stop();
     expect(await k.contacts('hank')).toEqual([]);
+  });
+
+  it('default_expires and reregister_expiry_percentage: 25 % of a 10 s expiry refreshes every ~2.5 s', async () => {
+    const m = await Node.start({ uac_registrant: { default_expires: 10, reregister_expiry_percentage: 25, timer_interval: 2, hash_size: 0 } });
+    try {
+      const binding = `sip:ivy@127.0.0.1:${m.port}`;
+      await m.mi('reg_upsert', { aor: 'sip:ivy@tsips.test', contact: binding, registrar: k.uri });
+      const r = await m.waitState('sip:ivy@tsips.test', 'REGISTERED_STATE');
+      expect(r.expires).toBe(10);
+      const regs = () => m.events.filter((e) => e.aor === 'sip:ivy@tsips.test' && e.state === 3);
+      // Without the percentage the refresh would come timer_interval (2 s) before the end: 8 s after.
+      await waitFor(() => regs().length >= 3, 9000, () => `ivy registered ${regs().length} times`);
+      const gap = regs()[1]!.at - regs()[0]!.at;
+      expect(gap).toBeGreaterThanOrEqual(2000);
+      expect(gap).toBeLessThan(6000); // due at 2.5 s, then the next visit of its bucket (every 2 s)
+    } finally {
+      await m.stop();
+    }
   });
 });
