@@ -49,7 +49,7 @@ export interface KamailioRegistrar extends ServerHandle {
 /** The password the registrar expects for `user`. */
 export const kamailioPassword = (user: string): string => `${user}-secret`;
 
-function config(port: number, o: Required<Omit<KamailioRegistrarOptions, 'port'>>, dir: string): string {
+function config(port: number, o: Required<Omit<KamailioRegistrarOptions, 'port'>>): string {
   const auth = o.auth
     ? `
   $var(pw) = $au + "-secret";
@@ -146,7 +146,7 @@ export async function startKamailioRegistrar(opts: KamailioRegistrarOptions = {}
   const dir = await mkdtemp(join(tmpdir(), 'tsips-kamailio-'));
   const port = opts.port ?? (await freePort());
   const cfg = join(dir, 'kamailio.cfg');
-  await writeFile(cfg, config(port, o, dir));
+  await writeFile(cfg, config(port, o));
   let child: ChildProcess | undefined;
   let log = '';
   const up = async (): Promise<void> => {
