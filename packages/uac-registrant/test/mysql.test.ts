@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db, DbRow } from '@core/sip';
 import dbMysql, { MysqlDriver } from '@mod/db-mysql';
 import { captureLog, freePort, startKamailioRegistrar, waitFor, startMariaDb, type KamailioRegistrar, type MariaDbServer } from '@tsips/testkit';
-import { registrantSchema } from '../src/index.js';
+import { DEFAULT_COLUMNS, registrantSchema } from '../src/index.js';
 import { Node } from './node.js';
 
 let maria: MariaDbServer;
@@ -107,6 +107,24 @@ describe('registrant rows from MariaDB', () => {
       );
     } finally {
       await db.delete('registrant', { aor: 'sip:fred@tsips.test' });
+    }
+  });
+
+  it('a table and columns renamed by table_name and the *_column params', async () => {
+    const cols = { ...DEFAULT_COLUMNS, aor: 'to_uri', binding_URI: 'contact_uri', registrar: 'registrar_uri', state: 'status' };
+    await db.ensureTable(registrantSchema('my_registrant', cols));
+    await db.insert('my_registrant', { registrar_uri: k.uri, to_uri: 'sip:lena@tsips.test', contact_uri: 'sip:lena@127.0.0.1:5999', status: 0 });
+    const m = await Node.start(
+      { uac_registrant: { db_url: maria.url, table_name: 'my_registrant', aor_column: 'to_uri', binding_URI_column: 'contact_uri', registrar_column: 'registrar_uri', state_column: 'status' } },
+      { modules: [dbMysql] },
+    );
+    try {
+      await m.waitState('sip:lena@tsips.test', 'REGISTERED_STATE');
+      expect(await k.contacts('lena')).toEqual(['sip:lena@127.0.0.1:5999']);
+      await m.mi('reg_disable', { aor: 'sip:lena@tsips.test', contact: 'sip:lena@127.0.0.1:5999', registrar: k.uri });
+      expect((await db.select('my_registrant', { to_uri: 'sip:lena@tsips.test' }))[0]?.['status']).toBe(1);
+    } finally {
+      await m.stop();
     }
   });
 });

@@ -1,7 +1,7 @@
 /** Registration against a real Kamailio registrar without authentication: REGISTER content, MI, reg_upsert rows. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSocket } from 'node:dgram';
-import { UdpPeer, headerOf, request, startKamailioRegistrar, statusOf, waitFor, type KamailioRegistrar } from '@tsips/testkit';
+import { UdpPeer, freePort, headerOf, request, startKamailioRegistrar, statusOf, waitFor, type KamailioRegistrar } from '@tsips/testkit';
 import { Node } from './node.js';
 
 let k: KamailioRegistrar;
@@ -161,6 +161,33 @@ describe('uac_registrant without auth', () => {
       expect(gap).toBeGreaterThanOrEqual(2000);
       expect(gap).toBeLessThan(6000); // due at 2.5 s, then the next visit of its bucket (every 2 s)
     } finally {
+      await m.stop();
+    }
+  });
+
+  it('forced_socket: the REGISTER leaves from that listen socket, not the first one', async () => {
+    const [p1, p2] = [await freePort(), await freePort()];
+    const m = await Node.start({}, { listen: [`udp:127.0.0.1:${p1}`, `udp:127.0.0.1:${p2}`] });
+    const relay = createSocket('udp4');
+    await new Promise<void>((res) => relay.bind(0, '127.0.0.1', res));
+    const from: number[] = [];
+    relay.on('message', (b, rinfo) => {
+      if (rinfo.port === k.port) relay.send(b, Number(/^Via: SIP\/2\.0\/UDP 127\.0\.0\.1:(\d+)/m.exec(b.toString('latin1'))?.[1] ?? p1), '127.0.0.1');
+      else {
+        from.push(rinfo.port);
+        relay.send(b, k.port, '127.0.0.1');
+      }
+    });
+    try {
+      await m.mi('reg_upsert', { aor: 'sip:jack@tsips.test', contact: `sip:jack@127.0.0.1:${p2}`, registrar: k.uri, proxy: `sip:127.0.0.1:${relay.address().port}`, forced_socket: `udp:127.0.0.1:${p2}` });
+      const r = await m.waitState('sip:jack@tsips.test', 'REGISTERED_STATE');
+      expect(r.socket).toBe(`udp:127.0.0.1:${p2}`);
+      expect(from).toEqual([p2]);
+      await expect(m.mi('reg_upsert', { aor: 'sip:kim@tsips.test', contact: 'sip:kim@127.0.0.1', registrar: k.uri, forced_socket: 'udp:127.0.0.1:1' })).rejects.toThrow(
+        'forced_socket "udp:127.0.0.1:1" is not a listen socket',
+      );
+    } finally {
+      relay.close();
       await m.stop();
     }
   });
