@@ -16,7 +16,9 @@ import { fileURLToPath } from 'node:url';
 
 if (!process.execArgv.includes('--conditions=source')) {
   // Re-run with the workspace sources (tsx) and a callable GC.
-  const r = spawnSync(process.execPath, ['--expose-gc', '--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(r.status ?? 1);
 }
 
@@ -67,7 +69,14 @@ const seed = defineModule({
     const rows = [];
     for (let i = 0; i < ROWS; i++) {
       const user = `u${i}`;
-      rows.push({ registrar: kam.uri, aor: `sip:${user}@tsips.test`, binding_URI: `sip:${user}@127.0.0.1:${port}`, username: user, password: kamailioPassword(user), expiry: EXPIRY });
+      rows.push({
+        registrar: kam.uri,
+        aor: `sip:${user}@tsips.test`,
+        binding_URI: `sip:${user}@127.0.0.1:${port}`,
+        username: user,
+        password: kamailioPassword(user),
+        expiry: EXPIRY,
+      });
     }
     await db.insertMany('registrant', rows);
     heapAfterRows = gcHeap();
@@ -157,7 +166,10 @@ const table = `## uac_registrant (${fmt(ROWS)} rows vs Kamailio, digest)\n\n${md
     ['tsips CPU per registration (2 transactions, 401 round)', `${figures.tsipsCpuUsPerRegistration} µs`],
     ['Kamailio CPU per registration (same REGISTERs)', `${figures.kamailioCpuUsPerRegistration} µs`],
     ['heap per row (target ≤ 1 KB)', `${fmt(figures.heapBytesPerRow)} B`],
-    [`steady state over ${(steadyMs / 1000).toFixed(0)} s (${fmt(refreshes)} refreshes)`, `tsips ${figures.steadyTsipsCpuPct} % CPU, Kamailio ${figures.steadyKamailioCpuPct} %`],
+    [
+      `steady state over ${(steadyMs / 1000).toFixed(0)} s (${fmt(refreshes)} refreshes)`,
+      `tsips ${figures.steadyTsipsCpuPct} % CPU, Kamailio ${figures.steadyKamailioCpuPct} %`,
+    ],
     ['registered / failed at the end', `${fmt(stillRegistered)} / ${fmt(failed)}`],
   ],
 )}`;

@@ -11,5 +11,12 @@ export type { SippResult };
 /** Starts sipp; `done` resolves when it exits (0: every call succeeded, 1: some failed). */
 export function sipp(args: readonly string[], timeoutMs = 30_000): { done: Promise<SippResult>; kill(): void } {
   const run = startSipp(args, { timeoutMs });
-  return { done: run.then((r) => r.done), kill: () => void run.then((r) => r.kill(), () => undefined) };
+  return {
+    done: run.then((r) => r.done),
+    kill: () =>
+      void run.then(
+        (r) => r.kill(),
+        () => undefined,
+      ),
+  };
 }

@@ -173,22 +173,16 @@ export class MysqlDb implements Db {
         await this.pool.query(VERSION_TABLE_SQL);
         this.versionTableReady = true;
       }
-      const [found] = await this.pool.execute<RowDataPacket[]>(
-        'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
-        [schema.name],
-      );
-      const existed = found.length > 0;
-      if (!existed) await this.pool.query(ddl);
-      const [ver] = await this.pool.execute<RowDataPacket[]>('SELECT `table_version` FROM `version` WHERE `table_name` = ?', [
+      const [found] = await this.pool.execute<RowDataPacket[]>('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [
         schema.name,
       ]);
+      const existed = found.length > 0;
+      if (!existed) await this.pool.query(ddl);
+      const [ver] = await this.pool.execute<RowDataPacket[]>('SELECT `table_version` FROM `version` WHERE `table_name` = ?', [schema.name]);
       const recorded: unknown = ver[0]?.['table_version'];
       if (recorded === undefined) {
         if (existed) this.log.warn({ table: schema.name, version: schema.version }, 'db_mysql: table had no row in "version"; recording it');
-        await this.pool.execute('INSERT IGNORE INTO `version` (`table_name`, `table_version`) VALUES (?, ?)', [
-          schema.name,
-          schema.version,
-        ]);
+        await this.pool.execute('INSERT IGNORE INTO `version` (`table_name`, `table_version`) VALUES (?, ?)', [schema.name, schema.version]);
       } else if (Number(recorded) !== schema.version) {
         throw errors.tableVersion(schema.name, Number(recorded), schema.version);
       }

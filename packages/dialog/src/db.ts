@@ -44,8 +44,7 @@ export function rowOf(d: Dlg): DbRow {
   };
 }
 
-const str = (v: unknown): string =>
-  typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '';
+const str = (v: unknown): string => (typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '');
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(str(v)) || 0);
 
 /** A row back into a dialog (profiles are relinked by the caller, which knows the definitions). */

@@ -440,11 +440,15 @@ export class DialogEngine {
     const open = this.#lingering.get(d);
     if (open !== undefined) {
       this.#lingering.set(d, open + 1);
-      this.#d.tm.registerTmcb('TMCB_TRANS_DELETED', () => {
-        const left = (this.#lingering.get(d) ?? 1) - 1;
-        this.#lingering.set(d, left);
-        if (left === 0) this.#destroy(d);
-      }, t);
+      this.#d.tm.registerTmcb(
+        'TMCB_TRANS_DELETED',
+        () => {
+          const left = (this.#lingering.get(d) ?? 1) - 1;
+          this.#lingering.set(d, left);
+          if (left === 0) this.#destroy(d);
+        },
+        t,
+      );
     }
     const refresh = t.method === 'INVITE' || t.method === 'UPDATE';
     this.#d.tm.registerTmcb(
@@ -496,12 +500,15 @@ export class DialogEngine {
 
   #armAt(d: Dlg): void {
     const ms = Math.max(0, d.expiresAt - Date.now());
-    d.timer = setTimeout(() => {
-      d.timer = null;
-      // Timers longer than ~24.8 days are chained.
-      if (d.expiresAt > Date.now() + 5) this.#armAt(d);
-      else this.#expire(d);
-    }, Math.min(ms, MAX_TIMER_MS));
+    d.timer = setTimeout(
+      () => {
+        d.timer = null;
+        // Timers longer than ~24.8 days are chained.
+        if (d.expiresAt > Date.now() + 5) this.#armAt(d);
+        else this.#expire(d);
+      },
+      Math.min(ms, MAX_TIMER_MS),
+    );
     d.timer.unref();
   }
 

@@ -173,7 +173,11 @@ describe('shared profiles across two servers over Redis', () => {
     expect(sizes[0]).toBe(1);
     expect(sizes[2]).toBeGreaterThanOrEqual(2);
     await expect.poll(async () => ((await b.mi('profile_get_size', { profile: 'trunk', value: 'gw1' })) as { Profile: { count: number } }).Profile.count).toBe(3);
-    for (const [s, c] of [[a, c1], [b, c2], [a, c3]] as const) {
+    for (const [s, c] of [
+      [a, c1],
+      [b, c2],
+      [a, c3],
+    ] as const) {
       await c.caller.sendInDialog('BYE');
       await answerNext(c.callee);
       await c.caller.nextNon100();

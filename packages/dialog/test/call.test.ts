@@ -22,8 +22,7 @@ describe('dialog states over a call', () => {
   it('goes unconfirmed → early → confirmed-no-ack → confirmed → deleted, with did in Record-Route', async () => {
     const seen: Record<string, unknown>[] = [];
     p.hooks.initial = (ctx) => void seen.push({ status: ctx.DLG_status(), id: ctx.DLG_id() });
-    p.hooks.within = (ctx) =>
-      void seen.push({ m: ctx.msg.method, status: ctx.DLG_status(), dir: ctx.DLG_dir(), lifetime: ctx.DLG_lifetime() });
+    p.hooks.within = (ctx) => void seen.push({ m: ctx.msg.method, status: ctx.DLG_status(), dir: ctx.DLG_dir(), lifetime: ctx.DLG_lifetime() });
     const processed = p.stat('processed_dialogs');
     const c = await call(p, { noAck: true });
     const callid = c.caller.callId;
@@ -139,7 +138,7 @@ describe('in-dialog matching', () => {
     c.callee.close();
   });
 
-  it('does not match a request whose tags are not the dialog\'s, even with a valid did', async () => {
+  it("does not match a request whose tags are not the dialog's, even with a valid did", async () => {
     const ids: string[] = [];
     p.hooks.within = (ctx) => void ids.push(ctx.DLG_id());
     const c = await call(p);

@@ -24,11 +24,7 @@ afterAll(async () => {
 const rows = async () => (await db.select('dialog').catch(() => [])).length;
 
 function start(mode: number, port = 0, extra: Record<string, unknown> = {}): Promise<Proxy> {
-  return Proxy.start(
-    { dialog: { db_mode: mode, db_url: maria.url, db_update_period: 0.3, profiles_no_value: 'calls', ...extra } },
-    [dbMysql],
-    port,
-  );
+  return Proxy.start({ dialog: { db_mode: mode, db_url: maria.url, db_update_period: 0.3, profiles_no_value: 'calls', ...extra } }, [dbMysql], port);
 }
 
 describe.each([1, 2, 3])('db_mode %i', (mode) => {
@@ -157,8 +153,8 @@ describe('MI on the DB', () => {
   });
 
   it('refuses to start when db_mode needs a DB that cannot be opened, naming the param', async () => {
-    await expect(
-      Proxy.start({ dialog: { db_mode: 1, db_url: 'postgres://x@127.0.0.1/db' } }),
-    ).rejects.toThrow(/db_mode=1 needs db_url "postgres:\/\/x@127\.0\.0\.1\/db"/);
+    await expect(Proxy.start({ dialog: { db_mode: 1, db_url: 'postgres://x@127.0.0.1/db' } })).rejects.toThrow(
+      /db_mode=1 needs db_url "postgres:\/\/x@127\.0\.0\.1\/db"/,
+    );
   });
 });

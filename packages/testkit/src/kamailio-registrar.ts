@@ -152,16 +152,21 @@ export async function startKamailioRegistrar(opts: KamailioRegistrarOptions = {}
   const up = async (): Promise<void> => {
     if (child && child.exitCode === null && child.signalCode === null) return;
     log = '';
-    await spawnAndWait(kamailioBin(), ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-w', dir, '-Y', dir], async () => (await options(port, `sip:127.0.0.1:${port}`, 300)) !== undefined, {
-      timeoutMs: 15_000,
-      name: `kamailio on 127.0.0.1:${port}`,
-      logTail: () => Promise.resolve(log.split('\n').slice(-15).join('\n')),
-      onSpawn: (p) => {
-        child = p;
-        p.stderr?.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-20_000)));
-        p.stdout?.on('data', () => undefined);
+    await spawnAndWait(
+      kamailioBin(),
+      ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-w', dir, '-Y', dir],
+      async () => (await options(port, `sip:127.0.0.1:${port}`, 300)) !== undefined,
+      {
+        timeoutMs: 15_000,
+        name: `kamailio on 127.0.0.1:${port}`,
+        logTail: () => Promise.resolve(log.split('\n').slice(-15).join('\n')),
+        onSpawn: (p) => {
+          child = p;
+          p.stderr?.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-20_000)));
+          p.stdout?.on('data', () => undefined);
+        },
       },
-    });
+    );
   };
   // Kamailio's workers outlive a SIGKILL of the main process (they are reparented to init): whenever the main
   // one is killed, by kill() or by the testkit's exit hook, the workers seen last are killed as well.

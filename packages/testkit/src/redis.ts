@@ -48,17 +48,23 @@ export async function startRedis(opts: RedisStartOptions = {}): Promise<RedisSer
   let child: ChildProcess | undefined;
 
   const args = (): string[] => [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--save', '',
-    '--appendonly', 'no',
-    '--dir', dir,
-    '--logfile', logFile,
-    '--daemonize', 'no',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--logfile',
+    logFile,
+    '--daemonize',
+    'no',
     ...(opts.password !== undefined ? ['--requirepass', opts.password] : []),
   ];
-  const logTail = async (): Promise<string> =>
-    (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-10).join('\n');
+  const logTail = async (): Promise<string> => (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-10).join('\n');
 
   const up = async (): Promise<void> => {
     if (child && child.exitCode === null && child.signalCode === null) return;

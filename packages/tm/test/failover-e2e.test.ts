@@ -124,7 +124,12 @@ describe('TCP faults (fr_timer 10 s, fr_inv_timer 20 s)', () => {
   it('a refused connection fails over to the next SRV target at once (transport level)', async () => {
     const b = await TcpPeer.open();
     dns.zone = {
-      srv: { '_sip._tcp.tcp1.test': [{ priority: 1, weight: 0, port: await freePort(), name: 'a.tcp1.test' }, { priority: 2, weight: 0, port: b.port, name: 'b.tcp1.test' }] },
+      srv: {
+        '_sip._tcp.tcp1.test': [
+          { priority: 1, weight: 0, port: await freePort(), name: 'a.tcp1.test' },
+          { priority: 2, weight: 0, port: b.port, name: 'b.tcp1.test' },
+        ],
+      },
       a: { 'a.tcp1.test': ['127.0.0.1'], 'b.tcp1.test': ['127.0.0.1'] },
     };
     q.routes.request = (ctx) => ctx.t_relay();
@@ -185,7 +190,12 @@ describe('TCP faults (fr_timer 10 s, fr_inv_timer 20 s)', () => {
     const a = await TcpPeer.open();
     const b = await TcpPeer.open();
     dns.zone = {
-      srv: { '_sip._tcp.tcp2.test': [{ priority: 1, weight: 0, port: a.port, name: 'a.tcp2.test' }, { priority: 2, weight: 0, port: b.port, name: 'b.tcp2.test' }] },
+      srv: {
+        '_sip._tcp.tcp2.test': [
+          { priority: 1, weight: 0, port: a.port, name: 'a.tcp2.test' },
+          { priority: 2, weight: 0, port: b.port, name: 'b.tcp2.test' },
+        ],
+      },
       a: { 'a.tcp2.test': ['127.0.0.1'], 'b.tcp2.test': ['127.0.0.1'] },
     };
     q.routes.request = (ctx) => ctx.t_relay();
@@ -229,7 +239,13 @@ describe('TCP faults (fr_timer 10 s, fr_inv_timer 20 s)', () => {
   it('a request tm originates (UAC API) whose connection drops ends at once with 503, no reply', async () => {
     const t = await TcpPeer.open();
     const api = q.server.loader.apiOf('tm')!.api as TmApi;
-    const h = api.request({ method: 'BYE', ruri: `sip:bob@127.0.0.1:${t.port};transport=tcp`, from: '<sip:a@127.0.0.1>;tag=f', to: '<sip:bob@127.0.0.1>;tag=t', callId: 'tcp-drop-uac' });
+    const h = api.request({
+      method: 'BYE',
+      ruri: `sip:bob@127.0.0.1:${t.port};transport=tcp`,
+      from: '<sip:a@127.0.0.1>;tag=f',
+      to: '<sip:bob@127.0.0.1>;tag=t',
+      callId: 'tcp-drop-uac',
+    });
     expect(methodOf(await t.next())).toBe('BYE');
     const t0 = Date.now();
     await t.die();

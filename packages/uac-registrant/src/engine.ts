@@ -234,10 +234,13 @@ export class RegEngine {
     const visit = this.timer?.nextVisitAt(r.bucket, due) ?? Infinity;
     if (visit <= r.expiresAt - safety) return;
     const at = Math.min(due, r.expiresAt - safety);
-    const t = setTimeout(() => {
-      this.#refreshTimers.delete(r);
-      if (r.state === RegState.REGISTERED && r.pending === null && !r.dropped) this.registerNow(r);
-    }, Math.max(0, at - now));
+    const t = setTimeout(
+      () => {
+        this.#refreshTimers.delete(r);
+        if (r.state === RegState.REGISTERED && r.pending === null && !r.dropped) this.registerNow(r);
+      },
+      Math.max(0, at - now),
+    );
     t.unref();
     this.#refreshTimers.set(r, t);
   }
@@ -307,7 +310,10 @@ export class RegEngine {
     this.timer?.stop();
     for (const t of this.#refreshTimers.values()) clearTimeout(t);
     this.#refreshTimers.clear();
-    const unregs = this.table.all().filter((r) => r.state === RegState.REGISTERED && r.pending === null && this.#mayAct(r)).map((r) => this.send(r, 'unregister'));
+    const unregs = this.table
+      .all()
+      .filter((r) => r.state === RegState.REGISTERED && r.pending === null && this.#mayAct(r))
+      .map((r) => this.send(r, 'unregister'));
     if (unregs.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(unregs), new Promise<void>((res) => (timer = setTimeout(res, waitMs)))]);

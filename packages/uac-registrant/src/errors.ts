@@ -11,7 +11,6 @@ export const regErrors = {
     ),
   forcedSocket: (row: string, socket: string, sockets: readonly string[]) =>
     new TsipsError('E_CONFIG', `uac_registrant: registrant ${row}: forced_socket "${socket}" is not a listen socket (listening on ${sockets.join(', ') || 'nothing'})`),
-  dbOpen: (url: string | undefined, cause: unknown) =>
-    new TsipsError('E_DEP_PARAM', `uac_registrant: db_url "${url ?? ''}" cannot be opened: ${why(cause)}`, { cause }),
+  dbOpen: (url: string | undefined, cause: unknown) => new TsipsError('E_DEP_PARAM', `uac_registrant: db_url "${url ?? ''}" cannot be opened: ${why(cause)}`, { cause }),
   dbLoad: (table: string, cause: unknown) => new TsipsError('E_STORAGE', `uac_registrant: cannot load table "${table}": ${why(cause)}`, { cause }),
 };

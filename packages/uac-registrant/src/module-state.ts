@@ -111,7 +111,8 @@ export class RegistrantModule {
     const cfgs = this.#configs(await this.#select(where)).filter((c) => this.#checkSocket(c, false));
     const fresh = new Map<string, RegConfig>();
     for (const c of cfgs) fresh.set(keyOf(c.aor, c.binding, c.registrar), c);
-    const old = key === undefined ? this.table.all() : this.table.all().filter((r) => r.cfg.aor === key.aor && r.cfg.binding === key.binding && r.cfg.registrar === key.registrar);
+    const old =
+      key === undefined ? this.table.all() : this.table.all().filter((r) => r.cfg.aor === key.aor && r.cfg.binding === key.binding && r.cfg.registrar === key.registrar);
     const n = { added: 0, changed: 0, removed: 0, kept: 0 };
     const unregs: Promise<void>[] = [];
     for (const r of old) {

@@ -1,6 +1,10 @@
 import { z } from '@core/sip';
 
-const column = (name: string) => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a column name').default(name);
+const column = (name: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a column name')
+    .default(name);
 
 /** uac_registrant modparams, OpenSIPS names and defaults (the tsips additions are marked). */
 export const registrantParams = {

@@ -39,9 +39,17 @@ export function keyOf(aor: string, binding: string, registrar: string): string {
 /** Same registration content (all but the enabled state, which MI and reload handle on their own). */
 export function sameConfig(a: RegConfig, b: RegConfig): boolean {
   return (
-    a.registrar === b.registrar && a.proxy === b.proxy && a.aor === b.aor && a.thirdParty === b.thirdParty && a.username === b.username &&
-    a.password === b.password && a.binding === b.binding && a.bindingParams === b.bindingParams && a.expiry === b.expiry &&
-    a.forcedSocket === b.forcedSocket && a.shtag === b.shtag
+    a.registrar === b.registrar &&
+    a.proxy === b.proxy &&
+    a.aor === b.aor &&
+    a.thirdParty === b.thirdParty &&
+    a.username === b.username &&
+    a.password === b.password &&
+    a.binding === b.binding &&
+    a.bindingParams === b.bindingParams &&
+    a.expiry === b.expiry &&
+    a.forcedSocket === b.forcedSocket &&
+    a.shtag === b.shtag
   );
 }
 

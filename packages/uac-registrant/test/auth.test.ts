@@ -47,10 +47,18 @@ describe('uac_registrant with digest auth (Kamailio)', () => {
     const bob = () => n.events.filter((e) => e.aor === 'sip:bob@tsips.test');
     const first = bob().findIndex((e) => e.state === 6);
     // One REGISTER and one authenticated REGISTER per attempt: never a third request in the same attempt.
-    expect(bob().slice(0, first + 1).map((e) => e.state)).toEqual([1, 2, 6]);
+    expect(
+      bob()
+        .slice(0, first + 1)
+        .map((e) => e.state),
+    ).toEqual([1, 2, 6]);
     expect(n.stat('failed')).toBeGreaterThanOrEqual(1);
     // Retried later (backoff from failure_retry_interval 1 s), still refused.
-    await waitFor(() => bob().filter((e) => e.state === 6).length >= 2, 8000, () => 'bob was not retried');
+    await waitFor(
+      () => bob().filter((e) => e.state === 6).length >= 2,
+      8000,
+      () => 'bob was not retried',
+    );
     const failedAt = bob()[first]!.at;
     const retryAt = bob().find((e, i) => i > first && e.state === 1)!.at;
     expect(retryAt - failedAt).toBeGreaterThanOrEqual(700); // 1 s ± 25 % jitter, give or take a timer tick
@@ -63,7 +71,11 @@ describe('uac_registrant with digest auth (Kamailio)', () => {
     expect(r.expires).toBe(6);
     const regs = () => n.events.filter((e) => e.aor === 'sip:carol@tsips.test' && e.state === 3).length;
     const start = Date.now();
-    await waitFor(() => regs() >= 3, 15_000, () => `carol registered ${regs()} times`);
+    await waitFor(
+      () => regs() >= 3,
+      15_000,
+      () => `carol registered ${regs()} times`,
+    );
     // Three registrations of 6 s in at most ~12 s, and the binding never lapsed at the registrar.
     expect(Date.now() - start).toBeLessThan(13_000);
     expect(await k.contacts('carol')).toEqual([`sip:carol@127.0.0.1:${n.port}`]);

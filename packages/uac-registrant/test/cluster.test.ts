@@ -28,7 +28,12 @@ class Proc {
 
   async line(re: RegExp, ms = 15_000): Promise<string> {
     let found: string | undefined;
-    await waitFor(() => (found = this.lines.find((l) => re.test(l))) !== undefined, ms, () => `no ${re}: ${this.lines.slice(-5).join(' | ')} ${this.err}`, 20);
+    await waitFor(
+      () => (found = this.lines.find((l) => re.test(l))) !== undefined,
+      ms,
+      () => `no ${re}: ${this.lines.slice(-5).join(' | ')} ${this.err}`,
+      20,
+    );
     return found!;
   }
 
@@ -55,7 +60,10 @@ let k: KamailioRegistrar;
 const procs: Proc[] = [];
 
 function start(id: number, declared: 'active' | 'backup'): Proc {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', NODE, redis.url, String(id), declared], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', NODE, redis.url, String(id), declared], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const p = new Proc(child);
   procs.push(p);
   return p;
@@ -79,7 +87,11 @@ describe('uac_registrant with a sharing tag', () => {
     await b.line(/^READY/);
     await a.mi('reg_upsert', ROW());
     await b.mi('reg_upsert', ROW());
-    await waitFor(async () => (await a.state()) === 'REGISTERED_STATE', 10_000, () => 'node 1 did not register');
+    await waitFor(
+      async () => (await a.state()) === 'REGISTERED_STATE',
+      10_000,
+      () => 'node 1 did not register',
+    );
     expect(await k.contacts('trunk')).toEqual(['sip:trunk@127.0.0.1:5999']);
     // Two more timer rounds: the backup node never sends.
     const rounds = Date.now() + 4000;
@@ -89,17 +101,33 @@ describe('uac_registrant with a sharing tag', () => {
 
     // The tag moves to node 2: it registers within one timer step, node 1 stops.
     await b.mi('clusterer_shtag_set_active', { tag: 'vip/1' });
-    await waitFor(async () => (await b.state()) === 'REGISTERED_STATE', 3000, () => 'node 2 did not take over');
-    await waitFor(async () => (await a.state()) === 'NOT_REGISTERED_STATE', 3000, () => 'node 1 did not stop');
+    await waitFor(
+      async () => (await b.state()) === 'REGISTERED_STATE',
+      3000,
+      () => 'node 2 did not take over',
+    );
+    await waitFor(
+      async () => (await a.state()) === 'NOT_REGISTERED_STATE',
+      3000,
+      () => 'node 1 did not stop',
+    );
     const aRegs = a.registrations();
 
     // Back to node 1, then node 1 is killed: node 2 takes over once the lease lapses.
     await a.mi('clusterer_shtag_set_active', { tag: 'vip/1' });
-    await waitFor(async () => (await a.state()) === 'REGISTERED_STATE' && a.registrations() > aRegs, 3000, () => 'node 1 did not take the tag back');
+    await waitFor(
+      async () => (await a.state()) === 'REGISTERED_STATE' && a.registrations() > aRegs,
+      3000,
+      () => 'node 1 did not take the tag back',
+    );
     await waitFor(async () => (await b.state()) === 'NOT_REGISTERED_STATE', 3000);
     const bRegs = b.registrations();
     a.child.kill('SIGKILL');
-    await waitFor(async () => b.registrations() > bRegs && (await b.state()) === 'REGISTERED_STATE', 8000, () => 'node 2 did not take over after the kill');
+    await waitFor(
+      async () => b.registrations() > bRegs && (await b.state()) === 'REGISTERED_STATE',
+      8000,
+      () => 'node 2 did not take over after the kill',
+    );
     expect(await k.contacts('trunk')).toEqual(['sip:trunk@127.0.0.1:5999']);
   });
 });

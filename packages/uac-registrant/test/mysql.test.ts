@@ -32,13 +32,7 @@ beforeAll(async () => {
   await db.ensureTable(registrantSchema());
   // A port chosen up front: the bindings name it before the server starts.
   port = await freePort();
-  await db.insertMany('registrant', [
-    row('alice'),
-    row('bad', { aor: 'sip:' }),
-    row('bob', { state: 1 }),
-    row('carol'),
-    row('dave'),
-  ]);
+  await db.insertMany('registrant', [row('alice'), row('bad', { aor: 'sip:' }), row('bob', { state: 1 }), row('carol'), row('dave')]);
   n = await Node.start({ uac_registrant: { db_url: maria.url } }, { modules: [dbMysql], listen: [`udp:127.0.0.1:${port}`], logDestination: log.destination });
 }, 60_000);
 afterAll(async () => {
@@ -115,7 +109,16 @@ describe('registrant rows from MariaDB', () => {
     await db.ensureTable(registrantSchema('my_registrant', cols));
     await db.insert('my_registrant', { registrar_uri: k.uri, to_uri: 'sip:lena@tsips.test', contact_uri: 'sip:lena@127.0.0.1:5999', status: 0 });
     const m = await Node.start(
-      { uac_registrant: { db_url: maria.url, table_name: 'my_registrant', aor_column: 'to_uri', binding_URI_column: 'contact_uri', registrar_column: 'registrar_uri', state_column: 'status' } },
+      {
+        uac_registrant: {
+          db_url: maria.url,
+          table_name: 'my_registrant',
+          aor_column: 'to_uri',
+          binding_URI_column: 'contact_uri',
+          registrar_column: 'registrar_uri',
+          state_column: 'status',
+        },
+      },
       { modules: [dbMysql] },
     );
     try {

@@ -88,13 +88,27 @@ describe('uac_registrant without auth', () => {
   it('unique binding (reg-id + +sip.instance): a 200 listing two bindings makes it remove all and register alone', async () => {
     // Another UA already holds a binding for the AOR.
     const other = await UdpPeer.open();
-    await other.send(request('REGISTER', k.uri, other.port, { headers: ['To: <sip:frank@tsips.test>', 'Expires: 300'] }).replace(/^To: <sip:bob@example.com>\r\n/m, '').replace('Contact: <sip:alice@', 'Contact: <sip:frank-old@'), k.port);
+    await other.send(
+      request('REGISTER', k.uri, other.port, { headers: ['To: <sip:frank@tsips.test>', 'Expires: 300'] })
+        .replace(/^To: <sip:bob@example.com>\r\n/m, '')
+        .replace('Contact: <sip:alice@', 'Contact: <sip:frank-old@'),
+      k.port,
+    );
     expect(statusOf((await other.next()).text)).toBe(200);
     other.close();
     expect(await k.contacts('frank')).toEqual([`sip:frank-old@127.0.0.1:${other.port}`]);
     const binding = `sip:frank@127.0.0.1:${n.port}`;
-    await n.mi('reg_upsert', { aor: 'sip:frank@tsips.test', contact: binding, registrar: k.uri, binding_params: ';reg-id=1;+sip.instance="<urn:uuid:11111111-AABBCCDDEEFF>"' });
-    await waitFor(async () => (await k.contacts('frank')).length === 1 && (await k.contacts('frank'))[0] === binding, 8000, () => 'frank not alone');
+    await n.mi('reg_upsert', {
+      aor: 'sip:frank@tsips.test',
+      contact: binding,
+      registrar: k.uri,
+      binding_params: ';reg-id=1;+sip.instance="<urn:uuid:11111111-AABBCCDDEEFF>"',
+    });
+    await waitFor(
+      async () => (await k.contacts('frank')).length === 1 && (await k.contacts('frank'))[0] === binding,
+      8000,
+      () => 'frank not alone',
+    );
     const states = n.events.filter((e) => e.aor === 'sip:frank@tsips.test').map((e) => e.state);
     // REGISTERING → (200 with two bindings: not counted as registered) UNREGISTERING (Contact: *) → NOT_REGISTERED
     // → REGISTERING → REGISTERED
@@ -119,7 +133,13 @@ describe('uac_registrant without auth', () => {
       const r = await n.waitState('sip:gina@tsips.test', 'REGISTERED_STATE');
       expect(r['proxy']).toBe(`sip:127.0.0.1:${relay.address().port}`);
       // Third-party registration through the same proxy: From is the registrant, To the AOR.
-      await n.mi('reg_upsert', { aor: 'sip:hugo@tsips.test', contact: `sip:hugo@127.0.0.1:${n.port}`, registrar: k.uri, proxy: `sip:127.0.0.1:${relay.address().port}`, third_party_registrant: 'sip:admin@tsips.test' });
+      await n.mi('reg_upsert', {
+        aor: 'sip:hugo@tsips.test',
+        contact: `sip:hugo@127.0.0.1:${n.port}`,
+        registrar: k.uri,
+        proxy: `sip:127.0.0.1:${relay.address().port}`,
+        third_party_registrant: 'sip:admin@tsips.test',
+      });
       await n.waitState('sip:hugo@tsips.test', 'REGISTERED_STATE');
     } finally {
       relay.close();
@@ -156,7 +176,11 @@ describe('uac_registrant without auth', () => {
       expect(r.expires).toBe(10);
       const regs = () => m.events.filter((e) => e.aor === 'sip:ivy@tsips.test' && e.state === 3);
       // Without the percentage the refresh would come timer_interval (2 s) before the end: 8 s after.
-      await waitFor(() => regs().length >= 3, 9000, () => `ivy registered ${regs().length} times`);
+      await waitFor(
+        () => regs().length >= 3,
+        9000,
+        () => `ivy registered ${regs().length} times`,
+      );
       const gap = regs()[1]!.at - regs()[0]!.at;
       expect(gap).toBeGreaterThanOrEqual(2000);
       expect(gap).toBeLessThan(6000); // due at 2.5 s, then the next visit of its bucket (every 2 s)
@@ -179,7 +203,13 @@ describe('uac_registrant without auth', () => {
       }
     });
     try {
-      await m.mi('reg_upsert', { aor: 'sip:jack@tsips.test', contact: `sip:jack@127.0.0.1:${p2}`, registrar: k.uri, proxy: `sip:127.0.0.1:${relay.address().port}`, forced_socket: `udp:127.0.0.1:${p2}` });
+      await m.mi('reg_upsert', {
+        aor: 'sip:jack@tsips.test',
+        contact: `sip:jack@127.0.0.1:${p2}`,
+        registrar: k.uri,
+        proxy: `sip:127.0.0.1:${relay.address().port}`,
+        forced_socket: `udp:127.0.0.1:${p2}`,
+      });
       const r = await m.waitState('sip:jack@tsips.test', 'REGISTERED_STATE');
       expect(r.socket).toBe(`udp:127.0.0.1:${p2}`);
       expect(from).toEqual([p2]);

@@ -32,13 +32,20 @@ export class Node {
   readonly events: RegEvent[] = [];
   private constructor(readonly server: SipServer) {}
 
-  static async start(modparams: Record<string, Record<string, unknown>> = {}, opts: { modules?: AnyModule[]; listen?: string[]; logDestination?: { write(chunk: string): void } } = {}): Promise<Node> {
+  static async start(
+    modparams: Record<string, Record<string, unknown>> = {},
+    opts: { modules?: AnyModule[]; listen?: string[]; logDestination?: { write(chunk: string): void } } = {},
+  ): Promise<Node> {
     const server = new SipServer({
       listen: opts.listen ?? ['udp:127.0.0.1:0'],
       mi: false,
       log: opts.logDestination !== undefined ? { level: 'info', format: 'json', destination: opts.logDestination } : { level: process.env['REG_TEST_LOG'] ?? 'silent' },
       modules: [tm, uacAuth, ...(opts.modules ?? []), registrant] as AnyModule[],
-      modparams: { tm: { fr_timer: 1, wt_timer: 0.2, ...modparams['tm'] }, uac_registrant: { timer_interval: 2, hash_size: 1, failure_retry_interval: 1, ...modparams['uac_registrant'] }, ...withoutKeys(modparams, ['tm', 'uac_registrant']) },
+      modparams: {
+        tm: { fr_timer: 1, wt_timer: 0.2, ...modparams['tm'] },
+        uac_registrant: { timer_interval: 2, hash_size: 1, failure_retry_interval: 1, ...modparams['uac_registrant'] },
+        ...withoutKeys(modparams, ['tm', 'uac_registrant']),
+      },
       routes: { request: (ctx) => void ctx.sl_send_reply(404, 'Not Here') },
     });
     const n = new Node(server);

@@ -85,7 +85,19 @@ describe('rows', () => {
 
   it('the table has OpenSIPS column names, renamed by the *_column params', () => {
     expect(registrantSchema().columns.map((c) => c.name)).toEqual([
-      'id', 'registrar', 'proxy', 'aor', 'third_party_registrant', 'username', 'password', 'binding_URI', 'binding_params', 'expiry', 'forced_socket', 'cluster_shtag', 'state',
+      'id',
+      'registrar',
+      'proxy',
+      'aor',
+      'third_party_registrant',
+      'username',
+      'password',
+      'binding_URI',
+      'binding_params',
+      'expiry',
+      'forced_socket',
+      'cluster_shtag',
+      'state',
     ]);
     expect(registrantSchema('r2', { ...DEFAULT_COLUMNS, aor: 'to_uri' }).columns.map((c) => c.name)).toContain('to_uri');
   });

@@ -178,10 +178,7 @@ export class SipServer implements ScriptHost {
       this.#state = 'stopped';
       throw err;
     }
-    this.log.info(
-      { sockets: this.transport.sockets.map((s) => s.name), mi: this.#mi?.port, ms: Math.round(performance.now() - t0) },
-      'tsips started',
-    );
+    this.log.info({ sockets: this.transport.sockets.map((s) => s.name), mi: this.#mi?.port, ms: Math.round(performance.now() - t0) }, 'tsips started');
   }
 
   /** Stops modules in reverse order (they flush their state), then MI and the sockets. */

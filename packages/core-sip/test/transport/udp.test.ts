@@ -96,9 +96,7 @@ describe('UDP transport', () => {
 
   it('rejects a send with no socket of the family', async () => {
     const { t } = await layer(() => undefined);
-    await expect(t.send({ proto: 'udp', address: '::1', port: 5060 }, Buffer.from('x'))).rejects.toThrow(
-      'E_NO_SOCKET: no udp socket (IPv6) to reach [::1]:5060',
-    );
+    await expect(t.send({ proto: 'udp', address: '::1', port: 5060 }, Buffer.from('x'))).rejects.toThrow('E_NO_SOCKET: no udp socket (IPv6) to reach [::1]:5060');
     await expect(t.send({ proto: 'tcp', address: '127.0.0.1', port: 5060 }, Buffer.from('x'))).rejects.toThrow(
       'E_NO_SOCKET: no tcp listen socket for IPv4 to reach 127.0.0.1:5060',
     );
