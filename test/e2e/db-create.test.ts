@@ -44,6 +44,33 @@ it("creates the default modules' tables with OpenSIPS names, then finds them on 
   expect(JSON.parse(again.stdout)).toEqual({ created: [], existing: ['dialog'] });
 });
 
+it("creates the registrant table of a config with uac_registrant, with OpenSIPS's columns", async () => {
+  const r = await runTsips(['db', 'create', db.userUrl, '--config', 'apps/server/examples/registrant.ts'], 60_000);
+  expect(r.code, r.stderr).toBe(0);
+  expect(JSON.parse(r.stdout)).toEqual({ created: ['registrant'], existing: [] });
+  const conn = await createConnection(db.userUrl);
+  try {
+    const [cols] = await conn.query<RowDataPacket[]>('SHOW COLUMNS FROM registrant');
+    expect(cols.map((c) => c.Field as string)).toEqual([
+      'id',
+      'registrar',
+      'proxy',
+      'aor',
+      'third_party_registrant',
+      'username',
+      'password',
+      'binding_URI',
+      'binding_params',
+      'expiry',
+      'forced_socket',
+      'cluster_shtag',
+      'state',
+    ]);
+  } finally {
+    await conn.end();
+  }
+});
+
 it('refuses a URL it has no schema tool for', async () => {
   const r = await runTsips(['db', 'create', 'postgres://u:secret@127.0.0.1/x']);
   expect(r.code).toBe(1);

@@ -31,3 +31,4 @@ export {
 export { runAttack, readCorpus, AttackFailure, type AttackOptions, type AttackStats } from './sip-attack.js';
 export { CrashWatch, isCrashLine } from './crash-watch.js';
 export { startKamailio, type KamailioServer, type KamailioOptions } from './kamailio.js';
+export { startKamailioRegistrar, kamailioPassword, type KamailioRegistrar, type KamailioRegistrarOptions } from './kamailio-registrar.js';

@@ -265,7 +265,8 @@ export async function startBranch(tm: Tm, cell: Cell, spec: BranchSpec, first: S
   while (target !== undefined) {
     // A CANCEL may have matched while the destination was resolved or branch_route ran: send nothing.
     if (cell.cancelled) return E_NO_DEST;
-    const socket = tm.core.transport.findSocket(target.proto, addressFamily(target.address));
+    // A target that names its socket (the UAC API's `socket`, a forced socket) is sent from it.
+    const socket = target.socket?.proto === target.proto ? target.socket : tm.core.transport.findSocket(target.proto, addressFamily(target.address));
     if (spec.blocked?.(target) === true) {
       err = E_BLACKLISTED;
     } else if (socket === undefined) {

@@ -32,6 +32,20 @@ beforeEach(async () => {
 
 const uasUri = () => `sip:bob@127.0.0.1:${uas.port}`;
 
+describe('UAC request socket', () => {
+  it('a request with `socket` is sent from that listen socket (Via and source port), not the first one', async () => {
+    const p = await startProxy({}, ['udp:127.0.0.1:0', 'udp:127.0.0.1:0']);
+    proxies.push(p);
+    const second = p.server.sockets[1]!;
+    const h = api(p).request({ method: 'OPTIONS', ruri: uasUri(), from: '<sip:tsips@127.0.0.1>', to: `<${uasUri()}>`, callId: 'sock-1', socket: second.name });
+    const o = await uas.next();
+    expect(o.port).toBe(second.port);
+    expect(headerOf(o.text, 'Via')).toMatch(new RegExp(`^SIP/2\\.0/UDP 127\\.0\\.0\\.1:${second.port};`));
+    await uas.send(replyTo(o.text, 200, 'OK', { toTag: 's' }), second.port);
+    expect((await h.done).code).toBe(200);
+  });
+});
+
 describe('local_route', () => {
   it('runs for each request tm originates (routeType local): its header changes go out, received requests do not run it', async () => {
     const p = await proxy({});
