@@ -14,3 +14,4 @@ export { Prng, seedFromEnv } from './prng.js';
 export { mutationAt, applyOperator, seedMessage, garbage, isAddressByte, SEED_KINDS, OPERATORS, UDP_MAX, TCP_MAX, type Mutation, type Operator, type SeedKind, type SeedTargets, type Transport } from './sip-mutator.js';
 export { runAttack, readCorpus, AttackFailure, type AttackOptions, type AttackStats } from './sip-attack.js';
 export { CrashWatch, isCrashLine } from './crash-watch.js';
+export { startKamailio, type KamailioServer, type KamailioOptions } from './kamailio.js';

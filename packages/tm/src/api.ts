@@ -162,6 +162,12 @@ export interface TmApi {
    * failure_route, the winning negative reply's branch; after a 2xx, the 2xx's branch); -1 when none.
    */
   getPickedBranch(t: Transaction): number;
+  /**
+   * The final reply branch `idx` of `t` received; undefined while it has none, or when its outcome was made
+   * here (408 timeout, send failure). In failure_route, `getBranchReply(t, getPickedBranch(t))` is the winning
+   * reply (uac_auth reads the 401/407 challenge from it, as OpenSIPS reads `t->uac[branch].reply`).
+   */
+  getBranchReply(t: Transaction, idx: number): SipMessage | undefined;
   /** t_lookup_original: for a CANCEL being routed, the INVITE transaction it cancels. */
   lookupOriginal(ctx: RouteContext): Transaction | undefined;
   /**

@@ -106,6 +106,7 @@ export default defineModule({
       cancelTransaction: (t) => cancelAll(tm, cellOf(t)),
       lookup: (id) => tm.table.byId(id),
       getPickedBranch: (t) => cellOf(t).picked,
+      getBranchReply: (t, idx) => cellOf(t).branches[idx]?.final,
       lookupOriginal(ctx) {
         const msg = ctx.msg;
         if (!msg.isRequest || msg.method !== 'CANCEL') return undefined;

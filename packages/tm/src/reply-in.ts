@@ -230,7 +230,8 @@ async function decide(tm: Tm, cell: Cell): Promise<void> {
   let pendingMajor = 0;
   for (const b of cell.branches) if (b.pending && !b.minor) pendingMajor++;
   if (pendingMajor > 0) return;
-  const best = selectBest(cell.branches);
+  const round = cell.firstBranch === 0 ? cell.branches : cell.branches.slice(cell.firstBranch);
+  const best = selectBest(round);
   if (best === undefined) {
     if (cell.local !== null && cell.pendingBranches === 0 && cell.branches.length > 0) deliver(tm, cell, 503, undefined);
     return; // nothing ended negatively yet (minor branches only, or none sent)
@@ -274,6 +275,7 @@ async function runFailureRoute(tm: Tm, cell: Cell, best: Branch): Promise<boolea
     return true;
   }
   if (cell.branches.length > before) {
+    cell.firstBranch = before;
     // Serial forking: wait for the new branches (or decide now if they all ended already).
     await decide(tm, cell);
     return true;
@@ -287,7 +289,7 @@ function sendBest(tm: Tm, cell: Cell, best: Branch): void {
   else if (best.final === undefined) replyLocal(tm, cell, best.finalCode, best.finalCode === 408 ? 'Request Timeout' : undefined);
   else {
     const code = best.finalCode;
-    relayReply(tm, cell, best.final, null, best.idx, code === 401 || code === 407 ? authChallenges(cell.branches) : null);
+    relayReply(tm, cell, best.final, null, best.idx, code === 401 || code === 407 ? authChallenges(cell.firstBranch === 0 ? cell.branches : cell.branches.slice(cell.firstBranch)) : null);
   }
   tm.checkDone(cell);
 }

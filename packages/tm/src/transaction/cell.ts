@@ -41,6 +41,12 @@ export class Cell implements Transaction {
   awaitingAck = false;
   /** The branch whose reply was picked as the outcome (t_get_picked_branch), -1 while none. */
   picked = -1;
+  /**
+   * First branch of the current serial round: branches a failure_route creates start a new round, and only
+   * its replies compete for the outcome and the challenges sent upstream (OpenSIPS `t->first_branch`), so a
+   * 401 answered with credentials in failure_route does not win again over the reply to the retry.
+   */
+  firstBranch = 0;
   ackWaitedMs = 0;
   waitTimer: Timer | null = null;
   /** Frees a transaction the script created (t_newtran) but never answered nor relayed. */
