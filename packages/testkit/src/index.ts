@@ -15,3 +15,4 @@ export { mutationAt, applyOperator, seedMessage, garbage, isAddressByte, SEED_KI
 export { runAttack, readCorpus, AttackFailure, type AttackOptions, type AttackStats } from './sip-attack.js';
 export { CrashWatch, isCrashLine } from './crash-watch.js';
 export { startKamailio, type KamailioServer, type KamailioOptions } from './kamailio.js';
+export { startPresenceServer, PresenceWatcher, type PresenceServerOptions } from './kamailio-presence.js';

@@ -1,0 +1,134 @@
+/**
+ * The pua record table (OpenSIPS HashT): records by key and subscription dialogs by Call-ID + our tag,
+ * the refresh timer of each record, the DB dirty set and the reply callbacks.
+ */
+import type { CoreServices, SipMessage } from '@core/sip';
+import type { TmApi } from '@mod/tm';
+import type { UacAuthApi } from '@mod/uac-auth';
+import type { PuaCb, PuaFirstLine } from './api.js';
+import { PuaEvents } from './events.js';
+import { UaPres } from './record.js';
+
+export interface PuaConfig {
+  readonly minExpires: number;
+  readonly defaultExpires: number;
+  readonly updatePeriod: number;
+  readonly sharingTag: string;
+}
+
+/** What refreshes a record when its timer fires (publish.ts / subscribe.ts). */
+export type Refresher = (rec: UaPres) => Promise<void>;
+
+export class PuaEngine {
+  readonly table = new Map<string, UaPres>();
+  /** Subscription dialogs by `callId \0 our tag`. */
+  readonly dialogs = new Map<string, UaPres>();
+  readonly events = new PuaEvents();
+  /** Ids of DB rows to delete at the next write-back. */
+  readonly removed = new Set<number>();
+  private readonly cbs: { types: number; cb: PuaCb; param: unknown }[] = [];
+  private readonly dbIds = new WeakMap<UaPres, number>();
+  private nextDbId = 1;
+  private stopped = false;
+  refreshPublish: Refresher = () => Promise.resolve();
+  refreshSubscribe: Refresher = () => Promise.resolve();
+
+  constructor(
+    readonly tm: TmApi,
+    readonly auth: UacAuthApi | undefined,
+    readonly core: CoreServices,
+    readonly log: CoreServices['log'],
+    readonly cfg: PuaConfig,
+    /** Unix seconds; injectable for tests. */
+    readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  /** Expires to ask for: default for a negative value, raised to min_expires when non-zero and lower. */
+  expiresFor(asked: number): number {
+    if (asked < 0) return this.cfg.defaultExpires;
+    if (asked > 0 && asked < this.cfg.minExpires) return this.cfg.minExpires;
+    return asked;
+  }
+
+  add(rec: UaPres): void {
+    if (rec.sharingTag === '') rec.sharingTag = this.cfg.sharingTag;
+    this.table.set(rec.key, rec);
+    if (!this.dbIds.has(rec)) this.dbIds.set(rec, this.nextDbId++);
+  }
+
+  /** The DB row id of a record (given at load, or new). */
+  dbId(rec: UaPres): number {
+    let id = this.dbIds.get(rec);
+    if (id === undefined) this.dbIds.set(rec, (id = this.nextDbId++));
+    return id;
+  }
+
+  adoptDbId(rec: UaPres, id: number): void {
+    this.dbIds.set(rec, id);
+    if (id >= this.nextDbId) this.nextDbId = id + 1;
+  }
+
+  remove(rec: UaPres): void {
+    if (this.table.get(rec.key) === rec) this.table.delete(rec.key);
+    if (rec.callId !== '') this.dialogs.delete(`${rec.callId}\u0000${rec.fromTag}`);
+    clearTimeout(rec.timer);
+    rec.timer = undefined;
+    const id = this.dbIds.get(rec);
+    if (id !== undefined && rec.dbState !== 'insert') this.removed.add(id);
+  }
+
+  changed(rec: UaPres): void {
+    if (rec.dbState === 'clean') rec.dbState = 'update';
+  }
+
+  /**
+   * Arms the record's timer: a refresh `margin` before the granted expiry (update_period, at most half the
+   * interval, as OpenSIPS refreshes what expires within update_period), or its removal once the desired
+   * expiry is reached.
+   */
+  schedule(rec: UaPres): void {
+    clearTimeout(rec.timer);
+    if (this.stopped) return;
+    const now = this.now();
+    const margin = Math.min(this.cfg.updatePeriod, Math.max(1, Math.floor(rec.interval / 2)));
+    const ending = rec.desiredExpires > 0 && rec.desiredExpires <= rec.expires;
+    const at = ending ? rec.expires : rec.expires - margin;
+    rec.timer = setTimeout(() => this.fire(rec), Math.max(0, at - now) * 1000);
+    rec.timer.unref();
+  }
+
+  private fire(rec: UaPres): void {
+    rec.timer = undefined;
+    if (this.table.get(rec.key) !== rec) return;
+    if (rec.desiredExpires > 0 && this.now() >= rec.desiredExpires) {
+      this.log.debug({ pres_uri: rec.presUri }, 'pua record reached its desired expiry');
+      this.remove(rec);
+      return;
+    }
+    const run = rec.kind === 'publish' ? this.refreshPublish : this.refreshSubscribe;
+    run(rec).catch((err: unknown) => this.core.caught('pua refresh', err, null, { pres_uri: rec.presUri }));
+  }
+
+  registerCb(types: number, cb: PuaCb, param: unknown): number {
+    if (types === 0) return -1;
+    this.cbs.push({ types, cb, param });
+    return 0;
+  }
+
+  /** Runs the callbacks registered for the record's source flag; a throwing callback does not stop the others. */
+  runCbs(rec: UaPres, fl: PuaFirstLine | undefined, notify?: SipMessage): void {
+    for (const c of this.cbs) {
+      if ((c.types & rec.flag) === 0) continue;
+      try {
+        c.cb(rec, fl, c.param, notify);
+      } catch (err) {
+        this.core.caught('pua callback', err, notify ?? null);
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const r of this.table.values()) clearTimeout(r.timer);
+  }
+}
