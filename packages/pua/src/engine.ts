@@ -77,6 +77,20 @@ export class PuaEngine {
     if (id !== undefined && rec.dbState !== 'insert') this.removed.add(id);
   }
 
+  /**
+   * An un-SUBSCRIBE was answered: the record leaves the table, but its dialog still takes the final
+   * `terminated` NOTIFY (RFC 6665 4.1.2.3), for 32 s (64*T1) at most.
+   */
+  retire(rec: UaPres): void {
+    const dkey = `${rec.callId}\u0000${rec.fromTag}`;
+    this.remove(rec);
+    this.dialogs.set(dkey, rec);
+    rec.timer = setTimeout(() => {
+      if (this.dialogs.get(dkey) === rec) this.dialogs.delete(dkey);
+    }, 32_000);
+    rec.timer.unref();
+  }
+
   changed(rec: UaPres): void {
     if (rec.dbState === 'clean') rec.dbState = 'update';
   }

@@ -55,6 +55,8 @@ export function consumeNotify(e: PuaEngine, msg: SipMessage, rinfo: ReceiveInfo)
     e.remove(rec);
     return true;
   }
+  // A retired subscription (un-SUBSCRIBE answered) only waits for its terminated NOTIFY.
+  if (e.table.get(rec.key) !== rec) return true;
   if (sub.expires !== undefined && !rec.busy) {
     const at = e.now() + sub.expires;
     if (at < rec.expires) {

@@ -77,7 +77,7 @@ async function exchange(e: PuaEngine, rec: UaPres, expires: number): Promise<Pua
         establish(rec, reply);
         if (asked === 0) {
           e.runCbs(rec, fl);
-          e.remove(rec);
+          e.retire(rec);
           return { code, reason: fl.reason, reply, record: undefined };
         }
         rec.expires = e.now() + grantedExpires(reply, asked);

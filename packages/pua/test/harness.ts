@@ -1,5 +1,5 @@
 /** A tsips server with tm + pua and a probe module that binds the pua API the way pua_mi would. */
-import { SipServer, defineModule, type AnyModule } from '@core/sip';
+import { SipServer, defineModule, type AnyModule, type RouteContext } from '@core/sip';
 import tm, { type TmApi } from '@mod/tm';
 import pua, { type PuaApi } from '../src/index.js';
 
@@ -8,7 +8,7 @@ export interface Bound {
   tm: TmApi;
 }
 
-export async function startPua(modparams: Record<string, unknown> = {}, extra: AnyModule[] = []): Promise<{ server: SipServer; api: Bound }> {
+export async function startPua(modparams: Record<string, unknown> = {}, extra: AnyModule[] = [], request?: (ctx: RouteContext) => void | Promise<void>): Promise<{ server: SipServer; api: Bound }> {
   let bound: Bound | undefined;
   const probe = defineModule({
     name: 'pua_probe',
@@ -25,7 +25,7 @@ export async function startPua(modparams: Record<string, unknown> = {}, extra: A
     log: { level: 'silent' },
     modules: [tm, pua, ...extra, probe],
     modparams: { tm: { fr_timer: 2 }, pua: { min_expires: 0, ...modparams } },
-    routes: { request: (ctx) => void ctx.sl_send_reply(404, 'Not here') },
+    routes: { request: request ?? ((ctx) => void ctx.sl_send_reply(404, 'Not here')) },
   });
   await server.start();
   return { server, api: bound! };

@@ -48,7 +48,7 @@ modparam("presence", "clean_period", ${opts.cleanPeriod ?? 5})
 modparam("presence", "db_update_period", 1)
 modparam("presence_xml", "force_active", 1)
 request_route {
-  xlog("L_INFO", "REQ $rm $ru from $si:$sp etag=$hdr(SIP-If-Match) expires=$hdr(Expires)\\n");
+  xlog("L_INFO", "REQ $rm $ru from $si:$sp etag=$hdr(SIP-If-Match) expires=$hdr(Expires) totag=$tt cseq=$cs\\n");
   ${opts.tooBrief === undefined ? '' : `if (is_method("PUBLISH|SUBSCRIBE") && $(hdr(Expires){s.int}) > 0 && $(hdr(Expires){s.int}) < ${opts.tooBrief}) { append_to_reply("Min-Expires: ${opts.tooBrief}\\r\\n"); sl_send_reply("423", "Interval Too Brief"); exit; }`}
   if (is_method("PUBLISH")) { handle_publish(); exit; }
   if (is_method("SUBSCRIBE")) { handle_subscribe(); exit; }
