@@ -51,7 +51,8 @@ const server = new SipServer({
 });
 await server.start();
 
-const body = (i) => `<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:u${i}@bench"><tuple id="t"><status><basic>open</basic></status></tuple></presence>`;
+const body = (i) =>
+  `<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:u${i}@bench"><tuple id="t"><status><basic>open</basic></status></tuple></presence>`;
 const settle = () => new Promise((r) => setTimeout(r, 6_000)); // tm frees UDP non-INVITE transactions after T4 (5 s)
 
 gc();
@@ -64,7 +65,14 @@ let failed = 0;
 async function worker() {
   while (next < N) {
     const i = next++;
-    const o = await api.sendPublish({ presUri: `sip:u${i}@bench`, body: body(i), expires: 3600, sourceFlag: PUA_SOURCE.MI_PUBLISH, event: PUA_EVENT.PRESENCE_EVENT, outboundProxy: `sip:127.0.0.1:${stubPort}` });
+    const o = await api.sendPublish({
+      presUri: `sip:u${i}@bench`,
+      body: body(i),
+      expires: 3600,
+      sourceFlag: PUA_SOURCE.MI_PUBLISH,
+      event: PUA_EVENT.PRESENCE_EVENT,
+      outboundProxy: `sip:127.0.0.1:${stubPort}`,
+    });
     if (o.code === 200) ok++;
     else failed++;
   }

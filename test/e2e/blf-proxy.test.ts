@@ -26,14 +26,28 @@ afterAll(async () => {
 const state = (s: string) => (b: string) => b.includes(`<state>${s}</state>`);
 
 describe('examples/blf-proxy.ts', () => {
-  it('publishes the caller\'s call states to the presence server', async () => {
+  it("publishes the caller's call states to the presence server", async () => {
     const w = await PresenceWatcher.open(kam.port);
     try {
       await w.subscribe('sip:sipp@127.0.0.1', 'dialog');
       await w.waitFor(() => true);
       const [uasPort, uacPort] = [await freePort(), await freePort()];
       const uas = sipp(['-sf', `${SCENARIOS}uas-call.xml`, '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1']);
-      const uac = sipp([`127.0.0.1:${uasPort}`, '-sf', `${SCENARIOS}uac-call.xml`, '-rsa', `127.0.0.1:${tsips.sipPort}`, '-s', 'bob', '-i', '127.0.0.1', '-p', String(uacPort), '-m', '1']);
+      const uac = sipp([
+        `127.0.0.1:${uasPort}`,
+        '-sf',
+        `${SCENARIOS}uac-call.xml`,
+        '-rsa',
+        `127.0.0.1:${tsips.sipPort}`,
+        '-s',
+        'bob',
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(uacPort),
+        '-m',
+        '1',
+      ]);
       const [a, b] = await Promise.all([uac.done, uas.done]);
       expect(a.code, a.out).toBe(0);
       expect(b.code, b.out).toBe(0);
@@ -53,7 +67,13 @@ describe('examples/blf-proxy.ts', () => {
         jsonrpc: '2.0',
         id: 1,
         method: 'pua_publish',
-        params: { presentity_uri: 'sip:mia@127.0.0.1', expires: 60, event_package: 'presence', content_type: 'application/pidf+xml', body: '<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:mia@127.0.0.1"><tuple id="m"><status><basic>open</basic></status></tuple></presence>' },
+        params: {
+          presentity_uri: 'sip:mia@127.0.0.1',
+          expires: 60,
+          event_package: 'presence',
+          content_type: 'application/pidf+xml',
+          body: '<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:mia@127.0.0.1"><tuple id="m"><status><basic>open</basic></status></tuple></presence>',
+        },
       }),
     });
     const json = (await res.json()) as { result: { code: number; etag: string } };

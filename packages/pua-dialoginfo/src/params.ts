@@ -5,7 +5,10 @@ const bool = z.union([z.literal(0), z.literal(1)]);
 /** pua_dialoginfo modparams, OpenSIPS names and defaults. */
 export const dialoginfoParams = {
   /** Outbound proxy of the PUBLISHes (the presence server); unset: to the presentity's URI. */
-  presence_server: z.string().regex(/^sips?:/i, 'a sip: URI').optional(),
+  presence_server: z
+    .string()
+    .regex(/^sips?:/i, 'a sip: URI')
+    .optional(),
   /** AVP holding the caller's URI, read on dialoginfo_set() (default: the From URI). */
   caller_spec_param: z.string().optional(),
   /** AVP holding the callee's URI, read on dialoginfo_set() (default: the To URI). */

@@ -48,9 +48,19 @@ export class CallBlf {
         sides
           .filter(([on]) => on)
           .map(async ([, entity, peer, initiator, st]) => {
-            const body = dialogInfoXml({ entity, peer, initiator, callId: callid, localTag: initiator ? fromTag : toTag, remoteTag: initiator ? toTag : fromTag, state: st }, version, this.cfg);
+            const body = dialogInfoXml(
+              { entity, peer, initiator, callId: callid, localTag: initiator ? fromTag : toTag, remoteTag: initiator ? toTag : fromTag, state: st },
+              version,
+              this.cfg,
+            );
             const id = `${callid}${initiator ? ';A' : ';B'}`;
-            const base = { id, presUri: entity, sourceFlag: PUA_SOURCE.DIALOG_PUBLISH, event: PUA_EVENT.DIALOG_EVENT, ...(this.cfg.presenceServer !== '' ? { outboundProxy: this.cfg.presenceServer } : {}) };
+            const base = {
+              id,
+              presUri: entity,
+              sourceFlag: PUA_SOURCE.DIALOG_PUBLISH,
+              event: PUA_EVENT.DIALOG_EVENT,
+              ...(this.cfg.presenceServer !== '' ? { outboundProxy: this.cfg.presenceServer } : {}),
+            };
             await this.pua.sendPublish({ ...base, body, expires: this.cfg.expires });
             // The terminated state was told; the publication itself ends so nothing is refreshed for a dead call.
             if (st === 'terminated') await this.pua.sendPublish({ ...base, body: null, expires: 0 });

@@ -59,10 +59,12 @@ describe('pua_dialoginfo', () => {
     expect(dialogInfoXml(side, 3, { includeCallid: true, includeLocalremote: true, includeTags: true })).toBe(
       '<?xml version="1.0"?>\n<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="3" state="full" entity="sip:a@x"><dialog id="c1" call-id="c1" local-tag="t1" remote-tag="t2" direction="initiator"><state>early</state><local><identity>sip:a@x</identity><target uri="sip:a@x"/></local><remote><identity>sip:b@x</identity><target uri="sip:b@x"/></remote></dialog></dialog-info>',
     );
-    expect(dialogInfoXml({ ...side, initiator: false }, 1, { includeCallid: false, includeLocalremote: false, includeTags: false })).toContain('<dialog id="c1" direction="recipient"><state>early</state></dialog>');
+    expect(dialogInfoXml({ ...side, initiator: false }, 1, { includeCallid: false, includeLocalremote: false, includeTags: false })).toContain(
+      '<dialog id="c1" direction="recipient"><state>early</state></dialog>',
+    );
   });
 
-  it('a call through the proxy: the caller\'s and callee\'s watchers get early, confirmed, terminated', async () => {
+  it("a call through the proxy: the caller's and callee's watchers get early, confirmed, terminated", async () => {
     const caller = await PresenceWatcher.open(kam.port);
     const callee = await PresenceWatcher.open(kam.port);
     try {

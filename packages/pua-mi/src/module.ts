@@ -9,7 +9,10 @@ export default defineModule({
   deps: [{ module: 'pua', onMissing: 'abort' }],
   params: {
     /** Outbound proxy (the presence server) of the requests; unset: sent to the presentity URI. */
-    presence_server: z.string().regex(/^sips?:/i, 'a sip: URI').optional(),
+    presence_server: z
+      .string()
+      .regex(/^sips?:/i, 'a sip: URI')
+      .optional(),
   },
   init: (ctx) => ({ pua: ctx.api('pua'), presenceServer: ctx.params.presence_server ?? '' }),
   mi: puaMiCommands,

@@ -9,7 +9,8 @@ import puaMi from '../src/index.js';
 let kam: KamailioServer;
 let server: SipServer;
 const mi = (cmd: string, p: Record<string, unknown>) => server.mi.call(cmd, p);
-const pidf = (note: string) => `<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:ivy@127.0.0.1"><tuple id="i"><status><basic>open</basic></status><note>${note}</note></tuple></presence>`;
+const pidf = (note: string) =>
+  `<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:ivy@127.0.0.1"><tuple id="i"><status><basic>open</basic></status><note>${note}</note></tuple></presence>`;
 
 beforeAll(async () => {
   kam = await startPresenceServer();
@@ -41,7 +42,10 @@ async function rejects(p: Promise<unknown>): Promise<MiError> {
 describe('pua_mi', () => {
   it('pua_publish: initial with body → 200 + etag; refresh by etag; modify; remove; a watcher sees each', async () => {
     const base = { presentity_uri: 'sip:ivy@127.0.0.1', event_package: 'presence' };
-    const first = (await mi('pua_publish', { ...base, expires: 60, content_type: 'application/pidf+xml', body: pidf('one'), extra_headers: 'X-Tag: mi\\r\\n' })) as { code: number; etag: string };
+    const first = (await mi('pua_publish', { ...base, expires: 60, content_type: 'application/pidf+xml', body: pidf('one'), extra_headers: 'X-Tag: mi\\r\\n' })) as {
+      code: number;
+      etag: string;
+    };
     expect(first.code).toBe(200);
     expect(first.etag).toMatch(/\S/);
     const w = await PresenceWatcher.open(kam.port);

@@ -7,7 +7,7 @@ import type { TmApi } from '@mod/tm';
 import type { UacAuthApi } from '@mod/uac-auth';
 import type { PuaCb, PuaFirstLine } from './api.js';
 import { PuaEvents } from './events.js';
-import { UaPres } from './record.js';
+import type { UaPres } from './record.js';
 
 export interface PuaConfig {
   readonly minExpires: number;

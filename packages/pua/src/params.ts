@@ -9,7 +9,10 @@ export const puaParams = {
    * MySQL; tsips keeps them in memory (lost on restart) when unset, like every other tsips module.
    */
   db_url: z.string().optional(),
-  db_table: z.string().regex(/^[A-Za-z0-9_]+$/, 'a table name').default('pua'),
+  db_table: z
+    .string()
+    .regex(/^[A-Za-z0-9_]+$/, 'a table name')
+    .default('pua'),
   /** Lower bound of the Expires sent in PUBLISH and SUBSCRIBE (a smaller non-zero value is raised to it). */
   min_expires: z.number().int().min(0).default(300),
   /** Expires used when the caller gives none (a negative expires). */

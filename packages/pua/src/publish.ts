@@ -97,7 +97,8 @@ function finish(e: PuaEngine, rec: UaPres, code: number, reason: string, reply: 
 }
 
 function validate(e: PuaEngine, p: PublInfo): void {
-  if (typeof p.presUri !== 'string' || !/^sips?:/i.test(p.presUri)) throw puaErrors.badField('send_publish', 'pres_uri', `must be a sip: URI, not ${JSON.stringify(p.presUri)}`);
+  if (typeof p.presUri !== 'string' || !/^sips?:/i.test(p.presUri))
+    throw puaErrors.badField('send_publish', 'pres_uri', `must be a sip: URI, not ${JSON.stringify(p.presUri)}`);
   if (e.events.get(p.event) === undefined) throw puaErrors.unknownEvent('send_publish', p.event);
   if (!Number.isInteger(p.expires)) throw puaErrors.badField('send_publish', 'expires', 'must be an integer');
 }

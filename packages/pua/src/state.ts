@@ -23,6 +23,8 @@ export class PuaModule {
   static async create(ctx: ModuleContext<typeof puaParams>): Promise<PuaModule> {
     const p = ctx.params;
     if (p.cluster_sharing_tag !== undefined && p.cluster_id === undefined) throw puaErrors.clusterTag();
+    // Refused rather than ignored: an operator setting it expects failover of the refreshes (OpenSIPS #2249).
+    if (p.cluster_id !== undefined) throw puaErrors.clusterNotYet(p.cluster_id);
     const engine = new PuaEngine(ctx.api('tm'), ctx.apiOptional('uac_auth'), ctx.core, ctx.log, {
       minExpires: p.min_expires,
       defaultExpires: p.default_expires,

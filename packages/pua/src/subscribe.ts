@@ -98,8 +98,10 @@ async function exchange(e: PuaEngine, rec: UaPres, expires: number): Promise<Pua
 
 /** send_subscribe. */
 export async function sendSubscribe(e: PuaEngine, s: SubsInfo): Promise<PuaOutcome> {
-  if (typeof s.presUri !== 'string' || !/^sips?:/i.test(s.presUri)) throw puaErrors.badField('send_subscribe', 'pres_uri', `must be a sip: URI, not ${JSON.stringify(s.presUri)}`);
-  if (typeof s.watcherUri !== 'string' || !/^sips?:/i.test(s.watcherUri)) throw puaErrors.badField('send_subscribe', 'watcher_uri', `must be a sip: URI, not ${JSON.stringify(s.watcherUri)}`);
+  if (typeof s.presUri !== 'string' || !/^sips?:/i.test(s.presUri))
+    throw puaErrors.badField('send_subscribe', 'pres_uri', `must be a sip: URI, not ${JSON.stringify(s.presUri)}`);
+  if (typeof s.watcherUri !== 'string' || !/^sips?:/i.test(s.watcherUri))
+    throw puaErrors.badField('send_subscribe', 'watcher_uri', `must be a sip: URI, not ${JSON.stringify(s.watcherUri)}`);
   if (e.events.get(s.event) === undefined) throw puaErrors.unknownEvent('send_subscribe', s.event);
   const key = recordKey('subscribe', s.presUri, s.watcherUri, s.event, s.sourceFlag, s.id ?? '');
   let rec = e.table.get(key);

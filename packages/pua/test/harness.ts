@@ -8,7 +8,11 @@ export interface Bound {
   tm: TmApi;
 }
 
-export async function startPua(modparams: Record<string, unknown> = {}, extra: AnyModule[] = [], request?: (ctx: RouteContext) => void | Promise<void>): Promise<{ server: SipServer; api: Bound }> {
+export async function startPua(
+  modparams: Record<string, unknown> = {},
+  extra: AnyModule[] = [],
+  request?: (ctx: RouteContext) => void | Promise<void>,
+): Promise<{ server: SipServer; api: Bound }> {
   let bound: Bound | undefined;
   const probe = defineModule({
     name: 'pua_probe',

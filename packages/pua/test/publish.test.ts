@@ -30,7 +30,15 @@ afterAll(async () => {
 
 function publ(user: string, over: Partial<PublInfo> = {}, port = kam.port): PublInfo {
   const uri = `sip:${user}@127.0.0.1`;
-  return { presUri: uri, body: pidf(uri, 'open', 'hello'), expires: 60, sourceFlag: PUA_SOURCE.MI_PUBLISH, event: PUA_EVENT.PRESENCE_EVENT, outboundProxy: `sip:127.0.0.1:${port}`, ...over };
+  return {
+    presUri: uri,
+    body: pidf(uri, 'open', 'hello'),
+    expires: 60,
+    sourceFlag: PUA_SOURCE.MI_PUBLISH,
+    event: PUA_EVENT.PRESENCE_EVENT,
+    outboundProxy: `sip:127.0.0.1:${port}`,
+    ...over,
+  };
 }
 
 describe('pua PUBLISH against Kamailio presence', () => {
@@ -79,7 +87,7 @@ describe('pua PUBLISH against Kamailio presence', () => {
     await api.pua.sendPublish(publ('carol', { body: null, expires: 0 }));
   });
 
-  it('412 to a stale ETag (removed behind pua\'s back) → a fresh PUBLISH of the stored body, new ETag', async () => {
+  it("412 to a stale ETag (removed behind pua's back) → a fresh PUBLISH of the stored body, new ETag", async () => {
     const first = await api.pua.sendPublish(publ('dave'));
     expect(first.code).toBe(200);
     // Someone else removes that publication: the ETag pua holds is now unknown to Kamailio.
@@ -89,7 +97,11 @@ describe('pua PUBLISH against Kamailio presence', () => {
       from: '<sip:dave@127.0.0.1>',
       to: '<sip:dave@127.0.0.1>',
       dstUri: `sip:127.0.0.1:${kam.port}`,
-      headers: [['Event', 'presence'], ['Expires', '0'], ['SIP-If-Match', first.etag!]],
+      headers: [
+        ['Event', 'presence'],
+        ['Expires', '0'],
+        ['SIP-If-Match', first.etag!],
+      ],
     }).done;
     expect(gone.code).toBe(200);
     let fresh = 0;
@@ -97,7 +109,9 @@ describe('pua PUBLISH against Kamailio presence', () => {
     expect(again.code).toBe(200);
     expect(fresh).toBe(200);
     expect(again.etag).not.toBe(first.etag);
-    await expect.poll(() => kam.log(), { timeout: 5_000 }).toMatch(/REQ PUBLISH sip:dave@127\.0\.0\.1 .* etag=<null> expires=60[\s\S]*REQ PUBLISH sip:dave@127\.0\.0\.1 .* etag=<null>/);
+    await expect
+      .poll(() => kam.log(), { timeout: 5_000 })
+      .toMatch(/REQ PUBLISH sip:dave@127\.0\.0\.1 .* etag=<null> expires=60[\s\S]*REQ PUBLISH sip:dave@127\.0\.0\.1 .* etag=<null>/);
     const w = await PresenceWatcher.open(kam.port);
     try {
       await w.subscribe('sip:dave@127.0.0.1', 'presence');
@@ -110,7 +124,9 @@ describe('pua PUBLISH against Kamailio presence', () => {
   it('423 Interval Too Brief → the same PUBLISH asking for Min-Expires', async () => {
     const out = await api.pua.sendPublish(publ('erin', { expires: 10 }, strict.port));
     expect(out.code).toBe(200);
-    await expect.poll(() => strict.log(), { timeout: 5_000 }).toMatch(/REQ PUBLISH sip:erin@127\.0\.0\.1 .* expires=10[\s\S]*REQ PUBLISH sip:erin@127\.0\.0\.1 .* expires=30/);
+    await expect
+      .poll(() => strict.log(), { timeout: 5_000 })
+      .toMatch(/REQ PUBLISH sip:erin@127\.0\.0\.1 .* expires=10[\s\S]*REQ PUBLISH sip:erin@127\.0\.0\.1 .* expires=30/);
     expect(out.record?.interval).toBe(30);
   });
 

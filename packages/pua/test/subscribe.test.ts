@@ -31,7 +31,14 @@ describe('pua SUBSCRIBE against Kamailio presence', () => {
   it('subscribes, gets NOTIFYs (200 by pua, body to the callback), refreshes in the dialog, ends with Expires 0', async () => {
     const pres = 'sip:gina@127.0.0.1';
     const proxy = `sip:127.0.0.1:${kam.port}`;
-    const sub = { presUri: pres, watcherUri: 'sip:mon@127.0.0.1', event: PUA_EVENT.PRESENCE_EVENT, expires: 4, sourceFlag: PUA_SOURCE.MI_SUBSCRIBE, outboundProxy: proxy };
+    const sub = {
+      presUri: pres,
+      watcherUri: 'sip:mon@127.0.0.1',
+      event: PUA_EVENT.PRESENCE_EVENT,
+      expires: 4,
+      sourceFlag: PUA_SOURCE.MI_SUBSCRIBE,
+      outboundProxy: proxy,
+    };
     const out = await api.pua.sendSubscribe(sub);
     expect(out.code).toBe(200);
     const rec = out.record!;
@@ -40,7 +47,14 @@ describe('pua SUBSCRIBE against Kamailio presence', () => {
     expect(seen.some((s) => s.rec === rec && s.code === 200)).toBe(true);
     await expect.poll(() => seen.some((s) => s.rec === rec && s.notify !== undefined), { timeout: 5_000 }).toBe(true);
 
-    const pub = await api.pua.sendPublish({ presUri: pres, body: '<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:gina@127.0.0.1"><tuple id="g"><status><basic>open</basic></status><note>gina-in</note></tuple></presence>', expires: 60, sourceFlag: PUA_SOURCE.MI_PUBLISH, event: PUA_EVENT.PRESENCE_EVENT, outboundProxy: proxy });
+    const pub = await api.pua.sendPublish({
+      presUri: pres,
+      body: '<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:gina@127.0.0.1"><tuple id="g"><status><basic>open</basic></status><note>gina-in</note></tuple></presence>',
+      expires: 60,
+      sourceFlag: PUA_SOURCE.MI_PUBLISH,
+      event: PUA_EVENT.PRESENCE_EVENT,
+      outboundProxy: proxy,
+    });
     expect(pub.code).toBe(200);
     await expect.poll(() => seen.some((s) => s.rec === rec && body(s.notify).includes('gina-in')), { timeout: 5_000 }).toBe(true);
     expect(rec.subState).toBe('active');
@@ -59,7 +73,16 @@ describe('pua SUBSCRIBE against Kamailio presence', () => {
   });
 
   it('a NOTIFY that is not of a pua dialog goes to the script (404 here)', async () => {
-    const r = await api.tm.request({ method: 'NOTIFY', ruri: `sip:x@127.0.0.1:${server.sockets[0]!.port}`, from: '<sip:a@127.0.0.1>', to: '<sip:b@127.0.0.1>;tag=nope', headers: [['Event', 'presence'], ['Subscription-State', 'active']] }).done;
+    const r = await api.tm.request({
+      method: 'NOTIFY',
+      ruri: `sip:x@127.0.0.1:${server.sockets[0]!.port}`,
+      from: '<sip:a@127.0.0.1>',
+      to: '<sip:b@127.0.0.1>;tag=nope',
+      headers: [
+        ['Event', 'presence'],
+        ['Subscription-State', 'active'],
+      ],
+    }).done;
     expect(r.code).toBe(404);
   });
 
@@ -73,13 +96,32 @@ describe('pua SUBSCRIBE against Kamailio presence', () => {
       ctx.sl_send_reply(404, 'Not here');
     });
     try {
-      const out = await a2.pua.sendSubscribe({ presUri: 'sip:hal@127.0.0.1', watcherUri: 'sip:mon@127.0.0.1', event: PUA_EVENT.PRESENCE_EVENT, expires: 60, sourceFlag: PUA_SOURCE.MI_SUBSCRIBE, outboundProxy: `sip:127.0.0.1:${kam.port}` });
+      const out = await a2.pua.sendSubscribe({
+        presUri: 'sip:hal@127.0.0.1',
+        watcherUri: 'sip:mon@127.0.0.1',
+        event: PUA_EVENT.PRESENCE_EVENT,
+        expires: 60,
+        sourceFlag: PUA_SOURCE.MI_SUBSCRIBE,
+        outboundProxy: `sip:127.0.0.1:${kam.port}`,
+      });
       expect(out.code).toBe(200);
       const rec = out.record!;
       // Kamailio's NOTIFYs were answered by the script (else Kamailio would retransmit and drop the watcher).
       const me = `sip:127.0.0.1:${s2.sockets[0]!.port}`;
       const notify = (tag: string) =>
-        a2.tm.request({ method: 'NOTIFY', ruri: me, from: `<sip:hal@127.0.0.1>;tag=${rec.toTag}`, to: `<sip:mon@127.0.0.1>;tag=${tag}`, callId: rec.callId, cseq: 50, contact: '<sip:moved@127.0.0.1:5999>', headers: [['Event', 'presence'], ['Subscription-State', 'active;expires=60']] }).done;
+        a2.tm.request({
+          method: 'NOTIFY',
+          ruri: me,
+          from: `<sip:hal@127.0.0.1>;tag=${rec.toTag}`,
+          to: `<sip:mon@127.0.0.1>;tag=${tag}`,
+          callId: rec.callId,
+          cseq: 50,
+          contact: '<sip:moved@127.0.0.1:5999>',
+          headers: [
+            ['Event', 'presence'],
+            ['Subscription-State', 'active;expires=60'],
+          ],
+        }).done;
       expect((await notify(rec.fromTag)).code).toBe(200);
       expect(rec.remoteContact).toBe('sip:moved@127.0.0.1:5999');
       expect((await notify('other')).code).toBe(481);

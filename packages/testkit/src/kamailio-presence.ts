@@ -129,7 +129,8 @@ export class PresenceWatcher {
         const n = this.notifies[i]!;
         if (pred(n.body, n.state)) return { ...n, index: i };
       }
-      if (Date.now() > end) throw new Error(`no matching NOTIFY within ${ms} ms; got ${this.notifies.length}: ${this.notifies.map((n) => n.state + ' ' + n.body.slice(0, 200)).join(' | ')}`);
+      if (Date.now() > end)
+        throw new Error(`no matching NOTIFY within ${ms} ms; got ${this.notifies.length}: ${this.notifies.map((n) => n.state + ' ' + n.body.slice(0, 200)).join(' | ')}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
