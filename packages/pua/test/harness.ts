@@ -12,6 +12,7 @@ export async function startPua(
   modparams: Record<string, unknown> = {},
   extra: AnyModule[] = [],
   request?: (ctx: RouteContext) => void | Promise<void>,
+  otherParams: Record<string, Record<string, unknown>> = {},
 ): Promise<{ server: SipServer; api: Bound }> {
   let bound: Bound | undefined;
   const probe = defineModule({
@@ -28,7 +29,7 @@ export async function startPua(
     mi: false,
     log: { level: 'silent' },
     modules: [tm, pua, ...extra, probe],
-    modparams: { tm: { fr_timer: 2 }, pua: { min_expires: 0, ...modparams } },
+    modparams: { tm: { fr_timer: 2 }, pua: { min_expires: 0, ...modparams }, ...otherParams },
     routes: { request: request ?? ((ctx) => void ctx.sl_send_reply(404, 'Not here')) },
   });
   await server.start();

@@ -25,6 +25,8 @@ export interface PresenceServerOptions {
    */
   tooBrief?: number;
   debug?: number;
+  /** Challenge PUBLISH and SUBSCRIBE (401, qop=auth) for this realm; the password of user U is `pw-U`. */
+  authRealm?: string;
 }
 
 export async function startPresenceServer(opts: PresenceServerOptions = {}): Promise<KamailioServer> {
@@ -39,6 +41,7 @@ loadmodule "pv.so"
 loadmodule "xlog.so"
 loadmodule "textops.so"
 loadmodule "presence.so"
+${opts.authRealm === undefined ? '' : 'loadmodule "auth.so"\nmodparam("auth", "secret", "tsips-pua-test")'}
 loadmodule "presence_xml.so"
 loadmodule "presence_dialoginfo.so"
 loadmodule "presence_mwi.so"
@@ -50,6 +53,7 @@ modparam("presence_xml", "force_active", 1)
 request_route {
   xlog("L_INFO", "REQ $rm $ru from $si:$sp etag=$hdr(SIP-If-Match) expires=$hdr(Expires) totag=$tt cseq=$cs\\n");
   ${opts.tooBrief === undefined ? '' : `if (is_method("PUBLISH|SUBSCRIBE") && $(hdr(Expires){s.int}) > 0 && $(hdr(Expires){s.int}) < ${opts.tooBrief}) { append_to_reply("Min-Expires: ${opts.tooBrief}\\r\\n"); sl_send_reply("423", "Interval Too Brief"); exit; }`}
+  ${opts.authRealm === undefined ? '' : `if (is_method("PUBLISH|SUBSCRIBE")) { if (!pv_www_authenticate("${opts.authRealm}", "pw-$au", "0")) { www_challenge("${opts.authRealm}", "1"); exit; } consume_credentials(); }`}
   if (is_method("PUBLISH")) { handle_publish(); exit; }
   if (is_method("SUBSCRIBE")) { handle_subscribe(); exit; }
   sl_send_reply("404", "Not here");
