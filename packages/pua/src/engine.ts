@@ -16,6 +16,9 @@ export interface PuaConfig {
   readonly sharingTag: string;
 }
 
+/** How often the timer wheel looks for due records. */
+const TICK_MS = 250;
+
 /** What refreshes a record when its timer fires (publish.ts / subscribe.ts). */
 export type Refresher = (rec: UaPres) => Promise<void>;
 
@@ -27,9 +30,11 @@ export class PuaEngine {
   /** Ids of DB rows to delete at the next write-back. */
   readonly removed = new Set<number>();
   private readonly cbs: { types: number; cb: PuaCb; param: unknown }[] = [];
-  private readonly dbIds = new WeakMap<UaPres, number>();
   private nextDbId = 1;
   private stopped = false;
+  /** Records by the Unix second their timer is due. */
+  private readonly wheel = new Map<number, Set<UaPres>>();
+  private tick: NodeJS.Timeout | undefined;
   refreshPublish: Refresher = () => Promise.resolve();
   refreshSubscribe: Refresher = () => Promise.resolve();
 
@@ -53,28 +58,25 @@ export class PuaEngine {
   add(rec: UaPres): void {
     if (rec.sharingTag === '') rec.sharingTag = this.cfg.sharingTag;
     this.table.set(rec.key, rec);
-    if (!this.dbIds.has(rec)) this.dbIds.set(rec, this.nextDbId++);
+    if (rec.dbId === 0) rec.dbId = this.nextDbId++;
   }
 
   /** The DB row id of a record (given at load, or new). */
   dbId(rec: UaPres): number {
-    let id = this.dbIds.get(rec);
-    if (id === undefined) this.dbIds.set(rec, (id = this.nextDbId++));
-    return id;
+    if (rec.dbId === 0) rec.dbId = this.nextDbId++;
+    return rec.dbId;
   }
 
   adoptDbId(rec: UaPres, id: number): void {
-    this.dbIds.set(rec, id);
+    rec.dbId = id;
     if (id >= this.nextDbId) this.nextDbId = id + 1;
   }
 
   remove(rec: UaPres): void {
     if (this.table.get(rec.key) === rec) this.table.delete(rec.key);
     if (rec.callId !== '') this.dialogs.delete(`${rec.callId}\u0000${rec.fromTag}`);
-    clearTimeout(rec.timer);
-    rec.timer = undefined;
-    const id = this.dbIds.get(rec);
-    if (id !== undefined && rec.dbState !== 'insert') this.removed.add(id);
+    this.unschedule(rec);
+    if (rec.dbId !== 0 && rec.dbState !== 'insert') this.removed.add(rec.dbId);
   }
 
   /**
@@ -85,10 +87,9 @@ export class PuaEngine {
     const dkey = `${rec.callId}\u0000${rec.fromTag}`;
     this.remove(rec);
     this.dialogs.set(dkey, rec);
-    rec.timer = setTimeout(() => {
+    setTimeout(() => {
       if (this.dialogs.get(dkey) === rec) this.dialogs.delete(dkey);
-    }, 32_000);
-    rec.timer.unref();
+    }, 32_000).unref();
   }
 
   changed(rec: UaPres): void {
@@ -101,18 +102,44 @@ export class PuaEngine {
    * expiry is reached.
    */
   schedule(rec: UaPres): void {
-    clearTimeout(rec.timer);
+    this.unschedule(rec);
     if (this.stopped) return;
     const now = this.now();
     const margin = Math.min(this.cfg.updatePeriod, Math.max(1, Math.floor(rec.interval / 2)));
     const ending = rec.desiredExpires > 0 && rec.desiredExpires <= rec.expires;
-    const at = ending ? rec.expires : rec.expires - margin;
-    rec.timer = setTimeout(() => this.fire(rec), Math.max(0, at - now) * 1000);
-    rec.timer.unref();
+    const at = Math.max(now, Math.floor(ending ? rec.expires : rec.expires - margin));
+    rec.due = at;
+    let bucket = this.wheel.get(at);
+    if (bucket === undefined) this.wheel.set(at, (bucket = new Set()));
+    bucket.add(rec);
+    if (this.tick === undefined) {
+      this.tick = setInterval(() => this.onTick(), TICK_MS);
+      this.tick.unref();
+    }
+  }
+
+  private unschedule(rec: UaPres): void {
+    if (rec.due === 0) return;
+    const bucket = this.wheel.get(rec.due);
+    bucket?.delete(rec);
+    if (bucket?.size === 0) this.wheel.delete(rec.due);
+    rec.due = 0;
+  }
+
+  /** Fires every record whose second has come (one timer for the table: a Timeout per record costs ~200 B). */
+  private onTick(): void {
+    const now = this.now();
+    for (const [at, bucket] of this.wheel) {
+      if (at > now) continue;
+      this.wheel.delete(at);
+      for (const rec of bucket) {
+        rec.due = 0;
+        this.fire(rec);
+      }
+    }
   }
 
   private fire(rec: UaPres): void {
-    rec.timer = undefined;
     if (this.table.get(rec.key) !== rec) return;
     if (rec.desiredExpires > 0 && this.now() >= rec.desiredExpires) {
       this.log.debug({ pres_uri: rec.presUri }, 'pua record reached its desired expiry');
@@ -143,6 +170,8 @@ export class PuaEngine {
 
   stop(): void {
     this.stopped = true;
-    for (const r of this.table.values()) clearTimeout(r.timer);
+    clearInterval(this.tick);
+    this.tick = undefined;
+    this.wheel.clear();
   }
 }

@@ -3,6 +3,8 @@
  * (SUBSCRIBE, RFC 6665), with every field set in the constructor so the table holds one object shape.
  */
 
+const NO_ROUTES: readonly string[] = Object.freeze([]);
+
 export type PuaKind = 'publish' | 'subscribe';
 
 /** Where the record stands against the DB write-back (OpenSIPS db_flag). */
@@ -39,8 +41,8 @@ export class UaPres {
   fromTag: string;
   toTag: string;
   cseq: number;
-  /** Route set, in order (from the 2xx's Record-Route, reversed). */
-  routes: string[];
+  /** Route set, in order (from the 2xx's Record-Route, reversed); publications share one empty array. */
+  routes: readonly string[];
   /** Our Contact. */
   contact: string;
   /** Remote target (Contact of the 2xx or of a NOTIFY). */
@@ -50,10 +52,12 @@ export class UaPres {
   /** Cluster sharing tag that owns its expiry ('' without clustering). */
   sharingTag: string;
   dbState: DbState;
+  /** Row id in db_table (0 until the engine gives one). */
+  dbId: number;
   /** A request for the record is on the wire: refreshes wait for it. */
   busy: boolean;
-  /** Refresh / expiry timer. */
-  timer: NodeJS.Timeout | undefined;
+  /** Unix second its refresh / expiry is due in the engine's timer wheel (0: none). */
+  due: number;
 
   constructor(kind: PuaKind, presUri: string, watcherUri: string, event: number, flag: number, id: string) {
     this.kind = kind;
@@ -76,14 +80,15 @@ export class UaPres {
     this.fromTag = '';
     this.toTag = '';
     this.cseq = 0;
-    this.routes = [];
+    this.routes = NO_ROUTES;
     this.contact = '';
     this.remoteContact = '';
     this.subState = '';
     this.sharingTag = '';
     this.dbState = 'insert';
+    this.dbId = 0;
     this.busy = false;
-    this.timer = undefined;
+    this.due = 0;
   }
 
   /** Table key: one record per (kind, presentity, watcher, event, source, id). */
