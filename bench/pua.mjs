@@ -8,7 +8,12 @@
  *
  *   node --expose-gc --conditions=source --import tsx bench/pua.mjs [--presentities 10000] [--window 200]
  *
- * Target: heap ≤ 1 KB per record. Not measured here: BLF overhead per call (pua_dialoginfo on vs off).
+ * Then BLF overhead: --calls sipp calls (default 500, at --rate 100/s) through a proxy (tm + rr + dialog)
+ * in this process, once without and once with pua_dialoginfo (dialoginfo_set() on each INVITE, eight
+ * PUBLISHes per call to the stub: early, confirmed, terminated and the remove, for both sides); CPU of this
+ * process per call, each.
+ *
+ * Target: heap ≤ 1 KB per record.
  */
 import { spawn } from 'node:child_process';
 import { arg, fmt } from './lib/results.mjs';
@@ -16,9 +21,15 @@ import { SipServer, defineModule } from '../packages/core-sip/src/index.ts';
 import tm from '../packages/tm/src/index.ts';
 import pua, { PUA_EVENT, PUA_SOURCE } from '../packages/pua/src/index.ts';
 import { freePort } from '../packages/testkit/src/ports.ts';
+import { startSipp } from '../packages/testkit/src/sipp.ts';
+import rr from '../packages/rr/src/index.ts';
+import dialog from '../packages/dialog/src/index.ts';
+import dialoginfo from '../packages/pua-dialoginfo/src/index.ts';
 
 const N = Number(arg('presentities', 10_000));
 const WINDOW = Number(arg('window', 200));
+const CALLS = Number(arg('calls', 500));
+const RATE = Number(arg('rate', 100));
 const gc = globalThis.gc;
 if (gc === undefined) {
   process.stderr.write('run with node --expose-gc\n');
@@ -98,4 +109,52 @@ process.stdout.write(
   ].join('\n'),
 );
 await server.stop();
+
+/** CPU µs of this process per call for CALLS sipp calls through a proxy with (blf) or without pua_dialoginfo. */
+async function callCpu(blf) {
+  const uasPort = await freePort();
+  const px = new SipServer({
+    listen: ['udp:127.0.0.1:0'],
+    mi: false,
+    log: { level: 'silent' },
+    modules: blf ? [tm, rr, dialog, pua, dialoginfo] : [tm, rr, dialog],
+    modparams: blf
+      ? { pua: { min_expires: 0 }, pua_dialoginfo: { presence_server: `sip:127.0.0.1:${stubPort}` }, dialog: { dlg_match_mode: 1 } }
+      : { dialog: { dlg_match_mode: 1 } },
+    routes: {
+      async request(ctx) {
+        if (ctx.has_totag()) {
+          if (ctx.loose_route() < 0) ctx.match_dialog();
+        } else if (ctx.is_method('INVITE')) {
+          ctx.record_route();
+          ctx.create_dialog();
+          if (blf) ctx.dialoginfo_set();
+        }
+        ctx.$du = `sip:127.0.0.1:${uasPort}`;
+        await ctx.t_relay();
+      },
+    },
+  });
+  await px.start();
+  const uas = await startSipp(['-sn', 'uas', '-p', String(uasPort), '-m', String(CALLS)], { timeoutMs: 120_000 });
+  await uas.listening();
+  const c0 = process.cpuUsage();
+  const uac = await (
+    await startSipp(['-sn', 'uac', '-m', String(CALLS), '-r', String(RATE), '-d', '200', '-s', 'bob', `127.0.0.1:${px.sockets[0].port}`], { timeoutMs: 120_000 })
+  ).done;
+  await new Promise((r) => setTimeout(r, 1_000)); // the last PUBLISHes
+  const c = process.cpuUsage(c0);
+  await uas.done;
+  await px.stop();
+  return { us: (c.user + c.system) / CALLS, ok: uac.successful };
+}
+const off = await callCpu(false);
+const on = await callCpu(true);
+process.stdout.write(
+  [
+    `  BLF overhead: ${fmt(CALLS)} calls at ${RATE}/s through tm + rr + dialog (this process's CPU per call)`,
+    `    without pua_dialoginfo: ${off.us.toFixed(0)} µs/call (${fmt(off.ok)} ok); with: ${on.us.toFixed(0)} µs/call (${fmt(on.ok)} ok); overhead ${(on.us - off.us).toFixed(0)} µs/call`,
+    '',
+  ].join('\n'),
+);
 stub.kill('SIGTERM');
