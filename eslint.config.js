@@ -13,7 +13,10 @@ const promiseRules = {
 
 const parserOptions = {
   // Files outside every package's tsconfig include: checked against the root tsconfig.
-  projectService: { allowDefaultProject: ['eslint.config.js', 'vitest.config.ts', 'packages/*/bench/*.ts', 'scripts/*.mjs', 'apps/server/bin/*.js'], defaultProject: 'tsconfig.json' },
+  projectService: {
+    allowDefaultProject: ['eslint.config.js', 'vitest.config.ts', 'packages/*/bench/*.ts', 'scripts/*.mjs', 'apps/server/bin/*.js'],
+    defaultProject: 'tsconfig.json',
+  },
   tsconfigRootDir: import.meta.dirname,
 };
 
@@ -27,6 +30,8 @@ export default tseslint.config(
       ...promiseRules,
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      // A leading underscore marks a parameter a signature needs but the body does not (it.each rows, callbacks).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       // Off: in-memory drivers implement Promise-returning interfaces with async methods that need no await,
       // so a synchronous throw still reaches the caller as a rejection.
       '@typescript-eslint/require-await': 'off',

@@ -29,7 +29,11 @@ const TARGET_BYTES = 2048;
 function skip(why) {
   const line = `skipped: ${why}`;
   process.stdout.write(`${line}\n`);
-  writeResult('dialog-memory', { skipped: why, dialogs: DIALOGS }, `## Dialog memory\n\n${line}. Target: ≤ 2 KB heap per confirmed dialog at ${fmt(DIALOGS)} dialogs: not measured.`);
+  writeResult(
+    'dialog-memory',
+    { skipped: why, dialogs: DIALOGS },
+    `## Dialog memory\n\n${line}. Target: ≤ 2 KB heap per confirmed dialog at ${fmt(DIALOGS)} dialogs: not measured.`,
+  );
   process.exit(0);
 }
 
@@ -92,7 +96,9 @@ try {
     const st = readStats(uac.stf);
     if (Date.now() - lastPrint >= 10_000) {
       lastPrint = Date.now();
-      process.stdout.write(`  t=${Math.round((Date.now() - t0) / 1000)}s active dialogs ${fmt(active)} (sipp created ${st?.created ?? '?'}, failed ${st?.failed ?? '?'})\n`);
+      process.stdout.write(
+        `  t=${Math.round((Date.now() - t0) / 1000)}s active dialogs ${fmt(active)} (sipp created ${st?.created ?? '?'}, failed ${st?.failed ?? '?'})\n`,
+      );
     }
     if (active >= DIALOGS || uac.child.exitCode !== null) break;
     // Every call created and no new dialog for 15 s: the missing ones failed (counted below).
@@ -141,14 +147,17 @@ const met = result.heapPerDialog <= TARGET_BYTES && result.dialogs >= DIALOGS;
 const table = [
   `## Dialog memory (${SERVER}: tm + rr + dialog, ${fmt(result.dialogs)} confirmed dialogs)`,
   '',
-  mdTable(['figure', 'value'], [
-    ['heap per dialog (after GC)', `${fmt(result.heapPerDialog)} B`],
-    ['RSS per dialog', `${fmt(result.rssPerDialog)} B`],
-    ['heap idle → loaded', `${fmt(result.heapBaseMB, 1)} → ${fmt(result.heapFullMB, 1)} MB`],
-    ['RSS idle → loaded', `${fmt(result.rssBaseMB, 1)} → ${fmt(result.rssFullMB, 1)} MB`],
-    ['set-up', `${fmt(result.sippCreated)} calls at ${fmt(RATE)} cps in ${fmt(result.setupS)} s, ${fmt(result.setupCpuUsPerCall)} µs CPU per call`],
-    ['sipp failed calls / retransmissions', `${result.sippFailed} / ${result.sippRetransmissions}`],
-  ]),
+  mdTable(
+    ['figure', 'value'],
+    [
+      ['heap per dialog (after GC)', `${fmt(result.heapPerDialog)} B`],
+      ['RSS per dialog', `${fmt(result.rssPerDialog)} B`],
+      ['heap idle → loaded', `${fmt(result.heapBaseMB, 1)} → ${fmt(result.heapFullMB, 1)} MB`],
+      ['RSS idle → loaded', `${fmt(result.rssBaseMB, 1)} → ${fmt(result.rssFullMB, 1)} MB`],
+      ['set-up', `${fmt(result.sippCreated)} calls at ${fmt(RATE)} cps in ${fmt(result.setupS)} s, ${fmt(result.setupCpuUsPerCall)} µs CPU per call`],
+      ['sipp failed calls / retransmissions', `${result.sippFailed} / ${result.sippRetransmissions}`],
+    ],
+  ),
   '',
   `Target (≤ 2 KB heap per dialog at ${fmt(DIALOGS)}): **${met ? 'met' : 'not met'}** (${fmt(result.heapPerDialog)} B = ${fmt(result.heapPerDialog / TARGET_BYTES, 2)}× the 2,048 B budget${result.dialogs < DIALOGS ? `, with ${fmt(result.dialogs)} of ${fmt(DIALOGS)} dialogs held` : ''}). Baseline: the server after ${fmt(600)} warm-up calls had ended.`,
 ].join('\n');

@@ -59,7 +59,11 @@ if (!tsipsBuilt()) {
 
 const [port, miPort] = [await freePort(), await freePort()];
 // The only deviation from `pnpm start`: free loopback ports instead of 5060/8888.
-const child = spawn(process.execPath, [join(ROOT, 'apps/server/dist/bin.js'), '--listen', `udp:${HOST}:${port}`, '--listen', `tcp:${HOST}:${port}`, '--mi-port', String(miPort)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(
+  process.execPath,
+  [join(ROOT, 'apps/server/dist/bin.js'), '--listen', `udp:${HOST}:${port}`, '--listen', `tcp:${HOST}:${port}`, '--mi-port', String(miPort)],
+  { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+);
 const log = logFile === undefined ? undefined : createWriteStream(String(logFile));
 let tail = '';
 const watch = new CrashWatch();
@@ -81,7 +85,9 @@ while (!tail.includes('"msg":"tsips started"')) {
   await new Promise((r) => setTimeout(r, 50));
 }
 
-process.stdout.write(`fuzz: seed ${seed}, ${count} mutations from #${from} (${Math.round(tcpShare * 100)} % TCP) in rounds of ${round}, at most ${minutes} min, tsips on ${HOST}:${port}${logFile ? `, log ${logFile}` : ''}\n`);
+process.stdout.write(
+  `fuzz: seed ${seed}, ${count} mutations from #${from} (${Math.round(tcpShare * 100)} % TCP) in rounds of ${round}, at most ${minutes} min, tsips on ${HOST}:${port}${logFile ? `, log ${logFile}` : ''}\n`,
+);
 const deadline = Date.now() + minutes * 60_000;
 const total = { udp: 0, tcp: 0, corpus: 0, probes: 0, probeMaxMs: 0, replies: 0, relayed: 0 };
 let code = 0;
@@ -109,7 +115,9 @@ try {
     const secs = (Date.now() - started) / 1000;
     // RSS by round: a leak per hostile input (a transaction never freed) shows as steady growth.
     const rss = Math.round((procStat(child.pid)?.rss ?? 0) / 1048576);
-    process.stdout.write(`fuzz: ${total.udp + total.tcp}/${count} sent (${total.udp} udp, ${total.tcp} tcp), ${total.probes} probes (slowest ${total.probeMaxMs} ms), ${total.replies} replies, ${total.relayed} relayed, ${Math.round((total.udp + total.tcp) / secs)}/s, server RSS ${rss} MiB, ${Math.round(secs)} s\n`);
+    process.stdout.write(
+      `fuzz: ${total.udp + total.tcp}/${count} sent (${total.udp} udp, ${total.tcp} tcp), ${total.probes} probes (slowest ${total.probeMaxMs} ms), ${total.replies} replies, ${total.relayed} relayed, ${Math.round((total.udp + total.tcp) / secs)}/s, server RSS ${rss} MiB, ${Math.round(secs)} s\n`,
+    );
   }
   const call = await sippCall(port);
   if (!call.ok) throw new Error(`the server no longer relays a sipp call after the attack:\n${call.out.slice(-3000)}`);
@@ -118,7 +126,9 @@ try {
 } catch (err) {
   code = 1;
   const why = err instanceof AttackFailure ? err.message : String(err?.message ?? err);
-  process.stdout.write(`fuzz: FAILED (seed ${seed}, replay: pnpm fuzz -- --seed ${seed} --from ${from}): ${why}\nserver ${exited === undefined ? 'still running' : `exited (${exited})`}; its output:\n${watch.found || tail.slice(-4000)}\n`);
+  process.stdout.write(
+    `fuzz: FAILED (seed ${seed}, replay: pnpm fuzz -- --seed ${seed} --from ${from}): ${why}\nserver ${exited === undefined ? 'still running' : `exited (${exited})`}; its output:\n${watch.found || tail.slice(-4000)}\n`,
+  );
 } finally {
   if (exited === undefined) {
     child.kill('SIGTERM');
@@ -144,7 +154,23 @@ async function sippCall(proxyPort) {
       p.once('exit', (c) => resolve({ code: c, out }));
     });
   const uas = run(['-sf', join(sc, 'uas-call.xml'), '-i', HOST, '-p', String(uasPort), '-cp', String(uasCp), '-m', '1']);
-  const uac = run([`${HOST}:${uasPort}`, '-sf', join(sc, 'uac-call.xml'), '-rsa', `${HOST}:${proxyPort}`, '-s', 'bob', '-i', HOST, '-p', String(uacPort), '-cp', String(uacCp), '-m', '1']);
+  const uac = run([
+    `${HOST}:${uasPort}`,
+    '-sf',
+    join(sc, 'uac-call.xml'),
+    '-rsa',
+    `${HOST}:${proxyPort}`,
+    '-s',
+    'bob',
+    '-i',
+    HOST,
+    '-p',
+    String(uacPort),
+    '-cp',
+    String(uacCp),
+    '-m',
+    '1',
+  ]);
   const [a, b] = await Promise.all([uac, uas]);
   return { ok: a.code === 0 && b.code === 0, out: a.out + b.out };
 }

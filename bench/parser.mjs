@@ -101,10 +101,11 @@ function timed(fn, inputs, ms) {
 const workloads = { invite, mix: corpus };
 if (JsSIPParser === undefined) for (const k of Object.keys(candidates)) if (k.startsWith('jssip')) delete candidates[k];
 // Check every candidate actually understands every corpus message before timing anything.
-for (const [name, fn] of Object.entries(candidates)) for (const c of corpus) {
-  const r = fn(c);
-  if (typeof r !== 'number' || Number.isNaN(r)) throw new Error(`${name} failed on ${c.name}: ${String(r)}`);
-}
+for (const [name, fn] of Object.entries(candidates))
+  for (const c of corpus) {
+    const r = fn(c);
+    if (typeof r !== 'number' || Number.isNaN(r)) throw new Error(`${name} failed on ${c.name}: ${String(r)}`);
+  }
 
 const results = [];
 for (const [wname, inputs] of Object.entries(workloads)) {
@@ -121,10 +122,14 @@ for (const [wname, inputs] of Object.entries(workloads)) {
 
 const get = (w, p) => results.find((r) => r.workload === w && r.parser === p)?.opsPerSec;
 const ratios = {};
-for (const w of Object.keys(workloads)) for (const depth of ['parse', 'parse+proxy']) {
-  const t = get(w, `tsips ${depth}`);
-  ratios[`${w} ${depth}`] = { vsSip: t && get(w, `sip ${depth}`) ? t / get(w, `sip ${depth}`) : null, vsJssip: t && get(w, `jssip ${depth}`) ? t / get(w, `jssip ${depth}`) : null };
-}
+for (const w of Object.keys(workloads))
+  for (const depth of ['parse', 'parse+proxy']) {
+    const t = get(w, `tsips ${depth}`);
+    ratios[`${w} ${depth}`] = {
+      vsSip: t && get(w, `sip ${depth}`) ? t / get(w, `sip ${depth}`) : null,
+      vsJssip: t && get(w, `jssip ${depth}`) ? t / get(w, `jssip ${depth}`) : null,
+    };
+  }
 const inviteProxy = get('invite', 'tsips parse+proxy');
 const targets = {
   inviteProxyPerSec: { target: 1_000_000, measured: inviteProxy ?? null, met: inviteProxy !== undefined && inviteProxy >= 1_000_000 },
@@ -134,10 +139,19 @@ process.stdout.write(`\ntsips/sip (INVITE, parse+proxy headers): ${fmt(targets.v
 process.stdout.write(`tsips INVITE parse+proxy: ${fmt(inviteProxy)} msg/s  target ≥ 1,000,000 → ${targets.inviteProxyPerSec.met ? 'met' : 'NOT met'}\n`);
 
 const rows = [];
-for (const w of Object.keys(workloads)) for (const depth of ['parse', 'parse+proxy']) {
-  const r = ratios[`${w} ${depth}`];
-  rows.push([w, depth, fmt(get(w, `tsips ${depth}`)), fmt(get(w, `sip ${depth}`)), fmt(get(w, `jssip ${depth}`)), r.vsSip ? `${fmt(r.vsSip, 2)}×` : '–', r.vsJssip ? `${fmt(r.vsJssip, 2)}×` : '–']);
-}
+for (const w of Object.keys(workloads))
+  for (const depth of ['parse', 'parse+proxy']) {
+    const r = ratios[`${w} ${depth}`];
+    rows.push([
+      w,
+      depth,
+      fmt(get(w, `tsips ${depth}`)),
+      fmt(get(w, `sip ${depth}`)),
+      fmt(get(w, `jssip ${depth}`)),
+      r.vsSip ? `${fmt(r.vsSip, 2)}×` : '–',
+      r.vsJssip ? `${fmt(r.vsJssip, 2)}×` : '–',
+    ]);
+  }
 const table = [
   '## Parser (messages/s, one core, median of rounds)',
   '',
@@ -145,4 +159,19 @@ const table = [
   '',
   `Targets: INVITE parse+proxy ≥ 1,000,000/s → **${targets.inviteProxyPerSec.met ? 'met' : 'not met'}** (${fmt(inviteProxy)}); ≥ 7× sip → **${targets.vsSip.met ? 'met' : 'not met'}** (${fmt(targets.vsSip.measured, 2)}×). tsips from ${coreFrom}.`,
 ].join('\n');
-if (arg('no-write', false) !== true) writeResult('parser', { coreFrom, roundMs: ROUND_MS, rounds: ROUNDS, warmupMs: WARMUP_MS, corpus: corpus.map((c) => ({ name: c.name, bytes: c.buf.length })), results, ratios, targets, sink: sink % 7 }, table);
+if (arg('no-write', false) !== true)
+  writeResult(
+    'parser',
+    {
+      coreFrom,
+      roundMs: ROUND_MS,
+      rounds: ROUNDS,
+      warmupMs: WARMUP_MS,
+      corpus: corpus.map((c) => ({ name: c.name, bytes: c.buf.length })),
+      results,
+      ratios,
+      targets,
+      sink: sink % 7,
+    },
+    table,
+  );

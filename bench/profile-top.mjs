@@ -23,7 +23,9 @@ const TOP = Number(arg('top', 25));
 const filter = arg('filter', '');
 let file = target;
 if (statSync(target).isDirectory()) {
-  const list = readdirSync(target).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(target, f));
+  const list = readdirSync(target)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(target, f));
   list.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   if (list.length === 0) throw new Error(`no .cpuprofile in ${target}`);
   file = list[0];
@@ -66,7 +68,10 @@ for (let i = 0; i < prof.samples.length; i++) {
 }
 const show = (title, m) => {
   process.stdout.write(`\n${title} (${file})\n`);
-  const rows = [...m].filter(([l]) => !filter || l.includes(filter)).sort((a, b) => b[1] - a[1]).slice(0, TOP);
+  const rows = [...m]
+    .filter(([l]) => !filter || l.includes(filter))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, TOP);
   for (const [l, t] of rows) process.stdout.write(`${((t / all) * 100).toFixed(1).padStart(6)}%  ${l}\n`);
 };
 show('self time', self);

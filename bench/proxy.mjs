@@ -30,7 +30,9 @@ const CPU_PROF = arg('cpu-prof', false) === true;
 const PROF_DIR = join(RESULTS_DIR, '.run', 'prof-proxy');
 const MAX_FAIL = 0.001;
 // --node-args '--max-semi-space-size=32 …': extra node flags for the tsips and floor servers (A/B a V8 setting).
-const NODE_ARGS = String(arg('node-args', '')).split(' ').filter((a) => a !== '');
+const NODE_ARGS = String(arg('node-args', ''))
+  .split(' ')
+  .filter((a) => a !== '');
 
 if (!ensureCommand('sipp', 'sip-tester')) {
   process.stderr.write('proxy: sipp is required\n');
@@ -162,9 +164,7 @@ for (const [name, list] of Object.entries(runs)) best[name] = list.filter((r) =>
  */
 function cpuRatio(name) {
   if (!runs[name]?.length || !runs.kamailio?.length) return null;
-  const pairs = runs[name]
-    .map((t) => ({ t, k: runs.kamailio.find((k) => k.rate === t.rate) }))
-    .filter((p) => p.k && p.t.cpuUsPerCall && p.k.cpuUsPerCall);
+  const pairs = runs[name].map((t) => ({ t, k: runs.kamailio.find((k) => k.rate === t.rate) })).filter((p) => p.k && p.t.cpuUsPerCall && p.k.cpuUsPerCall);
   const heldBoth = pairs.filter((p) => p.t.held && p.k.held);
   const use = heldBoth.length ? heldBoth : pairs;
   if (!use.length) return null;
@@ -191,9 +191,21 @@ const dialogRatio = cpuRatio('tsips-dialog');
 const floorRatio = cpuRatio('floor');
 
 const rows = [];
-for (const [name, list] of Object.entries(runs)) for (const r of list) {
-  rows.push([name, `${fmt(r.rate)}${r.remeasured ? '*' : ''}`, `${r.successful}/${r.calls}`, String(r.failed), `${r.retransUac}/${r.retransUas ?? '–'}`, fmt(r.cpuUsPerCall, 1), `${fmt(r.cpuLoad * 100)}%`, fmt(r.offeredCps), fmt(r.udpRcvbufDrops), r.held ? 'yes' : 'no']);
-}
+for (const [name, list] of Object.entries(runs))
+  for (const r of list) {
+    rows.push([
+      name,
+      `${fmt(r.rate)}${r.remeasured ? '*' : ''}`,
+      `${r.successful}/${r.calls}`,
+      String(r.failed),
+      `${r.retransUac}/${r.retransUas ?? '–'}`,
+      fmt(r.cpuUsPerCall, 1),
+      `${fmt(r.cpuLoad * 100)}%`,
+      fmt(r.offeredCps),
+      fmt(r.udpRcvbufDrops),
+      r.held ? 'yes' : 'no',
+    ]);
+  }
 const table = [
   `## Proxy (sipp UAC → server → sipp UAS, loopback, ${SECONDS}s per rate, hold ${HOLD_MS} ms)`,
   '',
@@ -206,9 +218,34 @@ const table = [
   target.met === null
     ? `Target (tsips ≤ Kamailio CPU/call, ≥ its rate): not measured (${target.reason}).`
     : `Target (tsips ≤ Kamailio CPU/call, ≥ its rate): **${target.met ? 'met' : 'not met'}**: tsips/Kamailio CPU per call ${fmt(target.cpuRatioTsipsOverKamailio, 2)}× (at ${target.comparedAt.join(', ')} cps${tsipsRatio.heldByBoth ? ', held by both' : ', no rate held by both'}), best rate held tsips ${fmt(best.tsips)} vs Kamailio ${fmt(best.kamailio)}.`,
-  ...(floorRatio && tsipsRatio ? [`Node's floor relay (parses nothing) uses ${fmt(floorRatio.ratio, 2)}× Kamailio's CPU per call (at ${floorRatio.rates.join(', ')} cps): the bound for any Node proxy on this machine; tsips uses ${fmt(tsipsRatio.ratio / floorRatio.ratio, 2)}× the floor's.`] : []),
-  ...(dialogRatio ? [`tsips-dialog (tm + rr + dialog, more work than Kamailio's relay): ${fmt(dialogRatio.ratio, 2)}× Kamailio's CPU per call (at ${dialogRatio.rates.join(', ')} cps).`] : []),
+  ...(floorRatio && tsipsRatio
+    ? [
+        `Node's floor relay (parses nothing) uses ${fmt(floorRatio.ratio, 2)}× Kamailio's CPU per call (at ${floorRatio.rates.join(', ')} cps): the bound for any Node proxy on this machine; tsips uses ${fmt(tsipsRatio.ratio / floorRatio.ratio, 2)}× the floor's.`,
+      ]
+    : []),
+  ...(dialogRatio
+    ? [
+        `tsips-dialog (tm + rr + dialog, more work than Kamailio's relay): ${fmt(dialogRatio.ratio, 2)}× Kamailio's CPU per call (at ${dialogRatio.rates.join(', ')} cps).`,
+      ]
+    : []),
   'Load generator and servers share the machine: "offered cps" below the rate means sipp could not generate it. "UDP rcvbuf drops" counts datagrams the kernel dropped machine-wide because a socket buffer was full (RcvbufErrors in /proc/net/snmp) during the run.',
 ].join('\n');
-if (arg('no-write', false) !== true) writeResult('proxy', { seconds: SECONDS, holdMs: HOLD_MS, warmup: { seconds: WARMUP_S, rate: WARMUP_RATE }, rates: RATES, notes, skipped, runs, best, target, dialogCpuRatio: dialogRatio, floorCpuRatio: floorRatio }, table);
+if (arg('no-write', false) !== true)
+  writeResult(
+    'proxy',
+    {
+      seconds: SECONDS,
+      holdMs: HOLD_MS,
+      warmup: { seconds: WARMUP_S, rate: WARMUP_RATE },
+      rates: RATES,
+      notes,
+      skipped,
+      runs,
+      best,
+      target,
+      dialogCpuRatio: dialogRatio,
+      floorCpuRatio: floorRatio,
+    },
+    table,
+  );
 process.stdout.write(`\n${table}\n`);

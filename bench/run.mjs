@@ -26,7 +26,11 @@ const QUICK_DIR = join(BENCH_DIR, 'results', '.run', 'quick');
 const outDir = quick ? QUICK_DIR : RESULTS_DIR;
 const plan = [
   { name: 'parser', args: quick ? ['--rounds', '3', '--round-ms', '300', '--warmup-ms', '300'] : [], limitS: 300 },
-  { name: 'proxy', args: quick ? ['--rates', '200,500', '--seconds', '3', '--warmup-s', '2'] : ['--rates', '250,500,1000,1500,2000', '--seconds', '10'], limitS: quick ? 300 : 1500 },
+  {
+    name: 'proxy',
+    args: quick ? ['--rates', '200,500', '--seconds', '3', '--warmup-s', '2'] : ['--rates', '250,500,1000,1500,2000', '--seconds', '10'],
+    limitS: quick ? 300 : 1500,
+  },
   { name: 'dialog-memory', args: quick ? ['--dialogs', '5000', '--rate', '250'] : [], limitS: quick ? 150 : 600 },
   { name: 'soak', args: ['--minutes', String(soakMinutes), ...(quick ? ['--rate', '100', '--sample-s', '3'] : [])], limitS: soakMinutes * 60 + 180 },
 ].filter((b) => !only || String(only).split(',').includes(b.name));
@@ -42,7 +46,12 @@ const summary = [];
 for (const b of plan) {
   process.stdout.write(`\n=== ${b.name} ${b.args.join(' ')} (at most ${b.limitS}s) ===\n`);
   const t0 = Date.now();
-  const child = spawn(process.execPath, [join(BENCH_DIR, `${b.name}.mjs`), ...b.args], { cwd: ROOT, stdio: 'inherit', detached: true, env: quick ? { ...process.env, TSIPS_BENCH_RESULTS_DIR: QUICK_DIR } : process.env });
+  const child = spawn(process.execPath, [join(BENCH_DIR, `${b.name}.mjs`), ...b.args], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    detached: true,
+    env: quick ? { ...process.env, TSIPS_BENCH_RESULTS_DIR: QUICK_DIR } : process.env,
+  });
   // Killing the process group also ends the sipp/kamailio/tsips children a bench started.
   const timer = setTimeout(() => {
     process.stdout.write(`${b.name}: over ${b.limitS}s, stopping it\n`);

@@ -46,7 +46,9 @@ try {
     const s = { t: Math.round((Date.now() - t0) / 1000), heapUsed: mem?.heapUsed ?? null, rss: st?.rss ?? null, cpuUs: st?.cpuUs ?? null };
     samples.push(s);
     const calls = readStats(uac.stf);
-    process.stdout.write(`  t=${String(s.t).padStart(4)}s heap ${fmt((s.heapUsed ?? 0) / 1048576, 1)} MB rss ${fmt((s.rss ?? 0) / 1048576, 1)} MB ok ${calls?.successful ?? '?'} failed ${calls?.failed ?? '?'}\n`);
+    process.stdout.write(
+      `  t=${String(s.t).padStart(4)}s heap ${fmt((s.heapUsed ?? 0) / 1048576, 1)} MB rss ${fmt((s.rss ?? 0) / 1048576, 1)} MB ok ${calls?.successful ?? '?'} failed ${calls?.failed ?? '?'}\n`,
+    );
   }
   await sleep(1200);
   a = readStats(uac.stf);
@@ -75,13 +77,20 @@ const met = heap !== null && rss !== null && heap.pct < 5 && rss.pct < 5 && fail
 const table = [
   `## Soak (${SERVER}, ${RATE} cps for ${fmt(seconds / 60, 1)} min, warm-up ${WARMUP_S}s)`,
   '',
-  mdTable(['figure', 'start of steady state', 'end', 'growth'], [
-    ['heap used after GC (MB)', fmt(heap?.firstMB, 1), fmt(heap?.lastMB, 1), heap ? `${fmt(heap.pct, 1)}%` : '–'],
-    ['RSS (MB)', fmt(rss?.firstMB, 1), fmt(rss?.lastMB, 1), rss ? `${fmt(rss.pct, 1)}%` : '–'],
-  ]),
+  mdTable(
+    ['figure', 'start of steady state', 'end', 'growth'],
+    [
+      ['heap used after GC (MB)', fmt(heap?.firstMB, 1), fmt(heap?.lastMB, 1), heap ? `${fmt(heap.pct, 1)}%` : '–'],
+      ['RSS (MB)', fmt(rss?.firstMB, 1), fmt(rss?.lastMB, 1), rss ? `${fmt(rss.pct, 1)}%` : '–'],
+    ],
+  ),
   '',
   `Calls: ${a?.successful ?? '?'} ok, ${failed ?? '?'} failed, retransmissions uac/uas ${a?.retransmissions ?? '?'}/${b?.retransmissions ?? '?'}. ${server.note}.`,
   `Target (growth < 5 %, no failed calls): **${heap === null ? 'not measured (too few samples)' : met ? 'met' : 'not met'}**.${MINUTES < 10 ? ` Short run (${MINUTES} min): the target is stated for 10 minutes (\`node bench/soak.mjs\`).` : ''}`,
 ].join('\n');
-writeResult('soak', { server: SERVER, minutes: MINUTES, rate: RATE, sampleS: SAMPLE_S, warmupS: WARMUP_S, config: server.note, calls: a, uas: b, heap, rss, met, samples }, table);
+writeResult(
+  'soak',
+  { server: SERVER, minutes: MINUTES, rate: RATE, sampleS: SAMPLE_S, warmupS: WARMUP_S, config: server.note, calls: a, uas: b, heap, rss, met, samples },
+  table,
+);
 process.stdout.write(`\n${table}\n`);

@@ -106,7 +106,12 @@ try {
   const rows = [
     ['pnpm install (fresh clone)', `${fmt(installS, 1)} s`, 'no WARN', installWarnings.length ? `**${installWarnings.length} WARN**` : '**met**'],
     ['first pnpm start → "tsips started"', `${fmt(first.seconds, 2)} s`, `≤ ${TARGET_FIRST_S} s`, first.seconds <= TARGET_FIRST_S ? '**met**' : '**not met**'],
-    [`later starts (${laters.length}), slowest`, laterMax === null ? '–' : `${fmt(laterMax, 2)} s`, `≤ ${TARGET_LATER_S} s`, laterMax === null ? 'not measured' : laterMax <= TARGET_LATER_S ? '**met**' : '**not met**'],
+    [
+      `later starts (${laters.length}), slowest`,
+      laterMax === null ? '–' : `${fmt(laterMax, 2)} s`,
+      `≤ ${TARGET_LATER_S} s`,
+      laterMax === null ? 'not measured' : laterMax <= TARGET_LATER_S ? '**met**' : '**not met**',
+    ],
     ['banner or warning lines before "tsips started"', String(noise.length), '0', noise.length ? '**not met**' : '**met**'],
   ];
   const table = [
@@ -122,7 +127,15 @@ try {
   if (write) {
     writeResult(
       'start-time',
-      { installS, installWarnings, firstS: first.seconds, laterS: laters.map((r) => r.seconds), noise, loadAfter, targets: { firstS: TARGET_FIRST_S, laterS: TARGET_LATER_S } },
+      {
+        installS,
+        installWarnings,
+        firstS: first.seconds,
+        laterS: laters.map((r) => r.seconds),
+        noise,
+        loadAfter,
+        targets: { firstS: TARGET_FIRST_S, laterS: TARGET_LATER_S },
+      },
       table,
     );
   }

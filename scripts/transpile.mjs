@@ -141,5 +141,8 @@ export async function transpile(target = '@tsips/server', { force = false, root 
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
-  await transpile(args.find((a) => !a.startsWith('--')), { force: args.includes('--force') });
+  await transpile(
+    args.find((a) => !a.startsWith('--')),
+    { force: args.includes('--force') },
+  );
 }

@@ -64,7 +64,9 @@ export default async function config() {
   const stateful = tm !== undefined && process.env.TSIPS_BENCH_STATELESS !== '1';
   // TSIPS_BENCH_DIALOG=1 (dialog-memory benchmark): create a dialog for every initial INVITE.
   const { dialog, why: dlgWhy } = stateful && process.env.TSIPS_BENCH_DIALOG === '1' ? await loadDialog() : { dialog: undefined, why: 'not asked' };
-  process.stderr.write(`tsips bench config: ${stateful ? 'STATEFUL (tm t_relay + rr)' : 'STATELESS (forward + rr)'}: ${why}; dialog: ${dialog ? 'yes' : 'no'} (${dlgWhy})\n`);
+  process.stderr.write(
+    `tsips bench config: ${stateful ? 'STATEFUL (tm t_relay + rr)' : 'STATELESS (forward + rr)'}: ${why}; dialog: ${dialog ? 'yes' : 'no'} (${dlgWhy})\n`,
+  );
 
   const relay = stateful
     ? async (ctx) => {

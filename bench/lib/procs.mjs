@@ -65,7 +65,9 @@ export function treeUsage(pid) {
 
 /** Machine-wide UDP receive-buffer overflows (datagrams dropped because a socket's buffer was full). */
 export function udpRcvbufErrors() {
-  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const lines = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Udp:'));
   if (lines.length < 2) return null;
   const head = lines[0].split(/\s+/);
   const vals = lines[1].split(/\s+/);
@@ -76,7 +78,9 @@ export function udpRcvbufErrors() {
 /** Is something bound to udp 127.0.0.1:port (from /proc/net/udp, no packet sent)? */
 export function udpBound(port) {
   const want = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === want);
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .some((l) => l.trim().split(/\s+/)[1] === want);
 }
 
 export async function waitUdp(port, child, ms = 20_000) {
@@ -128,7 +132,9 @@ export const SERVERS = {
 };
 
 export function tsipsBuilt() {
-  return ['apps/server/dist/bin.js', 'packages/core-sip/dist/index.js', 'packages/rr/dist/index.js', 'packages/tm/dist/index.js', 'packages/dialog/dist/index.js'].every((f) => existsSync(join(ROOT, f)));
+  return ['apps/server/dist/bin.js', 'packages/core-sip/dist/index.js', 'packages/rr/dist/index.js', 'packages/tm/dist/index.js', 'packages/dialog/dist/index.js'].every(
+    (f) => existsSync(join(ROOT, f)),
+  );
 }
 
 /** Starts one server under test; returns { child, pid, note, port }. */
@@ -142,11 +148,17 @@ export async function startServer(name, { uacPort, uasPort, env = {}, nodeArgs =
     if (!tsipsBuilt()) throw new Error('tsips is not built: run `pnpm build` first');
     const listen = ['--listen', `udp:${HOST}:${s.port}`, '--mi-port', String(s.miPort), '--log-level', 'warn'];
     if (name === 'tsips-default') {
-      child = start(process.execPath, ['--expose-gc', '--import', pathToFileURL(join(BENCH_DIR, 'lib/mem-probe.mjs')).href, ...nodeArgs, 'apps/server/dist/bin.js', ...listen], { env: { ...process.env, ...env } });
+      child = start(
+        process.execPath,
+        ['--expose-gc', '--import', pathToFileURL(join(BENCH_DIR, 'lib/mem-probe.mjs')).href, ...nodeArgs, 'apps/server/dist/bin.js', ...listen],
+        { env: { ...process.env, ...env } },
+      );
       note = 'STATEFUL default server, no config (rr + tm + dialog: record_route, create_dialog, t_relay); dialog: yes';
     } else {
       if (name === 'tsips-dialog') env = { ...env, TSIPS_BENCH_DIALOG: '1' };
-      child = start(process.execPath, ['--expose-gc', ...nodeArgs, 'apps/server/dist/bin.js', '--config', join(BENCH_DIR, 'configs/tsips-proxy.mjs'), ...listen], { env: { ...process.env, ...env } });
+      child = start(process.execPath, ['--expose-gc', ...nodeArgs, 'apps/server/dist/bin.js', '--config', join(BENCH_DIR, 'configs/tsips-proxy.mjs'), ...listen], {
+        env: { ...process.env, ...env },
+      });
     }
   } else if (name === 'kamailio') {
     const modules = ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules', '/usr/lib64/kamailio/modules'].find((d) => existsSync(join(d, 'tm.so')));
@@ -157,7 +169,17 @@ export async function startServer(name, { uacPort, uasPort, env = {}, nodeArgs =
     note = 'children=1, tm+rr+sl+maxfwd, tlsf, -m 256 -M 32, maxbuffer 4 MiB';
   } else {
     const extra = name === 'floor-cb' ? ['--send-callback'] : [];
-    child = start(process.execPath, [...nodeArgs, join(BENCH_DIR, 'floor-relay.mjs'), '--port', String(s.port), '--uac', String(uacPort), '--uas', String(uasPort), ...extra]);
+    child = start(process.execPath, [
+      ...nodeArgs,
+      join(BENCH_DIR, 'floor-relay.mjs'),
+      '--port',
+      String(s.port),
+      '--uac',
+      String(uacPort),
+      '--uas',
+      String(uasPort),
+      ...extra,
+    ]);
     note = `UDP relay by source port, parses nothing${extra.length ? ', every send awaited through a callback Promise' : ''}`;
   }
   await waitUdp(s.port, child);

@@ -20,7 +20,24 @@ function statFile(name) {
 
 export function startUas() {
   const stf = statFile('uas');
-  const child = start('sipp', ['-sf', join(BENCH_DIR, 'sipp/uas.xml'), '-i', HOST, '-p', String(UAS_PORT), '-nostdin', '-buff_size', '4194304', '-trace_stat', '-stf', stf, '-fd', '1', '-timeout', '3600s']);
+  const child = start('sipp', [
+    '-sf',
+    join(BENCH_DIR, 'sipp/uas.xml'),
+    '-i',
+    HOST,
+    '-p',
+    String(UAS_PORT),
+    '-nostdin',
+    '-buff_size',
+    '4194304',
+    '-trace_stat',
+    '-stf',
+    stf,
+    '-fd',
+    '1',
+    '-timeout',
+    '3600s',
+  ]);
   return { child, stf };
 }
 
@@ -28,10 +45,39 @@ export function startUas() {
 export function startUac({ serverPort, rate, calls, holdMs = 100, timeoutS }) {
   const stf = statFile('uac');
   const args = [
-    '-sf', join(BENCH_DIR, 'sipp/uac.xml'), `${HOST}:${UAS_PORT}`, '-rsa', `${HOST}:${serverPort}`,
-    '-i', HOST, '-p', String(UAC_PORT), '-s', 'bench', '-r', String(rate), '-rp', '1000', '-m', String(calls),
-    '-d', String(holdMs), '-nostdin', '-buff_size', '4194304', '-trace_stat', '-stf', stf, '-fd', '1',
-    '-timeout', `${timeoutS}s`, '-timeout_error', '-trace_err', '-error_file', join(RUN, 'uac-errors.log'),
+    '-sf',
+    join(BENCH_DIR, 'sipp/uac.xml'),
+    `${HOST}:${UAS_PORT}`,
+    '-rsa',
+    `${HOST}:${serverPort}`,
+    '-i',
+    HOST,
+    '-p',
+    String(UAC_PORT),
+    '-s',
+    'bench',
+    '-r',
+    String(rate),
+    '-rp',
+    '1000',
+    '-m',
+    String(calls),
+    '-d',
+    String(holdMs),
+    '-nostdin',
+    '-buff_size',
+    '4194304',
+    '-trace_stat',
+    '-stf',
+    stf,
+    '-fd',
+    '1',
+    '-timeout',
+    `${timeoutS}s`,
+    '-timeout_error',
+    '-trace_err',
+    '-error_file',
+    join(RUN, 'uac-errors.log'),
   ];
   rmSync(join(RUN, 'uac-errors.log'), { force: true });
   return { child: start('sipp', args), stf };
@@ -53,7 +99,9 @@ export function uacErrors(max = 8) {
 /** Last row of a sipp -trace_stat CSV as numbers: calls, failures, retransmissions, elapsed seconds. */
 export function readStats(stf) {
   if (!existsSync(stf)) return undefined;
-  const lines = readFileSync(stf, 'latin1').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(stf, 'latin1')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   if (lines.length < 2) return undefined;
   const head = lines[0].split(';');
   const row = lines[lines.length - 1].split(';');

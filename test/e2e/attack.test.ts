@@ -13,9 +13,9 @@
  * Counts: TSIPS_ATTACK_UDP / TSIPS_ATTACK_TCP (defaults sized for ~60 s on a loaded 2-core machine).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrashWatch, freePort, RFC4475_DIR, runAttack, seedFromEnv, type AttackStats } from '@tsips/testkit';
+import { CrashWatch, RFC4475_DIR, runAttack, seedFromEnv, type AttackStats } from '@tsips/testkit';
 import { isBuilt, startTsips, type TsipsProcess } from '../support/tsips.js';
-import { sipp, SCENARIOS, successfulCalls } from '../support/sipp.js';
+import { callsThrough } from '../support/sipp.js';
 
 const SEED = seedFromEnv();
 const UDP_COUNT = Number(process.env.TSIPS_ATTACK_UDP ?? 20_000);
@@ -28,7 +28,9 @@ let stats: AttackStats | undefined;
 
 beforeAll(async () => {
   const built = isBuilt();
-  process.stdout.write(`attack: seed ${SEED} (TSIPS_FUZZ_SEED=${SEED} replays it), ${UDP_COUNT} UDP + ${TCP_COUNT} TCP mutations, binary ${built ? 'apps/server/dist/bin.js' : 'apps/server/src/bin.ts through tsx (not built)'}\n`);
+  process.stdout.write(
+    `attack: seed ${SEED} (TSIPS_FUZZ_SEED=${SEED} replays it), ${UDP_COUNT} UDP + ${TCP_COUNT} TCP mutations, binary ${built ? 'apps/server/dist/bin.js' : 'apps/server/src/bin.ts through tsx (not built)'}\n`,
+  );
   tsips = await startTsips([], { built });
   tsips.proc.once('exit', (code, signal) => (exited = `code ${code} signal ${signal}`));
   tsips.proc.stdout?.on('data', (d: Buffer) => watch.push(d.toString()));
@@ -65,7 +67,9 @@ describe(`attack on the real binary (seed ${SEED})`, () => {
       });
     } catch (err) {
       if (watch.found !== '') await exitWithin(2000);
-      throw new Error(`${(err as Error).message}\nserver ${exited === undefined ? 'still running' : `exited (${exited})`}; its output:\n${watch.found || tsips.output().slice(-3000)}`);
+      throw new Error(
+        `${(err as Error).message}\nserver ${exited === undefined ? 'still running' : `exited (${exited})`}; its output:\n${watch.found || tsips.output().slice(-3000)}`,
+      );
     }
     process.stdout.write(`attack (seed ${SEED}): ${JSON.stringify(stats)}\n`);
     expect(exited, `seed ${SEED}: the server exited`).toBeUndefined();
@@ -81,12 +85,9 @@ describe(`attack on the real binary (seed ${SEED})`, () => {
 
   it('still relays a real call (sipp UAC → tsips → sipp UAS) afterwards', async () => {
     expect(exited, `seed ${SEED}: the server exited`).toBeUndefined();
-    const [uasPort, uacPort, uasCp, uacCp] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const uas = sipp(['-sf', `${SCENARIOS}uas-call.xml`, '-i', '127.0.0.1', '-p', String(uasPort), '-cp', String(uasCp), '-m', '1']);
-    const uac = sipp([`127.0.0.1:${uasPort}`, '-sf', `${SCENARIOS}uac-call.xml`, '-rsa', `127.0.0.1:${tsips.sipPort}`, '-s', 'bob', '-i', '127.0.0.1', '-p', String(uacPort), '-cp', String(uacCp), '-m', '1']);
-    const [a, b] = await Promise.all([uac.done, uas.done]);
+    const { uac: a, uas: b } = await callsThrough(tsips.sipPort, { kind: 'call', calls: 1 });
     expect(a.code, `seed ${SEED}\n${a.out}`).toBe(0);
-    expect(successfulCalls(a.out)).toBe(1);
+    expect(a.successful).toBe(1);
     expect(b.code, `seed ${SEED}\n${b.out}`).toBe(0);
     expect(exited, `seed ${SEED}: the server exited`).toBeUndefined();
     expect(watch.found, `seed ${SEED}`).toBe('');

@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => db?.stop());
 
-it('creates the default modules\' tables with OpenSIPS names, then finds them on a second run', async () => {
+it("creates the default modules' tables with OpenSIPS names, then finds them on a second run", async () => {
   const first = await runTsips(['db', 'create', db.userUrl], 60_000);
   expect(first.code, first.stderr).toBe(0);
   expect(JSON.parse(first.stdout)).toEqual({ created: ['dialog'], existing: [] });
@@ -18,7 +18,21 @@ it('creates the default modules\' tables with OpenSIPS names, then finds them on
   try {
     const [cols] = await conn.query<RowDataPacket[]>('SHOW COLUMNS FROM dialog');
     const names = cols.map((c) => c.Field as string);
-    for (const c of ['dlg_id', 'callid', 'from_uri', 'from_tag', 'to_uri', 'to_tag', 'caller_cseq', 'callee_cseq', 'state', 'start_time', 'timeout', 'vars', 'profiles']) {
+    for (const c of [
+      'dlg_id',
+      'callid',
+      'from_uri',
+      'from_tag',
+      'to_uri',
+      'to_tag',
+      'caller_cseq',
+      'callee_cseq',
+      'state',
+      'start_time',
+      'timeout',
+      'vars',
+      'profiles',
+    ]) {
       expect(names).toContain(c);
     }
     const [versions] = await conn.query<RowDataPacket[]>("SELECT table_version FROM version WHERE table_name = 'dialog'");

@@ -55,14 +55,20 @@ function pool(n: number): Buffer[] {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % k;
   };
-  const via = (i: number) => (i % 3 === 0 ? `192.0.2.${i % 250}:5060` : `127.0.0.1:${nowhere}`);
+  // Replies go to the source address (RFC 3261 18.2.2); a third of the Vias carry a maddr that a loopback
+  // socket cannot reach, so the 400s that cannot be sent are part of the flood too.
+  const via = (i: number) => (i % 3 === 0 ? `127.0.0.1:${nowhere};maddr=192.0.2.${i % 250}` : `127.0.0.1:${nowhere}`);
   const kinds: ((i: number) => string | Buffer)[] = [
     (i) => `INVITE sip:u${i}@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP ${via(i)};branch=z9hG4bKg${i}\r\nCSeq: ${i} INVITE\r\nContent-Length: 0\r\n\r\n`,
-    (i) => `REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP ${via(i)};branch=z9hG4bKr${i}\r\nFrom: <sip:a${i}@x>;tag=${i}\r\nTo: <sip:a${i}@x>\r\nCall-ID: reg-${i}\r\nCSeq: ${i} INVITE\r\nContent-Length: 0\r\n\r\n`,
-    (i) => `OPTIONS sip:${'%'.repeat(1 + (i % 5))}@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP ${via(i)};branch=z9hG4bKo${i}\r\nFrom: <sip:a@x>;tag=${i}\r\nTo: <sip:b@x>\r\nCall-ID: opt-${i}\r\nCSeq: 1 OPTIONS\r\n\r\n`,
-    (i) => `OPTIONS sip:x@127.0.0.1 SIP/7.${i % 10}\r\nVia: SIP/2.0/UDP ${via(i)};branch=z9hG4bKv${i}\r\nFrom: <sip:a@x>;tag=${i}\r\nTo: <sip:b@x>\r\nCall-ID: ver-${i}\r\nCSeq: 1 OPTIONS\r\n\r\n`,
+    (i) =>
+      `REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP ${via(i)};branch=z9hG4bKr${i}\r\nFrom: <sip:a${i}@x>;tag=${i}\r\nTo: <sip:a${i}@x>\r\nCall-ID: reg-${i}\r\nCSeq: ${i} INVITE\r\nContent-Length: 0\r\n\r\n`,
+    (i) =>
+      `OPTIONS sip:${'%'.repeat(1 + (i % 5))}@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP ${via(i)};branch=z9hG4bKo${i}\r\nFrom: <sip:a@x>;tag=${i}\r\nTo: <sip:b@x>\r\nCall-ID: opt-${i}\r\nCSeq: 1 OPTIONS\r\n\r\n`,
+    (i) =>
+      `OPTIONS sip:x@127.0.0.1 SIP/7.${i % 10}\r\nVia: SIP/2.0/UDP ${via(i)};branch=z9hG4bKv${i}\r\nFrom: <sip:a@x>;tag=${i}\r\nTo: <sip:b@x>\r\nCall-ID: ver-${i}\r\nCSeq: 1 OPTIONS\r\n\r\n`,
     (i) => `SIP/2.0 ${900 + (i % 99)} Odd\r\nVia: SIP/2.0/UDP 127.0.0.1:${nowhere};branch=z9hG4bKs${i}\r\nCall-ID: st-${i}\r\nCSeq: 1 INVITE\r\n\r\n`,
-    (i) => `BYE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP ${via(i)};branch=z9hG4bKd${i}\r\nFrom: <sip:a@x>;tag=1\r\nFrom: <sip:c@x>;tag=2\r\nTo: <sip:b@x>\r\nCall-ID: dup-${i}\r\nCSeq: 2 BYE\r\nMax-Forwards: ${300 + i}\r\n\r\n`,
+    (i) =>
+      `BYE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP ${via(i)};branch=z9hG4bKd${i}\r\nFrom: <sip:a@x>;tag=1\r\nFrom: <sip:c@x>;tag=2\r\nTo: <sip:b@x>\r\nCall-ID: dup-${i}\r\nCSeq: 2 BYE\r\nMax-Forwards: ${300 + i}\r\n\r\n`,
     (i) => Buffer.from(Array.from({ length: 20 + (i % 400) }, () => rnd(256))),
     (i) => `${'A'.repeat(1 + (i % 30))} ${'\x01'.repeat(i % 7)}\r\n\r\n`,
   ];

@@ -39,7 +39,11 @@ describe('tsips survives errors nobody handled', () => {
     expect(await options('reject')).toBe(200);
     await expect.poll(unhandled, { timeout: 5000 }).toBe(1);
     expect(await options('anyone')).toBe(200);
-    const line = tsips.output().split('\n').find((l) => l.includes('"msg":"unhandled rejection (kept running)"')) ?? '';
+    const line =
+      tsips
+        .output()
+        .split('\n')
+        .find((l) => l.includes('"msg":"unhandled rejection (kept running)"')) ?? '';
     expect(line).toContain('"kind":"unhandledRejection"');
     expect(line).toContain('deliberate unhandled rejection');
   });

@@ -16,7 +16,10 @@ let root: string;
 function pkg(dir: string, json: object, files: Record<string, string>): void {
   mkdirSync(join(root, dir, 'src'), { recursive: true });
   writeFileSync(join(root, dir, 'package.json'), JSON.stringify(json));
-  writeFileSync(join(root, dir, 'tsconfig.build.json'), JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { outDir: 'dist', rootDir: 'src' }, include: ['src'] }));
+  writeFileSync(
+    join(root, dir, 'tsconfig.build.json'),
+    JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { outDir: 'dist', rootDir: 'src' }, include: ['src'] }),
+  );
   for (const [f, text] of Object.entries(files)) writeFileSync(join(root, dir, 'src', f), text);
 }
 
@@ -29,14 +32,22 @@ const age = (file: string, seconds: number): void => {
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'tsips-transpile-'));
   cpSync(join(ROOT, 'tsconfig.base.json'), join(root, 'tsconfig.base.json'));
-  pkg('packages/lib', { name: 'lib', type: 'module' }, {
-    'index.ts': "export const hello = (name: string): string => `hello ${name}`;\nexport type Unused = { a: number };\n",
-    'index.test.ts': 'throw new Error("tests are not transpiled");\n',
-  });
+  pkg(
+    'packages/lib',
+    { name: 'lib', type: 'module' },
+    {
+      'index.ts': 'export const hello = (name: string): string => `hello ${name}`;\nexport type Unused = { a: number };\n',
+      'index.test.ts': 'throw new Error("tests are not transpiled");\n',
+    },
+  );
   pkg('packages/other', { name: 'other', type: 'module' }, { 'index.ts': 'export const other = 1;\n' });
-  pkg('apps/app', { name: 'app', type: 'module', dependencies: { lib: 'workspace:^' }, devDependencies: { other: 'workspace:^' } }, {
-    'main.ts': "import { hello } from 'lib';\nexport const main = (): string => hello('app');\n",
-  });
+  pkg(
+    'apps/app',
+    { name: 'app', type: 'module', dependencies: { lib: 'workspace:^' }, devDependencies: { other: 'workspace:^' } },
+    {
+      'main.ts': "import { hello } from 'lib';\nexport const main = (): string => hello('app');\n",
+    },
+  );
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -63,7 +74,7 @@ describe('transpile', () => {
 
   it('redoes a package whose source changed, gained a file (even an old one) or lost an output', async () => {
     const src = join(root, 'packages/lib/src/index.ts');
-    writeFileSync(src, "export const hello = (name: string): string => `hi ${name}`;\n");
+    writeFileSync(src, 'export const hello = (name: string): string => `hi ${name}`;\n');
     age(src, 10);
     expect((await transpile('app', { root })).packages).toEqual(['packages/lib']);
     expect(readFileSync(join(root, 'packages/lib/dist/index.js'), 'utf8')).toContain('hi ${name}');

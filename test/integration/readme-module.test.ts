@@ -33,7 +33,18 @@ it('binds the typed API, runs the script function, counts, and answers MI', asyn
   expect(greetings).toEqual(['hi module']);
   const sock = await UdpPeer.open();
   const me = sock.port;
-  const req = ['OPTIONS sip:127.0.0.1 SIP/2.0', `Via: SIP/2.0/UDP 127.0.0.1:${me};branch=z9hG4bKreadme`, 'Max-Forwards: 70', 'From: <sip:a@127.0.0.1>;tag=1', 'To: <sip:b@127.0.0.1>', 'Call-ID: readme@test', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''].join('\r\n');
+  const req = [
+    'OPTIONS sip:127.0.0.1 SIP/2.0',
+    `Via: SIP/2.0/UDP 127.0.0.1:${me};branch=z9hG4bKreadme`,
+    'Max-Forwards: 70',
+    'From: <sip:a@127.0.0.1>;tag=1',
+    'To: <sip:b@127.0.0.1>',
+    'Call-ID: readme@test',
+    'CSeq: 1 OPTIONS',
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
   await sock.send(req, server.sockets[0]!.port);
   const m = parseMessage((await sock.next()).data);
   sock.close();

@@ -11,7 +11,9 @@ export const DIST_BIN = fileURLToPath(new URL('../../apps/server/dist/bin.js', i
 
 /** True when the workspace is built, so DIST_BIN runs on compiled packages. */
 export function isBuilt(): boolean {
-  return ['apps/server/dist/bin.js', 'packages/core-sip/dist/index.js', 'packages/rr/dist/index.js', 'packages/tm/dist/index.js', 'packages/dialog/dist/index.js'].every((f) => existsSync(`${ROOT}${f}`));
+  return ['apps/server/dist/bin.js', 'packages/core-sip/dist/index.js', 'packages/rr/dist/index.js', 'packages/tm/dist/index.js', 'packages/dialog/dist/index.js'].every(
+    (f) => existsSync(`${ROOT}${f}`),
+  );
 }
 
 /** Runs node with tsx and the `source` export condition, so workspace packages load from src. */
@@ -30,12 +32,18 @@ export interface TsipsProcess {
 }
 
 /** `nodeArgs` go to node before the script (`--expose-gc` for MI mem_gc); `built`: run DIST_BIN (plain node, compiled packages) instead of the sources through tsx. */
-export async function startTsips(extra: readonly string[] = [], opts: { listen?: (port: number) => string[]; nodeArgs?: readonly string[]; built?: boolean } = {}): Promise<TsipsProcess> {
+export async function startTsips(
+  extra: readonly string[] = [],
+  opts: { listen?: (port: number) => string[]; nodeArgs?: readonly string[]; built?: boolean } = {},
+): Promise<TsipsProcess> {
   const sipPort = await freePort();
   const miPort = await freePort();
   const listen = opts.listen?.(sipPort) ?? [`udp:127.0.0.1:${sipPort}`, `tcp:127.0.0.1:${sipPort}`];
   const args = [...listen.flatMap((l) => ['--listen', l]), '--mi-port', String(miPort), ...extra];
-  const proc = spawn(process.execPath, opts.built ? [...(opts.nodeArgs ?? []), DIST_BIN, ...args] : tsipsArgs(args, opts.nodeArgs), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, opts.built ? [...(opts.nodeArgs ?? []), DIST_BIN, ...args] : tsipsArgs(args, opts.nodeArgs), {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));

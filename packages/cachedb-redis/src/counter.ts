@@ -4,10 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 
-export const COUNTER_LUA =
-  "local v = redis.call('INCRBY', KEYS[1], ARGV[1]) " +
-  "if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end " +
-  'return v';
+export const COUNTER_LUA = "local v = redis.call('INCRBY', KEYS[1], ARGV[1]) " + "if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end " + 'return v';
 
 export const COUNTER_SHA = createHash('sha1').update(COUNTER_LUA).digest('hex');
 

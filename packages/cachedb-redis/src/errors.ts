@@ -32,8 +32,7 @@ export function reason(err: unknown): string {
 }
 
 export const errors = {
-  connect: (maskedUrl: string, cause: unknown) =>
-    new RedisError('E_CACHEDB_CONNECT', `cannot open cachedb_url "${maskedUrl}": ${reason(cause)}`, { cause }),
+  connect: (maskedUrl: string, cause: unknown) => new RedisError('E_CACHEDB_CONNECT', `cannot open cachedb_url "${maskedUrl}": ${reason(cause)}`, { cause }),
 
   unavailable: (maskedUrl: string, what: string, waitedMs: number, cause: unknown) =>
     new RedisError(
@@ -44,11 +43,9 @@ export const errors = {
 
   /** A counter command whose connection died after it was sent: it may or may not have counted. */
   uncertain: (maskedUrl: string, what: string, cause: unknown) =>
-    new RedisError(
-      'E_CACHEDB_UNAVAILABLE',
-      `${what}: connection to "${maskedUrl}" lost after sending, the change may or may not be applied (${reason(cause)})`,
-      { cause },
-    ),
+    new RedisError('E_CACHEDB_UNAVAILABLE', `${what}: connection to "${maskedUrl}" lost after sending, the change may or may not be applied (${reason(cause)})`, {
+      cause,
+    }),
 
   query: (what: string, cause: unknown) => new RedisError('E_CACHEDB_QUERY', `${what} failed: ${reason(cause)}`, { cause }),
 

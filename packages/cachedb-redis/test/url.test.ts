@@ -50,11 +50,17 @@ describe('cachedb_url parsing', () => {
   });
 
   it('refuses malformed URLs naming the problem', () => {
-    expect(failure('memcached://127.0.0.1:11211/')).toMatchInlineSnapshot(`"E_DB_URL: malformed storage URL "memcached://127.0.0.1:11211/": scheme "memcached" is not served by cachedb_redis (use redis:// or rediss://)"`);
+    expect(failure('memcached://127.0.0.1:11211/')).toMatchInlineSnapshot(
+      `"E_DB_URL: malformed storage URL "memcached://127.0.0.1:11211/": scheme "memcached" is not served by cachedb_redis (use redis:// or rediss://)"`,
+    );
     expect(failure('redis://u:pw@127.0.0.1:70000/0')).toMatchInlineSnapshot(`"E_DB_URL: malformed storage URL "redis://u:***@127.0.0.1:70000/0": bad port "70000""`);
     expect(failure('redis://127.0.0.1:6379/db1')).toMatchInlineSnapshot(`"E_DB_URL: malformed storage URL "redis://127.0.0.1:6379/db1": database "db1" is not a number"`);
-    expect(failure('redis://h1:7000,h2:7000/3')).toMatchInlineSnapshot(`"E_DB_URL: malformed storage URL "redis://h1:7000,h2:7000/3": Redis Cluster has database 0 only, got /3"`);
-    expect(failure('redis://127.0.0.1:6379/0?timeout=3')).toMatchInlineSnapshot(`"E_DB_URL: malformed storage URL "redis://127.0.0.1:6379/0?timeout=3": URL parameter "timeout" is not supported by cachedb_redis (set the cachedb_redis modparams instead)"`);
+    expect(failure('redis://h1:7000,h2:7000/3')).toMatchInlineSnapshot(
+      `"E_DB_URL: malformed storage URL "redis://h1:7000,h2:7000/3": Redis Cluster has database 0 only, got /3"`,
+    );
+    expect(failure('redis://127.0.0.1:6379/0?timeout=3')).toMatchInlineSnapshot(
+      `"E_DB_URL: malformed storage URL "redis://127.0.0.1:6379/0?timeout=3": URL parameter "timeout" is not supported by cachedb_redis (set the cachedb_redis modparams instead)"`,
+    );
     expect(failure('127.0.0.1:6379')).toMatchInlineSnapshot(`"E_DB_URL: malformed storage URL "127.0.0.1:6379": expected scheme://…"`);
   });
 });

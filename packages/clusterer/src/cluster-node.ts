@@ -16,6 +16,7 @@ import { Membership } from './membership.js';
 import { Shtags } from './shtags.js';
 import { Replication } from './replication.js';
 import { parseShtagDecl } from './params.js';
+import { Outbox } from './outbox.js';
 
 export interface ClusterNodeOptions {
   nodeId: number;
@@ -28,7 +29,9 @@ export interface ClusterNodeOptions {
   sharingTags: readonly string[];
   log: Logger;
   events: EventRegistry;
-  counters: { sent: Counter; received: Counter; syncRequests: Counter };
+  counters: { sent: Counter; received: Counter; syncRequests: Counter; queued: Counter; dropped: Counter; syncIncomplete: Counter };
+  /** Replication messages held during a Redis outage, at most (the oldest are dropped past it). */
+  queueMax: number;
 }
 
 export class ClusterNode implements Link {
@@ -42,6 +45,8 @@ export class ClusterNode implements Link {
   readonly sent: Counter;
   readonly received: Counter;
   readonly syncRequests: Counter;
+  readonly syncIncomplete: Counter;
+  readonly outbox: Outbox;
   readonly membership: Membership;
   readonly shtags: Shtags;
   readonly replication: Replication;
@@ -53,6 +58,9 @@ export class ClusterNode implements Link {
   private ticking: Promise<void> = Promise.resolve();
   private state: 'new' | 'running' | 'stopped' = 'new';
   private everReady = false;
+  private subEverReady = false;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   private readonly options: ClusterNodeOptions;
 
   constructor(o: ClusterNodeOptions) {
@@ -64,19 +72,29 @@ export class ClusterNode implements Link {
     this.sent = o.counters.sent;
     this.received = o.counters.received;
     this.syncRequests = o.counters.syncRequests;
+    this.syncIncomplete = o.counters.syncIncomplete;
     const target = redisTarget(o.url);
     this.masked = target.masked;
     // A command slower than a heartbeat is as good as lost: the next beat retries it.
     this.cmd = commandConnection(target, Math.max(o.pingMs, 200));
-    this.sub = subscriberConnection(target);
+    this.sub = subscriberConnection(target, `tsips-clu-${o.nodeId}-sub`);
     this.membership = new Membership(this, o.sipAddr, (c) => this.replication.statuses(c));
     this.shtags = new Shtags(this, (c) => this.membership.join(c));
     this.replication = new Replication(this, this.membership, o.seedFallbackMs);
+    this.outbox = new Outbox(
+      o.queueMax,
+      (c, m) => this.publish(c, m),
+      o.log,
+      { queued: o.counters.queued, dropped: o.counters.dropped },
+      (c) => this.receiversReady(c),
+      o.timeoutMs,
+    );
     this.membership.onNotice((c, e) => this.shtags.onNotice(c, e));
     this.sub.on('message', (channel: string, text: string) => this.dispatch(channel, text));
     this.cmd.on('error', (err: unknown) => this.onRedisError(err));
     this.sub.on('error', () => undefined); // the command connection reports outages
     this.cmd.on('ready', () => this.onRedisReady());
+    this.sub.on('ready', () => this.onSubscriberReady());
     this.options = o;
   }
 
@@ -106,7 +124,11 @@ export class ClusterNode implements Link {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     clearTimeout(this.timer);
+    clearTimeout(this.resyncTimer);
+    clearTimeout(this.flushTimer);
     await this.ticking;
+    await this.outbox.flush();
+    this.outbox.discard();
     if (this.redisUp) {
       try {
         await this.shtags.releaseAll();
@@ -125,6 +147,26 @@ export class ClusterNode implements Link {
   publish(channel: string, msg: object): Promise<void> {
     this.sent.inc();
     return this.cmd.publish(channel, JSON.stringify(msg)).then(() => undefined);
+  }
+
+  /**
+   * Publishes a replication message; while Redis is away (or when this publish fails on a lost
+   * connection) it is held and published, in order, after the reconnect. Resolves once published.
+   */
+  publishReplicated(channel: string, msg: object): Promise<void> {
+    if (!this.redisUp || this.outbox.size > 0) return this.outbox.hold(channel, msg);
+    return this.publish(channel, msg).catch((err: unknown) => {
+      if (this.state === 'stopped') throw err;
+      this.onRedisError(err);
+      return this.outbox.hold(channel, msg);
+    });
+  }
+
+  /** Every node known to have the channel's capability is subscribed to it (PUBSUB NUMSUB counts us too). */
+  private async receiversReady(channel: string): Promise<boolean> {
+    const expected = this.replication.expectedReceivers(channel);
+    const reply = await this.cmd.pubsub('NUMSUB', channel);
+    return Number(reply[1] ?? 0) >= expected + 1;
   }
 
   subscribe(channel: string, on: (e: Envelope) => void): Promise<void> {
@@ -159,15 +201,14 @@ export class ClusterNode implements Link {
       this.onRedisError(err);
     }
     await this.shtags.tick();
+    // A flush cut short by another failure is retried at each heartbeat.
+    if (this.redisUp && this.outbox.size > 0) await this.outbox.flush();
   }
 
   private onRedisError(err: unknown): void {
     if (!this.redisUp) return;
     this.redisUp = false;
-    this.log.warn(
-      { err: reason(err), url: this.masked },
-      'clusterer: Redis unreachable; keeping the last known node states, retrying with backoff',
-    );
+    this.log.warn({ err: reason(err), url: this.masked }, 'clusterer: Redis unreachable; keeping the last known node states, retrying with backoff');
   }
 
   private onRedisReady(): void {
@@ -181,6 +222,20 @@ export class ClusterNode implements Link {
     this.shtags.holdAcquisitions(now);
     if (!this.redisUp) this.log.info({ url: this.masked }, 'clusterer: Redis reachable again');
     this.redisUp = true;
+    // What was held goes out once the others' subscribers are back too (see Outbox).
+    clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => void this.outbox.flush(), this.pingMs);
+  }
+
+  /**
+   * The subscriber reconnected: whatever was published meanwhile never reached us, so every capability
+   * that synced once syncs again from a donor (one heartbeat later, once the others are reachable too).
+   */
+  private onSubscriberReady(): void {
+    const again = this.subEverReady;
+    this.subEverReady = true;
+    if (!again || this.state !== 'running') return;
+    clearTimeout(this.resyncTimer);
+    this.resyncTimer = setTimeout(() => this.replication.resyncAll(), this.pingMs);
   }
 }
-

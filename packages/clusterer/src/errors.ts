@@ -29,8 +29,7 @@ export function reason(err: unknown): string {
 
 export const errors = {
   param: (name: string, problem: string) => new ClustererError('E_CLUSTERER_PARAM', `clusterer: modparam "${name}" ${problem}`),
-  connect: (url: string, cause: unknown) =>
-    new ClustererError('E_CLUSTERER_CONNECT', `clusterer: cannot reach Redis at "${url}": ${reason(cause)}`, { cause }),
+  connect: (url: string, cause: unknown) => new ClustererError('E_CLUSTERER_CONNECT', `clusterer: cannot reach Redis at "${url}": ${reason(cause)}`, { cause }),
   capability: (name: string, cluster: number) =>
     new ClustererError('E_CLUSTERER_CAPABILITY', `clusterer: capability "${name}" is already registered for cluster ${cluster}`),
   shtag: (value: string) => new ClustererError('E_CLUSTERER_SHTAG', `clusterer: bad sharing tag "${value}", expected name/cluster_id (e.g. vip/1)`),

@@ -18,8 +18,12 @@ export interface Link {
   readonly sent: Counter;
   readonly received: Counter;
   readonly syncRequests: Counter;
+  /** Syncs whose end marker announced more items than arrived. */
+  readonly syncIncomplete: Counter;
   /** Publishes one JSON message and counts it as sent. */
   publish(channel: string, msg: object): Promise<void>;
+  /** Same for a replication message, held during a Redis outage and published after it. */
+  publishReplicated(channel: string, msg: object): Promise<void>;
   /** Subscribes the subscriber connection to `channel`; messages from this node are dropped before `on`. */
   subscribe(channel: string, on: (msg: Envelope) => void): Promise<void>;
 }

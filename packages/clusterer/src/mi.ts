@@ -8,15 +8,17 @@ export function clustererList(n: ClusterNode): unknown {
   return {
     my_node_id: n.me,
     redis: n.redisUp ? 'up' : 'down',
-    clusters: [...n.membership.clusters.keys()].sort((a, b) => a - b).map((cluster_id) => ({
-      cluster_id,
-      nodes: n.membership.nodes(cluster_id).map((x) => ({
-        node_id: x.id,
-        state: x.state,
-        last_seen: new Date(x.lastSeen).toISOString(),
-        ...(x.sipAddr !== undefined ? { sip_addr: x.sipAddr } : {}),
+    clusters: [...n.membership.clusters.keys()]
+      .sort((a, b) => a - b)
+      .map((cluster_id) => ({
+        cluster_id,
+        nodes: n.membership.nodes(cluster_id).map((x) => ({
+          node_id: x.id,
+          state: x.state,
+          last_seen: new Date(x.lastSeen).toISOString(),
+          ...(x.sipAddr !== undefined ? { sip_addr: x.sipAddr } : {}),
+        })),
       })),
-    })),
   };
 }
 

@@ -37,7 +37,11 @@ export default defineModule({
         sent: ctx.stats.counter('clusterer_sent_msgs'),
         received: ctx.stats.counter('clusterer_received_msgs'),
         syncRequests: ctx.stats.counter('clusterer_sync_requests'),
+        queued: ctx.stats.counter('clusterer_queued_msgs'),
+        dropped: ctx.stats.counter('clusterer_dropped_msgs'),
+        syncIncomplete: ctx.stats.counter('clusterer_sync_incomplete'),
       },
+      queueMax: p.replication_queue_size,
     });
     await node.connect();
     return node;
@@ -49,7 +53,11 @@ export default defineModule({
       registerShtagCallback: (tag, cluster, cb) => void node.shtags.declare(tag, cluster, 'backup').callbacks.push(cb),
       shtagSetActive: async (tag, cluster) => void (await node.shtags.setActive(tag, cluster)),
       registerCapability: (name, cluster, handler) => node.replication.register(name, cluster, handler),
-      upNodes: (cluster) => node.membership.nodes(cluster).filter((n) => n.state === 'up').map((n) => n.id),
+      upNodes: (cluster) =>
+        node.membership
+          .nodes(cluster)
+          .filter((n) => n.state === 'up')
+          .map((n) => n.id),
       onNodeState: (cb) => node.membership.onNodeState(cb),
     };
   },

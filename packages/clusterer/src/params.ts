@@ -35,6 +35,11 @@ export const clustererParams = {
    * first node holding that data, the "seed").
    */
   seed_fallback_interval: seconds('seed_fallback_interval').default(5),
+  /**
+   * tsips: replication messages held while Redis is away, published in order after the reconnect; past
+   * this the oldest are dropped (the other nodes re-sync after their reconnect anyway).
+   */
+  replication_queue_size: z.number().int().min(0).default(10_000),
 };
 
 export interface ShtagDecl {

@@ -44,8 +44,14 @@ export function commandConnection(t: RedisTarget, commandTimeoutMs: number): Red
 }
 
 /** The subscriber: SUBSCRIBE calls made while away are queued and every channel is resubscribed on return. */
-export function subscriberConnection(t: RedisTarget): Redis {
-  return new Redis({ ...t.options, enableOfflineQueue: true, autoResubscribe: true, maxRetriesPerRequest: null });
+export function subscriberConnection(t: RedisTarget, connectionName?: string): Redis {
+  return new Redis({
+    ...t.options,
+    enableOfflineQueue: true,
+    autoResubscribe: true,
+    maxRetriesPerRequest: null,
+    ...(connectionName !== undefined ? { connectionName } : {}),
+  });
 }
 
 /** Connects a lazy connection, failing with a coded error naming the URL (bad address, bad password). */

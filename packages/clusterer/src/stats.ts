@@ -8,6 +8,9 @@ export const clustererStats = {
   clusterer_sent_msgs: { kind: 'counter', help: 'Messages this node published to its clusters (replication, sync, notices)' },
   clusterer_received_msgs: { kind: 'counter', help: 'Replication messages from other nodes handled by this node' },
   clusterer_sync_requests: { kind: 'counter', help: 'Full-state sync requests this node served as donor' },
+  clusterer_queued_msgs: { kind: 'counter', help: 'Replication messages held during a Redis outage (published after it)' },
+  clusterer_dropped_msgs: { kind: 'counter', help: 'Replication messages dropped because the outage queue was full' },
+  clusterer_sync_incomplete: { kind: 'counter', help: 'Syncs received with fewer items than the donor announced' },
 } as const satisfies Record<string, StatSpec>;
 
 export const clustererEvents = {

@@ -79,7 +79,11 @@ function startProc(id: number, declared: 'active' | 'backup'): Proc {
         child.once('error', onError);
         check();
       }),
-    shtag: () => lines.filter((l) => l.startsWith('SHTAG ')).at(-1)?.slice(6),
+    shtag: () =>
+      lines
+        .filter((l) => l.startsWith('SHTAG '))
+        .at(-1)
+        ?.slice(6),
     send: (line) => void child.stdin.write(`${line}\n`),
   };
   procs.push(p);

@@ -82,8 +82,7 @@ export function createLogger(opts: CreateLoggerOptions = {}): { root: Logger; co
   const format = parseLogFormat(wantedFormat);
   if (!format) throw new Error(`E_LOG_FORMAT: unknown log format "${wantedFormat}" (use ${LOG_FORMATS.join(', ')})`);
   const options = { level, ...(opts.name === undefined ? {} : { name: opts.name }) };
-  const destination =
-    resolveLogFormat(format, opts.destination === undefined) === 'pretty' ? prettyDestination(opts.destination) : opts.destination;
+  const destination = resolveLogFormat(format, opts.destination === undefined) === 'pretty' ? prettyDestination(opts.destination) : opts.destination;
   const root: Logger = destination ? pino(options, destination) : pino(options);
 
   const children = new Set<WeakRef<Logger>>();

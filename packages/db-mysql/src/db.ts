@@ -13,7 +13,7 @@ import { standaloneLogger as defaultLog, type DriverLog } from '@core/sip';
 import { DEFAULT_MYSQL_OPTIONS, type MysqlOptions } from './options.js';
 import { OutageGate } from './outage.js';
 import { createTableSql, VERSION_TABLE_SQL } from './schema.js';
-import { bulkInsertSql, deleteSql, insertSql, selectSql, updateSql } from './sql.js';
+import { bulkInsertSql, bulkReplaceSql, deleteSql, insertSql, selectSql, updateSql } from './sql.js';
 import { parseMysqlUrl } from './url.js';
 
 type Kind = 'read' | 'write';
@@ -123,6 +123,27 @@ export class MysqlDb implements Db {
     }
   }
 
+  /** REPLACE of many rows: one statement per column set and BULK_CHUNK rows (idempotent, so retried). */
+  async replaceMany(table: string, rows: readonly DbRow[]): Promise<void> {
+    const groups = new Map<string, { cols: string[]; rows: DbValue[][] }>();
+    for (const row of rows) {
+      const cols = Object.keys(row);
+      const key = cols.join('\0');
+      let g = groups.get(key);
+      if (g === undefined) groups.set(key, (g = { cols, rows: [] }));
+      g.rows.push(cols.map((c) => row[c] ?? null));
+    }
+    for (const g of groups.values()) {
+      const sql = bulkReplaceSql(table, g.cols);
+      for (let i = 0; i < g.rows.length; i += BULK_CHUNK) {
+        const chunk = g.rows.slice(i, i + BULK_CHUNK);
+        await this.run('replaceMany', table, 'write', async () => {
+          await this.pool.query(sql, [chunk]);
+        });
+      }
+    }
+  }
+
   async replace(table: string, row: DbRow): Promise<void> {
     const cols = Object.keys(row);
     const sql = insertSql('REPLACE', table, cols);
@@ -173,22 +194,16 @@ export class MysqlDb implements Db {
         await this.pool.query(VERSION_TABLE_SQL);
         this.versionTableReady = true;
       }
-      const [found] = await this.pool.execute<RowDataPacket[]>(
-        'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
-        [schema.name],
-      );
-      const existed = found.length > 0;
-      if (!existed) await this.pool.query(ddl);
-      const [ver] = await this.pool.execute<RowDataPacket[]>('SELECT `table_version` FROM `version` WHERE `table_name` = ?', [
+      const [found] = await this.pool.execute<RowDataPacket[]>('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [
         schema.name,
       ]);
+      const existed = found.length > 0;
+      if (!existed) await this.pool.query(ddl);
+      const [ver] = await this.pool.execute<RowDataPacket[]>('SELECT `table_version` FROM `version` WHERE `table_name` = ?', [schema.name]);
       const recorded: unknown = ver[0]?.['table_version'];
       if (recorded === undefined) {
         if (existed) this.log.warn({ table: schema.name, version: schema.version }, 'db_mysql: table had no row in "version"; recording it');
-        await this.pool.execute('INSERT IGNORE INTO `version` (`table_name`, `table_version`) VALUES (?, ?)', [
-          schema.name,
-          schema.version,
-        ]);
+        await this.pool.execute('INSERT IGNORE INTO `version` (`table_name`, `table_version`) VALUES (?, ?)', [schema.name, schema.version]);
       } else if (Number(recorded) !== schema.version) {
         throw errors.tableVersion(schema.name, Number(recorded), schema.version);
       }

@@ -23,11 +23,7 @@ export interface CreateTablesResult {
  * Creates the tables of the given module schemas (and `version`) in the database of `dbUrl`; tables
  * already there are checked against their recorded version. For `tsips db create <db_url>`.
  */
-export async function createTables(
-  dbUrl: string,
-  schemas: readonly TableSchema[],
-  options: Partial<MysqlOptions> = {},
-): Promise<CreateTablesResult> {
+export async function createTables(dbUrl: string, schemas: readonly TableSchema[], options: Partial<MysqlOptions> = {}): Promise<CreateTablesResult> {
   const db = await MysqlDb.open(dbUrl, options);
   const result: CreateTablesResult = { created: [], existing: [] };
   try {

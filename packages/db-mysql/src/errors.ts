@@ -46,18 +46,12 @@ function aggregateMessage(err: Error): string {
 }
 
 export const errors = {
-  connect: (maskedUrl: string, cause: unknown) =>
-    new MysqlError('E_DB_CONNECT', `cannot open db_url "${maskedUrl}": ${reason(cause)}`, { cause }),
+  connect: (maskedUrl: string, cause: unknown) => new MysqlError('E_DB_CONNECT', `cannot open db_url "${maskedUrl}": ${reason(cause)}`, { cause }),
 
   unavailable: (maskedUrl: string, op: string, table: string, waitedMs: number, cause: unknown) =>
-    new MysqlError(
-      'E_DB_UNAVAILABLE',
-      `${op} on table "${table}" gave up after ${waitedMs} ms: server of "${maskedUrl}" unreachable (${reason(cause)})`,
-      { cause },
-    ),
+    new MysqlError('E_DB_UNAVAILABLE', `${op} on table "${table}" gave up after ${waitedMs} ms: server of "${maskedUrl}" unreachable (${reason(cause)})`, { cause }),
 
-  query: (op: string, table: string, cause: unknown) =>
-    new MysqlError('E_DB_QUERY', `${op} on table "${table}" failed: ${reason(cause)}`, { cause }),
+  query: (op: string, table: string, cause: unknown) => new MysqlError('E_DB_QUERY', `${op} on table "${table}" failed: ${reason(cause)}`, { cause }),
 
   identifier: (what: 'table' | 'column' | 'index', name: string) =>
     new MysqlError('E_DB_IDENTIFIER', `invalid ${what} name ${JSON.stringify(name)}: use letters, digits, "_" and "$" only`),

@@ -16,14 +16,7 @@ const REFUSED = new Set([
   'ER_CON_COUNT_ERROR', // too many connections: transient
 ]);
 
-const LOST = new Set([
-  'PROTOCOL_CONNECTION_LOST',
-  'ECONNRESET',
-  'EPIPE',
-  'ER_SERVER_SHUTDOWN',
-  'ER_CONNECTION_KILLED',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-]);
+const LOST = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED', 'PROTOCOL_SEQUENCE_TIMEOUT']);
 
 export function connectionFailure(err: unknown): ConnectionFailure | undefined {
   if (!(err instanceof Error)) return undefined;

@@ -11,8 +11,7 @@ function isIdentifier(name: string): boolean {
   if (name.length === 0 || name.length > 64) return false;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    const ok =
-      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 /* _ */ || c === 36; /* $ */
+    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 /* _ */ || c === 36; /* $ */
     if (!ok) return false;
   }
   return true;
@@ -49,6 +48,10 @@ export function insertSql(verb: 'INSERT' | 'REPLACE', table: string, cols: reado
 }
 
 /** Multi-row insert for `query()` (client-side escaping): `VALUES ?` expands a nested array. */
+export function bulkReplaceSql(table: string, cols: readonly string[]): string {
+  return cached(`BULKR\0${table}\0${cols.join('\0')}`, () => `REPLACE INTO ${quoteIdent('table', table)} (${columnList(cols)}) VALUES ?`);
+}
+
 export function bulkInsertSql(table: string, cols: readonly string[]): string {
   return cached(`BULK\0${table}\0${cols.join('\0')}`, () => `INSERT INTO ${quoteIdent('table', table)} (${columnList(cols)}) VALUES ?`);
 }
@@ -64,7 +67,8 @@ function whereValues(where: Readonly<Record<string, DbValue>> | undefined): { ke
   for (const col in where) {
     const v = where[col];
     if (v === undefined) continue;
-    if (v === null) key += `${col}!\0`; // "!" cannot occur in a valid column name
+    if (v === null)
+      key += `${col}!\0`; // "!" cannot occur in a valid column name
     else {
       key += `${col}\0`;
       values.push(v);
@@ -85,11 +89,7 @@ function whereSql(where: Readonly<Record<string, DbValue>> | undefined): string 
   return parts.length > 0 ? ` WHERE ${parts.join(' AND ')}` : '';
 }
 
-export function updateSql(
-  table: string,
-  where: Readonly<Record<string, DbValue>>,
-  set: Readonly<Record<string, DbValue>>,
-): { sql: string; values: DbValue[] } {
+export function updateSql(table: string, where: Readonly<Record<string, DbValue>>, set: Readonly<Record<string, DbValue>>): { sql: string; values: DbValue[] } {
   const cols = Object.keys(set);
   const w = whereValues(where);
   const values: DbValue[] = cols.map((c) => set[c] ?? null);
@@ -112,16 +112,18 @@ function orderClause(orderBy: string | undefined): string {
   if (orderBy === undefined || orderBy === '') return '';
   const space = orderBy.indexOf(' ');
   const col = space < 0 ? orderBy : orderBy.slice(0, space);
-  const dir = space < 0 ? '' : orderBy.slice(space + 1).trim().toUpperCase();
+  const dir =
+    space < 0
+      ? ''
+      : orderBy
+          .slice(space + 1)
+          .trim()
+          .toUpperCase();
   if (dir !== '' && dir !== 'ASC' && dir !== 'DESC') throw errors.identifier('column', orderBy);
   return ` ORDER BY ${quoteIdent('column', col)}${dir === '' ? '' : ` ${dir}`}`;
 }
 
-export function selectSql(
-  table: string,
-  where: Readonly<Record<string, DbValue>> | undefined,
-  opts: DbSelectOptions | undefined,
-): { sql: string; values: DbValue[] } {
+export function selectSql(table: string, where: Readonly<Record<string, DbValue>> | undefined, opts: DbSelectOptions | undefined): { sql: string; values: DbValue[] } {
   const w = whereValues(where);
   const cols = opts?.columns;
   const limit = opts?.limit;

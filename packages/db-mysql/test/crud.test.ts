@@ -89,15 +89,18 @@ describe('opening a db_url', () => {
 
   it('is served through the db_mysql module declaration', async () => {
     expect(dbMysql.name).toBe('db_mysql');
-    const drivers = dbMysql.drivers?.({
-      pool_size: 2,
-      max_db_queries: 2,
-      timeout_interval: 2,
-      exec_query_threshold: 0,
-      reconnect_backoff_ms: 50,
-      reconnect_backoff_max_ms: 1000,
-      write_retry_timeout: 5000,
-    }, createLogger({ level: 'silent' }).root);
+    const drivers = dbMysql.drivers?.(
+      {
+        pool_size: 2,
+        max_db_queries: 2,
+        timeout_interval: 2,
+        exec_query_threshold: 0,
+        reconnect_backoff_ms: 50,
+        reconnect_backoff_max_ms: 1000,
+        write_retry_timeout: 5000,
+      },
+      createLogger({ level: 'silent' }).root,
+    );
     expect(drivers?.db?.schemes).toEqual(['mysql']);
     const h = await drivers!.db!.open(server.userUrl);
     expect(h.url).toBe(`mysql://tsips:***@127.0.0.1:${server.port}/tsips_test`);
@@ -205,9 +208,7 @@ describe('schema', () => {
     expect(await failure(db.select('kv_t; DROP TABLE kv_t'))).toMatchInlineSnapshot(
       `"E_DB_IDENTIFIER: invalid table name "kv_t; DROP TABLE kv_t": use letters, digits, "_" and "$" only"`,
     );
-    expect(await failure(db.insert('kv_t', { 'k`': 'x' }))).toMatchInlineSnapshot(
-      `"E_DB_IDENTIFIER: invalid column name "k\`": use letters, digits, "_" and "$" only"`,
-    );
+    expect(await failure(db.insert('kv_t', { 'k`': 'x' }))).toMatchInlineSnapshot(`"E_DB_IDENTIFIER: invalid column name "k\`": use letters, digits, "_" and "$" only"`);
   });
 });
 
@@ -249,6 +250,17 @@ describe('CRUD', () => {
     expect(all[0]).toEqual({ k: 'bulk0000', v: 'v0', n: 0 });
     expect(all[1199]).toEqual({ k: 'bulk1199', v: 'v1199', n: 1199 });
     expect(all[1200]).toEqual({ k: 'bulk_defaults', v: null, n: 0 });
+    await db.delete('kv_t', {});
+  });
+
+  it('bulk-replaces rows by primary key (the dialog shutdown flush)', async () => {
+    await db.insert('kv_t', { k: 'r0000', v: 'old', n: 1 });
+    const rows = Array.from({ length: 1200 }, (_, i) => ({ k: `r${String(i).padStart(4, '0')}`, v: `v${i}`, n: i }));
+    await db.replaceMany('kv_t', rows);
+    const all = await db.select('kv_t', undefined, { orderBy: 'k' });
+    expect(all).toHaveLength(1200);
+    expect(all[0]).toEqual({ k: 'r0000', v: 'v0', n: 0 });
+    expect(all[1199]).toEqual({ k: 'r1199', v: 'v1199', n: 1199 });
     await db.delete('kv_t', {});
   });
 

@@ -41,7 +41,10 @@ async function writeLoad(db: MysqlDb, from: number, count: number, workers: numb
       const id = next;
       if (id % 10 === 0 && id + 5 <= end) {
         next += 5;
-        await db.insertMany('events_t', [0, 1, 2, 3, 4].map((k) => ({ id: id + k, body: `row ${id + k}` })));
+        await db.insertMany(
+          'events_t',
+          [0, 1, 2, 3, 4].map((k) => ({ id: id + k, body: `row ${id + k}` })),
+        );
       } else {
         next += 1;
         singles++;
@@ -115,7 +118,9 @@ describe('server outages', () => {
       const t0 = Date.now();
       const read = await db.select('events_t', { id: 1 }).catch((e: unknown) => e as MysqlError);
       expect((read as MysqlError).code).toBe('E_DB_UNAVAILABLE');
-      expect((read as Error).message).toMatch(/^select on table "events_t" gave up after \d+ ms: server of "mysql:\/\/tsips:\*\*\*@127\.0\.0\.1:\d+\/tsips_test" unreachable/);
+      expect((read as Error).message).toMatch(
+        /^select on table "events_t" gave up after \d+ ms: server of "mysql:\/\/tsips:\*\*\*@127\.0\.0\.1:\d+\/tsips_test" unreachable/,
+      );
       const write = await db.insert('events_t', { id: 5000, body: 'late' }).catch((e: unknown) => e as MysqlError);
       expect((write as MysqlError).code).toBe('E_DB_UNAVAILABLE');
       expect((write as Error).message).toMatch(/^insert on table "events_t" gave up after \d+ ms: server of ".*" unreachable \(connect ECONNREFUSED/);

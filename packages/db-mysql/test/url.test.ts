@@ -32,11 +32,19 @@ describe('db_url parsing', () => {
       }
       return 'no error';
     };
-    expect(msg('mysql://u:secret@host:3306')).toMatchInlineSnapshot(`"E_DB_URL: malformed storage URL "mysql://u:***@host:3306": no database name (expected …@host:port/database)"`);
-    expect(msg('postgres://u:secret@host/db')).toMatchInlineSnapshot(`"E_DB_URL: malformed storage URL "postgres://u:***@host/db": scheme "postgres" is not served by db_mysql (use mysql://)"`);
+    expect(msg('mysql://u:secret@host:3306')).toMatchInlineSnapshot(
+      `"E_DB_URL: malformed storage URL "mysql://u:***@host:3306": no database name (expected …@host:port/database)"`,
+    );
+    expect(msg('postgres://u:secret@host/db')).toMatchInlineSnapshot(
+      `"E_DB_URL: malformed storage URL "postgres://u:***@host/db": scheme "postgres" is not served by db_mysql (use mysql://)"`,
+    );
     expect(msg('mysql://u:secret@host:99999/db')).toMatchInlineSnapshot(`"E_DB_URL: malformed storage URL "mysql://u:***@host:99999/db": bad port "99999""`);
     expect(msg('localhost/db')).toMatchInlineSnapshot(`"E_DB_URL: malformed storage URL "localhost/db": expected scheme://…"`);
-    expect(msg('mysql://u@h1:3306,h2:3306/db')).toMatchInlineSnapshot(`"E_DB_URL: malformed storage URL "mysql://u@h1:3306,h2:3306/db": db_mysql connects to one host, got a list"`);
-    expect(msg('mysql://u@host/db?ssl=1')).toMatchInlineSnapshot(`"E_DB_URL: malformed storage URL "mysql://u@host/db?ssl=1": URL parameter "ssl" is not supported by db_mysql (set the db_mysql modparams instead)"`);
+    expect(msg('mysql://u@h1:3306,h2:3306/db')).toMatchInlineSnapshot(
+      `"E_DB_URL: malformed storage URL "mysql://u@h1:3306,h2:3306/db": db_mysql connects to one host, got a list"`,
+    );
+    expect(msg('mysql://u@host/db?ssl=1')).toMatchInlineSnapshot(
+      `"E_DB_URL: malformed storage URL "mysql://u@host/db?ssl=1": URL parameter "ssl" is not supported by db_mysql (set the db_mysql modparams instead)"`,
+    );
   });
 });

@@ -103,5 +103,5 @@ gc();
 gc();
 const after = process.memoryUsage().heapUsed;
 const per = (after - before) / N;
-console.log(`${N} confirmed dialogs: ${(per).toFixed(0)} bytes of heap each (table, profile, one value, timer included)`);
+console.log(`${N} confirmed dialogs: ${per.toFixed(0)} bytes of heap each (table, profile, one value, timer included)`);
 for (const d of table.values()) if (d.timer !== null) clearTimeout(d.timer);

@@ -44,8 +44,7 @@ export function rowOf(d: Dlg): DbRow {
   };
 }
 
-const str = (v: unknown): string =>
-  typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '';
+const str = (v: unknown): string => (typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '');
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(str(v)) || 0);
 
 /** A row back into a dialog (profiles are relinked by the caller, which knows the definitions). */
@@ -97,6 +96,9 @@ export function dlgOfRow(row: DbRow, slots: unknown[]): { dlg: Dlg; profiles: st
   d.dirty = DIRTY.NONE;
   return { dlg: d, profiles: str(row['profiles']), expiresSec: num(row['timeout']) };
 }
+
+/** Rows per statement of the shutdown flush. */
+const BULK = 1000;
 
 export class DlgStore {
   #chain: Promise<void> = Promise.resolve();
@@ -165,6 +167,54 @@ export class DlgStore {
         await this.#write(d);
       }
     });
+  }
+
+  /**
+   * The shutdown flush (issue 12 item 6): `dialogs` written with REPLACE in bulk (BULK rows a statement),
+   * after the writes already queued; a failed batch (DB away) is retried until `deadline` (Date.now() ms).
+   * Returns how many could not be written.
+   */
+  async flushBulk(dialogs: readonly Dlg[], deadline: number): Promise<number> {
+    for (const d of dialogs) this.#pending.delete(d);
+    await this.#chain;
+    const live = dialogs.filter((d) => d.alive && d.confirmed);
+    let delay = 50;
+    let logged = false;
+    for (let i = 0; i < live.length;) {
+      const batch = live.slice(i, i + BULK);
+      try {
+        await this.db.replaceMany(this.table, batch.map(rowOf));
+      } catch (err) {
+        const left = deadline - Date.now();
+        if (left <= delay) {
+          this.log.error({ err, lost: live.length - i }, 'dialog shutdown flush: DB still failing at the end of db_shutdown_timeout; dialogs lost');
+          return live.length - i;
+        }
+        if (!logged) this.log.warn({ err, dialogs: live.length - i }, 'dialog shutdown flush: DB write failed, retrying until db_shutdown_timeout');
+        logged = true;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 1000);
+        continue;
+      }
+      for (const d of batch) {
+        d.inDb = true;
+        d.dirty = DIRTY.NONE;
+        this.saved(d);
+      }
+      i += batch.length;
+    }
+    return 0;
+  }
+
+  /** Dialogs waiting for the next period (db_mode 2). */
+  pendingDialogs(): Dlg[] {
+    return [...this.#pending];
+  }
+
+  /** Stops the periodic flush without writing (the shutdown flush follows). */
+  stopPeriodic(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
   }
 
   async load(): Promise<DbRow[]> {

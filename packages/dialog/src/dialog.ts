@@ -24,6 +24,8 @@ export const DLG_FLAG = {
   LOCAL_END: 1 << 9,
   /** A CANCEL matched the initial INVITE. */
   CANCELLED: 1 << 10,
+  /** Received from another node of dialog_replication_cluster (replication.ts). */
+  REPLICATED: 1 << 11,
 } as const;
 
 /** What changed since the last DB write (db_mode 1/2 write only dirty dialogs). */
@@ -95,6 +97,8 @@ export class Dlg {
   dirty: number = DIRTY.NEW;
   /** The dialog is in the DB. */
   inDb = false;
+  /** Sharing tag (set_dlg_sharing_tag / dlg_sharing_tag): only the node where it is active acts for the dialog. */
+  shtag = '';
   /** Timeout handle while the timer runs. */
   timer: NodeJS.Timeout | null = null;
   /** Per-module slots (ctx.slots('dialog')). */

@@ -83,12 +83,26 @@ export interface EngineDeps {
   };
 }
 
+/**
+ * What dialog clustering (replication.ts) needs from the engine's hot spots: every persistent change, and
+ * whether this node must leave a dialog's pings, timeout BYEs and deletes to the node holding its tag.
+ */
+export interface EngineCluster {
+  changed(d: Dlg): void;
+  passive(d: Dlg): boolean;
+}
+
+/** A passive dialog past its timeout is looked at again this often (its tag may come here). */
+const PASSIVE_RECHECK_MS = 500;
+
 const MAX_TIMER_MS = 0x7fff_ffff;
 
 export class DialogEngine {
   readonly table: DlgTable;
   readonly profiles: Profiles;
   store: DlgStore | null = null;
+  /** Set when dialog_replication_cluster is (replication.ts). */
+  cluster: EngineCluster | null = null;
   readonly #cfg: EngineConfig;
   readonly #d: EngineDeps;
   readonly #log: Logger;
@@ -517,11 +531,15 @@ export class DialogEngine {
   /** A dialog ended by a BYE stays (deleted) until `t`, one of its in-dialog transactions, is over. */
   #lingerOn(d: Dlg, t: Transaction): void {
     this.#lingering.set(d, (this.#lingering.get(d) ?? 0) + 1);
-    this.#d.tm.registerTmcb('TMCB_TRANS_DELETED', () => {
-      const left = (this.#lingering.get(d) ?? 1) - 1;
-      this.#lingering.set(d, left);
-      if (left === 0) this.#destroyLater(d);
-    }, t);
+    this.#d.tm.registerTmcb(
+      'TMCB_TRANS_DELETED',
+      () => {
+        const left = (this.#lingering.get(d) ?? 1) - 1;
+        this.#lingering.set(d, left);
+        if (left === 0) this.#destroyLater(d);
+      },
+      t,
+    );
   }
 
   #attachWithin(m: MsgDlg, t: Transaction): void {
@@ -588,14 +606,17 @@ export class DialogEngine {
 
   #armAt(d: Dlg): void {
     const ms = Math.max(0, d.expiresAt - Date.now());
-    d.timer = setTimeout(() => {
-      d.timer = null;
-      this.#guard('dialog timeout', d, () => {
-        // Timers longer than ~24.8 days are chained.
-        if (d.expiresAt > Date.now() + 5) this.#armAt(d);
-        else this.#expire(d);
-      });
-    }, Math.min(ms, MAX_TIMER_MS));
+    d.timer = setTimeout(
+      () => {
+        d.timer = null;
+        this.#guard('dialog timeout', d, () => {
+          // Timers longer than ~24.8 days are chained.
+          if (d.expiresAt > Date.now() + 5) this.#armAt(d);
+          else this.#expire(d);
+        });
+      },
+      Math.min(ms, MAX_TIMER_MS),
+    );
     d.timer.unref();
   }
 
@@ -615,6 +636,12 @@ export class DialogEngine {
 
   #expire(d: Dlg): void {
     if (!d.alive) return;
+    if (this.cluster?.passive(d) === true) {
+      // The node holding the tag ends it (and replicates the delete); we take over if the tag comes here.
+      d.expiresAt = Date.now() + PASSIVE_RECHECK_MS;
+      this.#armAt(d);
+      return;
+    }
     this.#d.stats.expired.inc();
     d.termReason = END_REASON.LIFETIME;
     this.#run(d, DLGCB.EXPIRED, undefined, DLG_DIR.NONE);
@@ -767,6 +794,7 @@ export class DialogEngine {
 
   /** Something persistent changed: tell the store. */
   changed(d: Dlg): void {
+    this.cluster?.changed(d);
     if (this.store === null) return;
     d.dirty |= DIRTY.CHANGED;
     this.store.changed(d);
@@ -830,8 +858,9 @@ export class DialogEngine {
   }
 
   #pingTick(): void {
+    const cluster = this.cluster;
     for (const d of this.#pinged) {
-      if (!d.confirmed) continue;
+      if (!d.confirmed || (cluster !== null && cluster.passive(d))) continue;
       // One dialog that cannot be pinged must not stop the pings of the others.
       this.#guard('dialog ping', d, () => {
         if ((d.flags & DLG_FLAG.PING_CALLER) !== 0) this.#ping(d, true);
@@ -863,21 +892,23 @@ export class DialogEngine {
       clear(); // not sent: the next tick tries again
       throw err;
     }
-    done.then((o) => {
-      clear();
-      if (!d.alive) return;
-      if (o.code === 481) {
-        this.terminate(d, END_REASON.PING);
-        return;
-      }
-      if (o.code === 408) {
-        const fails = toCaller ? ++d.callerPingFails : ++d.calleePingFails;
-        if (fails >= this.#cfg.pingMaxFailures) this.terminate(d, END_REASON.PING);
-        return;
-      }
-      if (toCaller) d.callerPingFails = 0;
-      else d.calleePingFails = 0;
-    }).catch((err: unknown) => this.#d.caught('dialog ping', err, null, { callid: d.callid }));
+    done
+      .then((o) => {
+        clear();
+        if (!d.alive) return;
+        if (o.code === 481) {
+          this.terminate(d, END_REASON.PING);
+          return;
+        }
+        if (o.code === 408) {
+          const fails = toCaller ? ++d.callerPingFails : ++d.calleePingFails;
+          if (fails >= this.#cfg.pingMaxFailures) this.terminate(d, END_REASON.PING);
+          return;
+        }
+        if (toCaller) d.callerPingFails = 0;
+        else d.calleePingFails = 0;
+      })
+      .catch((err: unknown) => this.#d.caught('dialog ping', err, null, { callid: d.callid }));
   }
 
   // ---- loading ------------------------------------------------------------------------------------
@@ -886,12 +917,12 @@ export class DialogEngine {
    * Links a dialog read from the DB: timers, pings, profiles and statistics as if it had been set up here,
    * then DLGCB_LOADED. Its timeout is the absolute expiry stored (a past one expires right away).
    */
-  linkLoaded(d: Dlg, expiresSec: number, profiles: readonly { name: string; value: string }[]): void {
+  linkLoaded(d: Dlg, expiresSec: number, profiles: readonly { name: string; value: string }[], replicated = false): void {
     d.flags |= DLG_FLAG.LOADED;
     this.table.add(d);
     for (const p of profiles) {
       const def = this.profiles.search(p.name);
-      if (def !== undefined) this.profiles.set(d, def, p.value);
+      if (def !== undefined) this.profiles.set(d, def, p.value, replicated);
     }
     if (d.state === DlgState.EARLY) this.#d.stats.early.inc();
     if (d.confirmed) this.#d.stats.active.inc();
@@ -901,6 +932,22 @@ export class DialogEngine {
     d.expiresAt = expiresSec > 0 ? expiresSec * 1000 : Date.now() + this.#cfg.defaultTimeout * 1000;
     this.#run(d, DLGCB.LOADED, undefined, DLG_DIR.NONE);
     this.#armAt(d);
+  }
+
+  /** The expiry of a dialog changed elsewhere (a replicated update): its timer follows `d.expiresAt`. */
+  rearm(d: Dlg): void {
+    if (!d.alive || this.#lingering.has(d)) return;
+    if (d.timer !== null) clearTimeout(d.timer);
+    this.#armAt(d);
+  }
+
+  /** A replicated delete: the dialog ends here without BYEs (the node holding its tag sent them). */
+  dropReplicated(d: Dlg, reason: string): void {
+    if (!d.alive) return;
+    d.termReason = reason;
+    this.#setState(d, 'terminate');
+    this.#run(d, DLGCB.TERMINATED, undefined, DLG_DIR.NONE, reason);
+    this.#destroy(d);
   }
 
   stop(): void {

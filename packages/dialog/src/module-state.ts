@@ -9,11 +9,18 @@ import { parseProfileDefs, parseProfilesColumn, type DlgProfile } from './profil
 import { dlgErrors } from './errors.js';
 import { parseHeaderLines } from './sip-util.js';
 import type { Dlg } from './dialog.js';
+import { DlgReplication } from './replication.js';
+import { ProfileReplication } from './profile-replication.js';
+import { DLGCB } from './callbacks.js';
 
 type Params = ParamsOf<typeof dialogParams>;
 
 export class DialogModule {
   store: DlgStore | null = null;
+  /** Dialog clustering, when dialog_replication_cluster is set. */
+  replication: DlgReplication | null = null;
+  /** Profile count replication, when profile_replication_cluster is set. */
+  profileReplication: ProfileReplication | null = null;
   #cache: CacheDb | null = null;
   #started = false;
   #opening: Promise<void> | null = null;
@@ -77,6 +84,41 @@ export class DialogModule {
     rr.registerRrCallback((rc, params) => engine.onLooseRoute(rc, params));
     ctx.core.hooks.onRequestDone((rc) => engine.onRequestDone(rc));
     const m = new DialogModule(engine, p, ctx);
+    if (p.profile_replication_cluster > 0) {
+      if (p.dialog_replication_cluster > 0) throw dlgErrors.bothReplications();
+      m.profileReplication = new ProfileReplication(
+        engine.profiles,
+        ctx.api('clusterer'),
+        p.profile_replication_cluster,
+        { timerMs: p.replicate_profiles_timer, checkMs: p.replicate_profiles_check * 1000, expireMs: p.replicate_profiles_expire * 1000 },
+        ctx.log,
+        { sent: ctx.stats.counter('profile_repl_sent'), received: ctx.stats.counter('profile_repl_received') },
+      );
+    }
+    if (p.dialog_replication_cluster > 0) {
+      const clusterer = ctx.api('clusterer');
+      const slots = ctx.slots<Dlg>('dialog');
+      m.replication = new DlgReplication(
+        engine,
+        clusterer,
+        p.dialog_replication_cluster,
+        ctx.log,
+        {
+          sent: ctx.stats.counter('dlg_repl_sent'),
+          received: ctx.stats.counter('dlg_repl_received'),
+          errors: ctx.stats.counter('dlg_repl_errors'),
+        },
+        () => slots.create(),
+      );
+      engine.cluster = m.replication;
+      const tag = p.dlg_sharing_tag;
+      if (tag !== undefined) {
+        clusterer.getShtagState(tag, p.dialog_replication_cluster); // follow its lease from the start
+        engine.register(null, DLGCB.CREATED, (d) => {
+          if (d.shtag === '') d.shtag = tag;
+        });
+      }
+    }
     if (p.db_mode !== 0) {
       let db: Db;
       try {
@@ -124,7 +166,10 @@ export class DialogModule {
     }
     this.#cache = cache;
     const node = p.profile_node_id ?? `${hostname()}/${this.ctx.core.transport.sockets[0]?.name ?? 'none'}`;
-    this.engine.profiles.share(cache, node, p.profile_refresh_interval);
+    this.engine.profiles.share(cache, node, p.profile_refresh_interval, {
+      lookupTimeoutMs: Math.round(p.profile_lookup_timeout * 1000),
+      stale: this.ctx.stats.counter('shared_profile_stale_reads'),
+    });
     await this.engine.profiles.flush();
   }
 
@@ -137,6 +182,9 @@ export class DialogModule {
       this.store.startPeriodic(p.db_update_period);
     }
     this.engine.startPinging();
+    this.profileReplication?.start();
+    // In the background: a lone first node waits seed_fallback_interval for a donor, SIP need not.
+    this.replication?.sync().catch((err: unknown) => this.ctx.log.warn({ err }, 'dialog cluster sync failed'));
     // Opened at start, not init: modules that bind the dialog API add their profiles in their own init.
     if (this.engine.profiles.hasShared) await this.#share();
     this.#started = true;
@@ -169,9 +217,16 @@ export class DialogModule {
 
   async stop(): Promise<void> {
     this.engine.stop();
+    this.profileReplication?.stop();
     await this.#opening;
     if (this.store !== null) {
-      if (this.params.db_mode === 3) await this.store.syncAll([...this.engine.table.values()].filter((d) => d.confirmed));
+      // db_mode 3 writes every dialog, 2 what changed since the last period, 1 what a failed write left.
+      const deadline = Date.now() + this.params.db_shutdown_timeout * 1000;
+      this.store.stopPeriodic();
+      const dialogs = this.params.db_mode === 3 ? [...this.engine.table.values()].filter((d) => d.confirmed) : this.store.pendingDialogs();
+      const t0 = Date.now();
+      const lost = await this.store.flushBulk(dialogs, deadline);
+      this.ctx.log.info({ dialogs: dialogs.length - lost, lost, ms: Date.now() - t0 }, 'dialogs written to the DB at shutdown');
       await this.store.close();
     }
     await this.engine.profiles.close(this.store !== null);

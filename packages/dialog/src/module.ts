@@ -13,6 +13,7 @@ import { DlgState } from './state.js';
 import { parseProfileDefs } from './profiles.js';
 import { dlgErrors } from './errors.js';
 import { fixRouteDialog, validateDialog } from './validate.js';
+import { setDlgSharingTag, sharingTagMi } from './sharing-tags.js';
 import type { DlgApi } from './api.js';
 import { END_REASON } from './engine.js';
 
@@ -61,8 +62,20 @@ export default defineModule({
       requiredWhen: (p) => (p.db_mode !== 0 && /^mysql:/i.test(p.db_url ?? '') ? `db_mode=${p.db_mode} with a mysql:// db_url` : false),
     },
     {
+      module: 'clusterer',
+      requiredWhen: (p) =>
+        p.dialog_replication_cluster > 0
+          ? `dialog_replication_cluster=${p.dialog_replication_cluster}`
+          : p.profile_replication_cluster > 0
+            ? `profile_replication_cluster=${p.profile_replication_cluster}`
+            : false,
+    },
+    {
       module: 'cachedb_redis',
-      requiredWhen: (p) => (/^redis:/i.test(p.cachedb_url ?? '') && /\/[sb]/.test(`${p.profiles_with_value};${p.profiles_no_value}`) ? 'shared (/s, /b) profiles with a redis:// cachedb_url' : false),
+      requiredWhen: (p) =>
+        /^redis:/i.test(p.cachedb_url ?? '') && /\/[sb]/.test(`${p.profiles_with_value};${p.profiles_no_value}`)
+          ? 'shared (/s, /b) profiles with a redis:// cachedb_url'
+          : false,
     },
   ],
   params: dialogParams,
@@ -73,6 +86,12 @@ export default defineModule({
     processed_dialogs: { kind: 'counter', help: 'Dialogs created since start' },
     expired_dialogs: { kind: 'counter', help: 'Dialogs ended by their timeout' },
     failed_dialogs: { kind: 'counter', help: 'Dialogs whose INVITE got a negative final reply' },
+    dlg_repl_sent: { kind: 'counter', help: 'Dialog updates and deletes replicated to dialog_replication_cluster' },
+    dlg_repl_received: { kind: 'counter', help: 'Dialog updates and deletes received from other nodes' },
+    dlg_repl_errors: { kind: 'counter', help: 'Replication messages lost, malformed or refused (id collision)' },
+    profile_repl_sent: { kind: 'counter', help: 'Profile count messages sent to profile_replication_cluster' },
+    profile_repl_received: { kind: 'counter', help: 'Profile count messages received from other nodes' },
+    shared_profile_stale_reads: { kind: 'counter', help: 'Shared profile sizes answered from the last known counts (cachedb unreachable)' },
   },
   events: {
     E_DLG_STATE_CHANGED: {
@@ -83,6 +102,8 @@ export default defineModule({
   init: (ctx) => DialogModule.create(ctx),
   start: (m) => m.start(),
   stop: (m) => m.stop(),
+  // The shutdown flush has its own budget (db_shutdown_timeout), not the loader's 10 s.
+  stopTimeoutMs: (m) => (m.params.db_mode === 0 ? undefined : (m.params.db_shutdown_timeout + 5) * 1000),
   api(m): DlgApi {
     const e = m.engine;
     return {
@@ -187,7 +208,7 @@ export default defineModule({
       help: "$DLG_dir: 'downstream' or 'upstream' for in-dialog requests",
       handler: (m, ctx) => {
         const s = m.engine.msgDlg(ctx);
-        return (s === undefined || s.created ? '' : s.dir === DLG_DIR.DOWNSTREAM ? 'downstream' : 'upstream');
+        return s === undefined || s.created ? '' : s.dir === DLG_DIR.DOWNSTREAM ? 'downstream' : 'upstream';
       },
     },
     DLG_count: {
@@ -196,11 +217,11 @@ export default defineModule({
     },
     DLG_did: {
       help: '$DLG_did: the dialog id as dlg_list prints it, h_entry:h_id',
-      handler: (m, ctx) => (cur(m, ctx)?.id ?? ''),
+      handler: (m, ctx) => cur(m, ctx)?.id ?? '',
     },
     DLG_id: {
       help: '$DLG_id (tsips, same as $DLG_did): h_entry:h_id',
-      handler: (m, ctx) => (cur(m, ctx)?.id ?? ''),
+      handler: (m, ctx) => cur(m, ctx)?.id ?? '',
     },
     DLG_flags: {
       help: '$DLG_flags: the script dialog flags',
@@ -208,7 +229,7 @@ export default defineModule({
     },
     DLG_end_reason: {
       help: "$DLG_end_reason: why the dialog ended ('Upstream BYE', 'Downstream BYE', 'Lifetime Timeout', 'MI Termination', 'Ping Timeout', 'ReINVITE Ping Timeout', 'API Termination' or the API's reason); '' while alive",
-      handler: (m, ctx) => (cur(m, ctx)?.termReason ?? ''),
+      handler: (m, ctx) => cur(m, ctx)?.termReason ?? '',
     },
     set_dlg_flag: {
       handler: (m, ctx, flag: number) => {
@@ -258,7 +279,7 @@ export default defineModule({
     },
     fetch_dlg_value: {
       help: '$dlg_val(name): the stored value',
-      handler: (m, ctx, name: string) => (cur(m, ctx)?.vals?.get(name)),
+      handler: (m, ctx, name: string) => cur(m, ctx)?.vals?.get(name),
     },
     set_dlg_profile: {
       handler: (m, ctx, profile: string, value?: string) => {
@@ -291,6 +312,13 @@ export default defineModule({
       help: 'The number of dialogs in the profile (with the value, when given); shared profiles count every node',
       handler: (m, _ctx, profile: string, value?: string) => m.engine.profiles.size(profileOf(m, 'get_profile_size', profile), value),
     },
+    set_dlg_sharing_tag: {
+      help: 'The current dialog follows this sharing tag: only the node where it is active pings, times out and deletes it',
+      handler: (m, ctx, tag: string) => {
+        const d = cur(m, ctx);
+        return d === undefined ? -1 : setDlgSharingTag(m, d, tag);
+      },
+    },
     terminate_dialog: {
       help: 'Ends the current dialog (BYE to both sides)',
       handler: (m, ctx, reason?: string) => {
@@ -320,7 +348,7 @@ export default defineModule({
       },
     },
   },
-  mi: dialogMi,
+  mi: { ...dialogMi, ...sharingTagMi },
 });
 
 export { DlgState };

@@ -10,6 +10,7 @@
  */
 import type { CacheDb, ModuleContext } from '@core/sip';
 import type { Dlg } from './dialog.js';
+import { ProfileOutage, type OutageOptions } from './profile-outage.js';
 
 type Logger = ModuleContext['log'];
 
@@ -45,6 +46,8 @@ export interface ProfileLink {
   readonly value: string;
   /** Counted in this node's published (shared) counts. */
   readonly published: boolean;
+  /** The dialog came from another node (replication): that node counts it. */
+  readonly replicated: boolean;
 }
 
 /** Parses `"a; b/s ;c"` into definitions. */
@@ -73,6 +76,11 @@ export class Profiles {
   #flushing: Promise<void> | null = null;
   #flushAgain = false;
   #refresh: NodeJS.Timeout | null = null;
+  #outage: ProfileOutage | null = null;
+
+  /** profile_replication_cluster (profile-replication.ts): told of every link change, adds the other nodes' counts. */
+  onLink: ((p: DlgProfile, value: string, replicated: boolean, delta: 1 | -1) => void) | null = null;
+  remoteSize: ((p: DlgProfile, value?: string) => number) | null = null;
 
   constructor(private readonly log: Logger) {}
 
@@ -105,8 +113,19 @@ export class Profiles {
   }
 
   /** Connects the shared profiles to cachedb and starts the periodic refresh of this node's keys. */
-  share(cache: CacheDb, nodeId: string, refreshSec: number): void {
+  share(cache: CacheDb, nodeId: string, refreshSec: number, outage: Partial<OutageOptions> = {}): void {
     this.#cache = cache;
+    this.#outage = new ProfileOutage(
+      this.log,
+      { lookupTimeoutMs: outage.lookupTimeoutMs ?? 500, probeMs: outage.probeMs ?? 1000, stale: outage.stale },
+      async () => {
+        for (const d of this.#defs.values()) if (d.shared) await this.#readRemote(d);
+      },
+      () => {
+        for (const d of this.#defs.values()) if (d.shared) this.#dirty.add(d);
+        void this.flush();
+      },
+    );
     this.#nodeId = nodeId;
     // Three missed refreshes before a dead node's counts vanish.
     this.#ttl = Math.max(1, Math.ceil(refreshSec * 3));
@@ -124,7 +143,8 @@ export class Profiles {
     const links = (dlg.profiles ??= []);
     for (const l of links) if (l.profile === p && l.value === v) return false;
     const published = p.shared && !replicated;
-    links.push({ profile: p, value: v, published });
+    links.push({ profile: p, value: v, published, replicated });
+    this.onLink?.(p, v, replicated, 1);
     let set = p.members.get(v);
     if (set === undefined) p.members.set(v, (set = new Set()));
     set.add(dlg);
@@ -162,28 +182,40 @@ export class Profiles {
     return false;
   }
 
-  /** Size of a profile (of one value when given): local, or summed over every node for shared ones. */
+  /**
+   * Size of a profile (of one value when given): local, or summed over every node for shared ones. While
+   * cachedb is away it answers at once from the last known counts of the others (profile-outage.ts).
+   */
   async size(p: DlgProfile, value?: string): Promise<number> {
-    if (!p.shared || this.#cache === null) return p.localSize(value);
+    const outage = this.#outage;
+    if (!p.shared || this.#cache === null || outage === null) return p.localSize(value) + (p.shared ? 0 : (this.remoteSize?.(p, value) ?? 0));
     const key = p.hasValue ? value : undefined;
+    await outage.read(() => this.#readRemote(p));
     let remote = 0;
-    try {
-      const byNode = await this.#cache.getByPrefix(`dlg_prof:${p.name}:`);
-      const fresh = new Map<string, number>();
-      for (const [k, json] of byNode) {
-        if (k === this.#keyOf(p)) continue; // our own count is fresher in memory
-        const counts = parseCounts(json);
-        for (const [val, n] of counts) fresh.set(val, (fresh.get(val) ?? 0) + n);
-      }
-      p.remote = fresh;
-    } catch (err) {
-      this.log.warn({ err, profile: p.name }, 'cachedb unreachable: using the last known sizes of other nodes');
-    }
     for (const [val, n] of p.remote) if (key === undefined || val === key) remote += n;
     let mine = 0;
     for (const [val, n] of p.published) if (key === undefined || val === key) mine += n;
     // Replicated dialogs are counted by the node that published them; local-only members count here.
     return remote + mine;
+  }
+
+  /** True while shared profile sizes come from the last known counts (cachedb unreachable). */
+  get cachedbDown(): boolean {
+    return this.#outage?.down ?? false;
+  }
+
+  /** Reads the other nodes' counts of a shared profile into `p.remote`; throws when cachedb fails. */
+  async #readRemote(p: DlgProfile): Promise<void> {
+    const cache = this.#cache;
+    if (cache === null) return;
+    const byNode = await cache.getByPrefix(`dlg_prof:${p.name}:`);
+    const fresh = new Map<string, number>();
+    for (const [k, json] of byNode) {
+      if (k === this.#keyOf(p)) continue; // our own count is fresher in memory
+      const counts = parseCounts(json);
+      for (const [val, n] of counts) fresh.set(val, (fresh.get(val) ?? 0) + n);
+    }
+    p.remote = fresh;
   }
 
   /** Writes the dirty shared profiles of this node; one write at a time, in order. */
@@ -207,6 +239,7 @@ export class Profiles {
   async close(keepKeys: boolean): Promise<void> {
     if (this.#refresh !== null) clearInterval(this.#refresh);
     this.#refresh = null;
+    this.#outage?.close();
     await this.#flushing;
     const cache = this.#cache;
     if (cache === null) return;
@@ -226,7 +259,7 @@ export class Profiles {
 
   async #write(): Promise<void> {
     const cache = this.#cache;
-    if (cache === null) return;
+    if (cache === null || this.#outage?.down === true) return; // the reconcile after the outage writes them
     while (this.#dirty.size > 0) {
       const p = this.#dirty.values().next().value as DlgProfile;
       this.#dirty.delete(p);
@@ -235,8 +268,10 @@ export class Profiles {
       try {
         await cache.set(this.#keyOf(p), JSON.stringify(obj), this.#ttl);
       } catch (err) {
-        // The periodic refresh writes it again once cachedb is back.
-        this.log.warn({ err, profile: p.name }, 'cannot publish profile counts to cachedb');
+        // The periodic refresh (or the outage probe's reconcile) writes it again once cachedb is back.
+        this.#dirty.add(p);
+        if (!this.cachedbDown) this.log.warn({ err, profile: p.name }, 'cannot publish profile counts to cachedb');
+        this.#outage?.enter(err);
         return;
       }
     }
@@ -249,6 +284,7 @@ export class Profiles {
       if (set.size === 0) l.profile.members.delete(l.value);
     }
     if (l.published) this.#bump(l.profile, l.value, -1);
+    this.onLink?.(l.profile, l.value, l.replicated, -1);
   }
 
   #bump(p: DlgProfile, v: string, by: number): void {

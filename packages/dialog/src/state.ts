@@ -19,14 +19,7 @@ export const DlgState = {
 export type DlgStateValue = (typeof DlgState)[keyof typeof DlgState];
 
 /** What happens to a dialog. */
-export type DlgEvent =
-  | 'provisional'
-  | 'confirm'
-  | 'ack'
-  | 'negative'
-  | 'bye'
-  | 'terminate'
-  | 'expire';
+export type DlgEvent = 'provisional' | 'confirm' | 'ack' | 'negative' | 'bye' | 'terminate' | 'expire';
 
 /**
  * The next state for an event, or null when the event does not apply in this state (e.g. a late 180 after

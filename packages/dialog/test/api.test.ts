@@ -166,20 +166,34 @@ describe('shared profiles across two servers over Redis', () => {
         },
       };
     }
+    const count = async (s: Proxy, value?: string) =>
+      ((await s.mi('profile_get_size', value === undefined ? { profile: 'trunk' } : { profile: 'trunk', value })) as { Profile: { count: number } }).Profile.count;
+    // Each call starts once the other server sees the calls before it, so each counts the ones before it.
     const c1 = await call(a);
+    await expect.poll(() => count(b, 'gw1')).toBe(1);
     const c2 = await call(b);
+    await expect.poll(() => count(a, 'gw1')).toBe(2);
     const c3 = await call(a);
-    // Each call saw the others already counted (writes are flushed before the next call starts).
-    expect(sizes[0]).toBe(1);
-    expect(sizes[2]).toBeGreaterThanOrEqual(2);
-    await expect.poll(async () => ((await b.mi('profile_get_size', { profile: 'trunk', value: 'gw1' })) as { Profile: { count: number } }).Profile.count).toBe(3);
-    for (const [s, c] of [[a, c1], [b, c2], [a, c3]] as const) {
+    expect(sizes).toEqual([1, 2, 3]);
+    await expect.poll(() => count(b, 'gw1')).toBe(3);
+    // Each server counts only its own calls as active: a has c1 and c3, b has c2.
+    const active = new Map([
+      [a, 2],
+      [b, 1],
+    ]);
+    for (const [s, n] of active) expect(s.stat('active_dialogs')).toBe(n);
+    for (const [s, c] of [
+      [a, c1],
+      [b, c2],
+      [a, c3],
+    ] as const) {
       await c.caller.sendInDialog('BYE');
       await answerNext(c.callee);
       await c.caller.nextNon100();
-      expect(s.stat('active_dialogs')).toBeGreaterThanOrEqual(0);
+      active.set(s, active.get(s)! - 1);
+      await expect.poll(() => [a.stat('active_dialogs'), b.stat('active_dialogs')]).toEqual([active.get(a), active.get(b)]);
     }
-    await expect.poll(async () => ((await a.mi('profile_get_size', { profile: 'trunk' })) as { Profile: { count: number } }).Profile.count).toBe(0);
+    await expect.poll(() => count(a)).toBe(0);
     for (const c of [c1, c2, c3]) {
       c.caller.close();
       c.callee.close();

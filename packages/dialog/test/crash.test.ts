@@ -20,7 +20,9 @@ afterAll(async () => {
 });
 
 function startChild(port: number, calleePort: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, String(port), maria.url, String(calleePort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, String(port), maria.url, String(calleePort)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('proxy child did not start')), 15000);
     child.stdout.on('data', (b: Buffer) => {

@@ -12,7 +12,7 @@ describe('CSeq shift', () => {
     expect(d.calleePingCseq).toBe(0);
   });
 
-  it('shifts the callee\'s requests to the caller past our pings to the caller', () => {
+  it("shifts the callee's requests to the caller past our pings to the caller", () => {
     const d = bareDlg();
     d.calleeCseq = 0; // the callee never sent a request
     expect(nextLocalCseq(d, true)).toBe(1);

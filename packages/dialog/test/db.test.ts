@@ -30,10 +30,32 @@ const cols = dialogSchema().columns.map((c) => c.name);
 describe('dialog rows', () => {
   it('use every OpenSIPS column name and map back to the same dialog', () => {
     expect(cols).toEqual([
-      'dlg_id', 'callid', 'from_uri', 'from_tag', 'to_uri', 'to_tag', 'mangled_from_uri', 'mangled_to_uri',
-      'caller_cseq', 'callee_cseq', 'caller_ping_cseq', 'callee_ping_cseq', 'caller_route_set', 'callee_route_set',
-      'caller_contact', 'callee_contact', 'caller_sock', 'callee_sock', 'state', 'start_time', 'timeout', 'vars',
-      'profiles', 'script_flags', 'module_flags', 'flags',
+      'dlg_id',
+      'callid',
+      'from_uri',
+      'from_tag',
+      'to_uri',
+      'to_tag',
+      'mangled_from_uri',
+      'mangled_to_uri',
+      'caller_cseq',
+      'callee_cseq',
+      'caller_ping_cseq',
+      'callee_ping_cseq',
+      'caller_route_set',
+      'callee_route_set',
+      'caller_contact',
+      'callee_contact',
+      'caller_sock',
+      'callee_sock',
+      'state',
+      'start_time',
+      'timeout',
+      'vars',
+      'profiles',
+      'script_flags',
+      'module_flags',
+      'flags',
     ]);
     const d = confirmedDlg();
     const p = new Profiles(silentLog);
@@ -45,7 +67,27 @@ describe('dialog rows', () => {
     expect(back.profiles).toBe('caller=alice');
     expect(back.expiresSec).toBe(1_700_000_600);
     const b = back.dlg;
-    for (const k of ['hEntry', 'hId', 'callid', 'fromUri', 'fromTag', 'toUri', 'toTag', 'callerCseq', 'calleeCseq', 'callerContact', 'calleeContact', 'callerRouteSet', 'calleeRouteSet', 'callerSock', 'calleeSock', 'state', 'startTs', 'scriptFlags', 'flags'] as const) {
+    for (const k of [
+      'hEntry',
+      'hId',
+      'callid',
+      'fromUri',
+      'fromTag',
+      'toUri',
+      'toTag',
+      'callerCseq',
+      'calleeCseq',
+      'callerContact',
+      'calleeContact',
+      'callerRouteSet',
+      'calleeRouteSet',
+      'callerSock',
+      'calleeSock',
+      'state',
+      'startTs',
+      'scriptFlags',
+      'flags',
+    ] as const) {
       expect(b[k], k).toEqual(d[k]);
     }
     expect(b.vals).toEqual(d.vals);

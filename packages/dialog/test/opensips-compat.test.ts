@@ -41,7 +41,7 @@ async function hangUp(c: Call, from: 'caller' | 'callee'): Promise<void> {
 }
 
 describe('validate_dialog return codes (OpenSIPS: -1 CSeq, -2 target, -3 route set, -4 other)', () => {
-  it('-3 for a Route set that is not the dialog\'s, -4 without a dialog', async () => {
+  it("-3 for a Route set that is not the dialog's, -4 without a dialog", async () => {
     const got: number[] = [];
     p.hooks.within = (ctx, matched) => {
       got.push(ctx.validate_dialog());

@@ -2,12 +2,12 @@
  * Persistence on a real MariaDB: for each db_mode, a call set up on one server lives on in a second server
  * started on the same address with the same DB (DLGCB_LOADED, in-dialog BYE matched by did, timeouts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MysqlDriver } from '@mod/db-mysql';
 import dbMysql from '@mod/db-mysql';
 import { startMariaDb, type MariaDbServer } from '@tsips/testkit';
 import type { Db } from '@core/sip';
-import { Proxy, answerNext, call } from './proxy.js';
+import { Proxy, answerNext, call, type Call } from './proxy.js';
 import { methodOf, statusOf } from './sip-ua.js';
 
 let maria: MariaDbServer;
@@ -21,38 +21,51 @@ afterAll(async () => {
   await maria?.stop();
 });
 
-const rows = async () => (await db.select('dialog').catch(() => [])).length;
+/** Rows in the dialog table; a failed SELECT fails the test (it must never read as 0 rows). */
+const rows = async () => (await db.select('dialog')).length;
+const saves = (p: Proxy, callId: string) => p.cbTypes(callId).filter((t) => t === 'DLGCB_SAVED').length;
 
 function start(mode: number, port = 0, extra: Record<string, unknown> = {}): Promise<Proxy> {
-  return Proxy.start(
-    { dialog: { db_mode: mode, db_url: maria.url, db_update_period: 0.3, profiles_no_value: 'calls', ...extra } },
-    [dbMysql],
-    port,
-  );
+  return Proxy.start({ dialog: { db_mode: mode, db_url: maria.url, db_update_period: 0.3, profiles_no_value: 'calls', ...extra } }, [dbMysql], port);
 }
 
 describe.each([1, 2, 3])('db_mode %i', (mode) => {
   it('keeps a call across a restart: loaded with its profiles and values, BYE matched, row removed', async () => {
-    await db.delete('dialog', {}).catch(() => 0);
-    const a = await start(mode);
-    a.hooks.initial = (ctx) => {
-      ctx.set_dlg_profile('calls');
-      ctx.store_dlg_value('acct', '42');
-    };
-    const port = a.port;
-    const c = await call(a);
-    if (mode === 1) {
-      await expect.poll(rows).toBe(1);
-      expect(a.cbTypes(c.caller.callId)).toContain('DLGCB_SAVED');
-    } else if (mode === 2) {
-      expect(await rows()).toBe(0); // not before the period
-      await expect.poll(rows, { timeout: 3000 }).toBe(1);
-    } else {
-      await new Promise((r) => setTimeout(r, 400));
-      expect(await rows()).toBe(0); // only on shutdown
+    await db.delete('dialog', {}).catch(() => 0); // the table may not exist yet
+    // The db_update_period timer runs on a fake clock: the period passes when the test says, not when
+    // the machine gets round to it. Sockets, DB and every other timer stay real.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    let a: Proxy;
+    let c: Call;
+    let port: number;
+    try {
+      a = await start(mode);
+      port = a.port;
+      a.hooks.initial = (ctx) => {
+        ctx.set_dlg_profile('calls');
+        ctx.store_dlg_value('acct', '42');
+      };
+      c = await call(a);
+      if (mode === 1) {
+        await expect.poll(rows, { timeout: 5000 }).toBe(1);
+        expect(a.cbTypes(c.caller.callId)).toContain('DLGCB_SAVED');
+      } else if (mode === 2) {
+        expect(await rows()).toBe(0); // not before the period
+        expect(saves(a, c.caller.callId)).toBe(0);
+        vi.advanceTimersByTime(300); // db_update_period
+        await expect.poll(rows, { timeout: 5000 }).toBe(1);
+        await expect.poll(() => saves(a, c.caller.callId)).toBe(1);
+      } else {
+        vi.advanceTimersByTime(3000); // ten periods: mode 3 has no periodic write
+        expect(await rows()).toBe(0); // only on shutdown
+      }
+      await a.stop();
+    } finally {
+      vi.useRealTimers();
     }
-    await a.stop();
     expect(await rows()).toBe(1);
+    // Mode 3 wrote it once, at shutdown (a write on change would be a second DLGCB_SAVED).
+    if (mode === 3) expect(saves(a, c.caller.callId)).toBe(1);
 
     const b = await start(mode, port);
     const list = (await b.mi('dlg_list_ctx', { callid: c.caller.callId })) as { Dialogs: { state: number; context: Record<string, unknown> }[] };
@@ -157,8 +170,8 @@ describe('MI on the DB', () => {
   });
 
   it('refuses to start when db_mode needs a DB that cannot be opened, naming the param', async () => {
-    await expect(
-      Proxy.start({ dialog: { db_mode: 1, db_url: 'postgres://x@127.0.0.1/db' } }),
-    ).rejects.toThrow(/db_mode=1 needs db_url "postgres:\/\/x@127\.0\.0\.1\/db"/);
+    await expect(Proxy.start({ dialog: { db_mode: 1, db_url: 'postgres://x@127.0.0.1/db' } })).rejects.toThrow(
+      /db_mode=1 needs db_url "postgres:\/\/x@127\.0\.0\.1\/db"/,
+    );
   });
 });

@@ -16,7 +16,7 @@ describe('profile definitions', () => {
     expect(() => parseProfileDefs('bad name', false)).toThrow(/bad profile name/);
   });
 
-  it('serializes a dialog\'s profiles for the DB and back (values with separators survive)', () => {
+  it("serializes a dialog's profiles for the DB and back (values with separators survive)", () => {
     const p = new Profiles(silentLog);
     p.add(parseProfileDefs('caller;dest', true));
     const d = bareDlg();
@@ -140,7 +140,7 @@ describe('shared (/s) profiles over Redis', () => {
     for (const c of caches) await c.close();
   });
 
-  it('a restarted node overwrites its count instead of adding to it; a crashed node\'s count expires', async () => {
+  it("a restarted node overwrites its count instead of adding to it; a crashed node's count expires", async () => {
     const driver = new RedisDriver();
     const cacheA = await driver.open(redis.url);
     const a1 = new Profiles(silentLog);

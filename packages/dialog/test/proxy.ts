@@ -62,15 +62,36 @@ export class Proxy {
       init(ctx) {
         const api = ctx.api('dialog');
         p.api = api;
-        const perDialog = DLGCB.FAILED | DLGCB.CONFIRMED | DLGCB.REQ_WITHIN | DLGCB.TERMINATED | DLGCB.EXPIRED | DLGCB.EARLY |
-          DLGCB.RESPONSE_FWDED | DLGCB.RESPONSE_WITHIN | DLGCB.MI_CONTEXT | DLGCB.DESTROY | DLGCB.SAVED;
-        api.registerDlgcb(null, DLGCB.CREATED, (d, type, params) => {
-          record(d, type, params);
-          api.registerDlgcb(d, perDialog, (dd, t, pp) => {
-            record(dd, t, pp);
-            if (t === DLGCB.MI_CONTEXT) (pp.dlgData as Record<string, unknown>)['probe'] = 'here';
-          }, 'per-dialog-param', (param) => p.cbs.push({ type: 'FREE', callid: d.callid, msg: undefined, direction: 0, dlgData: undefined, param }));
-        }, 'created-param');
+        const perDialog =
+          DLGCB.FAILED |
+          DLGCB.CONFIRMED |
+          DLGCB.REQ_WITHIN |
+          DLGCB.TERMINATED |
+          DLGCB.EXPIRED |
+          DLGCB.EARLY |
+          DLGCB.RESPONSE_FWDED |
+          DLGCB.RESPONSE_WITHIN |
+          DLGCB.MI_CONTEXT |
+          DLGCB.DESTROY |
+          DLGCB.SAVED;
+        api.registerDlgcb(
+          null,
+          DLGCB.CREATED,
+          (d, type, params) => {
+            record(d, type, params);
+            api.registerDlgcb(
+              d,
+              perDialog,
+              (dd, t, pp) => {
+                record(dd, t, pp);
+                if (t === DLGCB.MI_CONTEXT) (pp.dlgData as Record<string, unknown>)['probe'] = 'here';
+              },
+              'per-dialog-param',
+              (param) => p.cbs.push({ type: 'FREE', callid: d.callid, msg: undefined, direction: 0, dlgData: undefined, param }),
+            );
+          },
+          'created-param',
+        );
         api.registerDlgcb(null, DLGCB.LOADED, (d, type, params) => {
           record(d, type, params);
           api.registerDlgcb(d, perDialog, record, 'loaded-param');

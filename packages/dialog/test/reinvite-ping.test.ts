@@ -16,8 +16,7 @@ afterAll(async () => {
   await p.stop();
 });
 
-const sdp = (who: string, port: number) =>
-  `v=0\r\no=${who} 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\n`;
+const sdp = (who: string, port: number) => `v=0\r\no=${who} 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\n`;
 const SDP_A = sdp('alice', 4000);
 const SDP_B = sdp('bob', 5000);
 
@@ -54,7 +53,7 @@ async function untilBye(ua: Ua, body: string): Promise<string> {
 }
 
 describe('re-INVITE pings', () => {
-  it('R/r: each side is re-INVITEd with the other side\'s SDP and ACKed; a 481 ends the dialog with BYEs', async () => {
+  it("R/r: each side is re-INVITEd with the other side's SDP and ACKed; a 481 ends the dialog with BYEs", async () => {
     let d: Dlg | undefined;
     p.hooks = { flags: 'Rr', recordRoute: true, initial: (ctx) => void (d = p.api.getDlg(ctx)) };
     const caller = await Ua.open(p.port, 'alice');
@@ -86,10 +85,13 @@ describe('re-INVITE pings', () => {
     expect(d!.alive).toBe(true);
 
     // Then the callee has lost the call: 481, and the dialog ends from the middle.
-    const byes = Promise.all([untilBye(caller, SDP_A), (async () => {
-      await answerPing(callee, 481, '');
-      return untilBye(callee, SDP_B);
-    })()]);
+    const byes = Promise.all([
+      untilBye(caller, SDP_A),
+      (async () => {
+        await answerPing(callee, 481, '');
+        return untilBye(callee, SDP_B);
+      })(),
+    ]);
     const [byeCaller, byeCallee] = await byes;
     expect(methodOf(byeCaller)).toBe('BYE');
     expect(methodOf(byeCallee)).toBe('BYE');
@@ -99,7 +101,10 @@ describe('re-INVITE pings', () => {
     callee.close();
   });
 
-  for (const [flags, why] of [['B', 'no R/r'], ['Rr', 'R/r on a call set up without SDP (nothing to offer back)']] as const) {
+  for (const [flags, why] of [
+    ['B', 'no R/r'],
+    ['Rr', 'R/r on a call set up without SDP (nothing to offer back)'],
+  ] as const) {
     it(`${why}: no re-INVITE is sent`, async () => {
       p.hooks = { flags, recordRoute: true };
       const c = await call(p);

@@ -41,8 +41,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const count = async (s: Proxy, profile: string) =>
-  ((await s.mi('profile_get_size', { profile })) as { Profile: { count: number } }).Profile.count;
+const count = async (s: Proxy, profile: string) => ((await s.mi('profile_get_size', { profile })) as { Profile: { count: number } }).Profile.count;
 
 async function hangUp(c: Call): Promise<void> {
   await c.caller.sendInDialog('BYE');
@@ -53,7 +52,7 @@ async function hangUp(c: Call): Promise<void> {
 }
 
 describe('/b and API-added shared profiles over Redis', () => {
-  it('a /b profile and an /s profile added in a module\'s init count the calls of both servers', async () => {
+  it("a /b profile and an /s profile added in a module's init count the calls of both servers", async () => {
     for (const s of [a, b]) {
       s.hooks = {
         flags: '',

@@ -122,7 +122,9 @@ export class Ua {
   learnFromAnswer(ok: string): void {
     this.remoteTag = tagOf(headerOf(ok, 'To')) ?? '';
     this.remoteTarget = /<([^>]+)>/.exec(headerOf(ok, 'Contact') ?? '')?.[1] ?? '';
-    this.routes = headersOf(ok, 'Record-Route').flatMap((v) => v.split(/,(?=\s*<)/).map((s) => s.trim())).reverse();
+    this.routes = headersOf(ok, 'Record-Route')
+      .flatMap((v) => v.split(/,(?=\s*<)/).map((s) => s.trim()))
+      .reverse();
   }
 
   /** Callee: takes the dialog from the INVITE it received (route set = Record-Route in order). */

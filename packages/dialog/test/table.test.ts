@@ -63,7 +63,21 @@ describe('dialog table', () => {
 
   it('does not hand out an id a loaded dialog already has', () => {
     const t = new DlgTable(1);
-    const loaded = new Dlg({ hEntry: 0, hId: 41, flags: 0, callid: 'l', fromUri: 'sip:a@x', fromTag: 'f', toUri: 'sip:b@y', callerCseq: 1, callerContact: '', callerRouteSet: '', callerSock: '', timeout: 1, slots: [] });
+    const loaded = new Dlg({
+      hEntry: 0,
+      hId: 41,
+      flags: 0,
+      callid: 'l',
+      fromUri: 'sip:a@x',
+      fromTag: 'f',
+      toUri: 'sip:b@y',
+      callerCseq: 1,
+      callerContact: '',
+      callerRouteSet: '',
+      callerSock: '',
+      timeout: 1,
+      slots: [],
+    });
     t.add(loaded);
     expect(t.newId(0)).toBe(42);
   });

@@ -98,10 +98,7 @@ describe('record_route', () => {
     };
     await a.send(req('INVITE', 'sip:bob@127.0.0.1', a), port);
     await expect.poll(() => seen, { timeout: 3000 }).not.toBe('');
-    expect(hdrs(seen, 'Record-Route')).toEqual([
-      `<sip:127.0.0.1:${tcpPort};transport=tcp;lr;ftag=caller1>`,
-      `<sip:127.0.0.1:${port};lr;ftag=caller1>`,
-    ]);
+    expect(hdrs(seen, 'Record-Route')).toEqual([`<sip:127.0.0.1:${tcpPort};transport=tcp;lr;ftag=caller1>`, `<sip:127.0.0.1:${port};lr;ftag=caller1>`]);
   });
 
   it('record_route_preset uses the given address', async () => {
@@ -122,14 +119,13 @@ describe('loose_route', () => {
     route = async (ctx) => {
       result = ctx.loose_route();
       dir = ctx.is_direction('downstream') > 0 ? 'downstream' : 'upstream';
-      did = server.loader.apiOf('rr')?.api ? (server.loader.apiOf('rr')!.api as { getRouteParam(c: RouteContext, n: string): string | null | undefined }).getRouteParam(ctx, 'did') : undefined;
+      did = server.loader.apiOf('rr')?.api
+        ? (server.loader.apiOf('rr')!.api as { getRouteParam(c: RouteContext, n: string): string | null | undefined }).getRouteParam(ctx, 'did')
+        : undefined;
       await ctx.forward();
     };
     seenByCallback.length = 0;
-    await a.send(
-      req('BYE', 'sip:bob@192.0.2.99', a, [`Route: <sip:127.0.0.1:${port};lr;ftag=caller1;did=7.1>, <sip:127.0.0.1:${b.port};lr>`], 'callee1'),
-      port,
-    );
+    await a.send(req('BYE', 'sip:bob@192.0.2.99', a, [`Route: <sip:127.0.0.1:${port};lr;ftag=caller1;did=7.1>, <sip:127.0.0.1:${b.port};lr>`], 'callee1'), port);
     const got = (await b.next()).text;
     expect(result).toBe(1);
     expect(dir).toBe('downstream');

@@ -13,7 +13,16 @@ function fnv(s: string): number {
   return h >>> 0;
 }
 
-const SINK_CODES: [number, string][] = [[100, 'Trying'], [180, 'Ringing'], [183, 'Session Progress'], [200, 'OK'], [302, 'Moved'], [486, 'Busy Here'], [503, 'Unavailable'], [603, 'Decline']];
+const SINK_CODES: [number, string][] = [
+  [100, 'Trying'],
+  [180, 'Ringing'],
+  [183, 'Session Progress'],
+  [200, 'OK'],
+  [302, 'Moved'],
+  [486, 'Busy Here'],
+  [503, 'Unavailable'],
+  [603, 'Decline'],
+];
 
 /**
  * The downstream UA the mutated R-URIs point at: it answers what the server relays, so tm and dialog see

@@ -10,7 +10,8 @@ const NODE_CRASH = [
   '    at SipMessage.required (file:///x/packages/core-sip/dist/message/message.js:270:19)',
   'Node.js v20.20.2',
 ];
-const LOGGED = '{"level":40,"err":{"type":"SipParseError","stack":"SipParseError: missing Via header\\n    at get topVia (file:///x/message.js:306:23)"},"msg":"stateless reply could not be built"}';
+const LOGGED =
+  '{"level":40,"err":{"type":"SipParseError","stack":"SipParseError: missing Via header\\n    at get topVia (file:///x/message.js:306:23)"},"msg":"stateless reply could not be built"}';
 
 describe('crash detection in server output', () => {
   it("recognises what Node prints when it dies, and a safety net's log line", () => {

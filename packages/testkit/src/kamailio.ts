@@ -14,7 +14,12 @@ import { freePort } from './ports.js';
 import { spawnAndWait, terminate } from './process.js';
 import { which } from './which.js';
 
-const MODULE_DIRS = ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/aarch64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules', '/usr/lib64/kamailio/modules'];
+const MODULE_DIRS = [
+  '/usr/lib/x86_64-linux-gnu/kamailio/modules',
+  '/usr/lib/aarch64-linux-gnu/kamailio/modules',
+  '/usr/lib/kamailio/modules',
+  '/usr/lib64/kamailio/modules',
+];
 
 export interface KamailioServer {
   /** The UDP port it listens on, on 127.0.0.1. */

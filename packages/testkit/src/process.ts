@@ -87,12 +87,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * Polls `probe` (sync or async) every `everyMs` until it is true, failing after `timeoutMs` with `describe()`;
  * a probe that throws ends the wait with its error.
  */
-export async function waitFor(
-  probe: () => boolean | Promise<boolean>,
-  timeoutMs = 3000,
-  describe: () => string = () => 'condition not met',
-  everyMs = 5,
-): Promise<void> {
+export async function waitFor(probe: () => boolean | Promise<boolean>, timeoutMs = 3000, describe: () => string = () => 'condition not met', everyMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe()) return;

@@ -159,7 +159,7 @@ function tcpPlan(inputs: Mutation[], rng: Prng): { chunks: Buffer[]; end: 'end' 
     case 'trickle': {
       // Small random pieces: frames straddle reads everywhere.
       const chunks: Buffer[] = [];
-      for (let o = 0; o < all.length; ) {
+      for (let o = 0; o < all.length;) {
         const n = rng.range(1, 64);
         chunks.push(all.subarray(o, o + n));
         o += n;
@@ -236,7 +236,12 @@ export async function runAttack(o: AttackOptions): Promise<AttackStats> {
       }
       // All of them on one connection, back to back (the server may close it at a message it cannot frame).
       recent.add('rfc4475 all 49 on one tcp connection', Buffer.concat(corpus.map((c) => c.data)));
-      await tcpSession(o.port, corpus.map((c) => c.data), 'end', 300);
+      await tcpSession(
+        o.port,
+        corpus.map((c) => c.data),
+        'end',
+        300,
+      );
       stats.corpusTcp += corpus.length;
       stats.tcpConnections++;
       await gate();

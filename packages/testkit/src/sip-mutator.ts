@@ -65,7 +65,9 @@ export function seedMessage(kind: SeedKind, t: SeedTargets, transport: Transport
   const me = `sip:${HOST}:${t.serverPort}`;
   const from = `From: "Alice" <sip:alice@${HOST}:${t.peerPort}>;tag=${tag}`;
   const contact = `Contact: <sip:alice@${HOST}:${t.peerPort}${transport === 'tcp' ? ';transport=tcp' : ''}>`;
-  const sdp = ['v=0', `o=alice 2890844526 2890844526 IN IP4 ${HOST}`, 's=-', `c=IN IP4 ${HOST}`, 't=0 0', 'm=audio 49170 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+  const sdp = ['v=0', `o=alice 2890844526 2890844526 IN IP4 ${HOST}`, 's=-', `c=IN IP4 ${HOST}`, 't=0 0', 'm=audio 49170 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join(
+    '\r\n',
+  );
   const req = (method: string, ruri: string, extra: string[], toTag?: string, body = ''): string =>
     [
       `${method} ${ruri} SIP/2.0`,
@@ -97,9 +99,19 @@ export function seedMessage(kind: SeedKind, t: SeedTargets, transport: Transport
     ].join('\r\n');
   switch (kind) {
     case 'INVITE':
-      return req('INVITE', sink, [contact, 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS', 'Supported: timer, 100rel', 'Session-Expires: 1800', 'Content-Type: application/sdp'], undefined, sdp);
+      return req(
+        'INVITE',
+        sink,
+        [contact, 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS', 'Supported: timer, 100rel', 'Session-Expires: 1800', 'Content-Type: application/sdp'],
+        undefined,
+        sdp,
+      );
     case 'REGISTER':
-      return req('REGISTER', rng.chance(0.5) ? me : `sip:${HOST}:${t.sinkPort}`, [contact, 'Expires: 3600', 'Authorization: Digest username="alice", realm="127.0.0.1", nonce="abc", uri="sip:127.0.0.1", response="0123456789abcdef0123456789abcdef"']);
+      return req('REGISTER', rng.chance(0.5) ? me : `sip:${HOST}:${t.sinkPort}`, [
+        contact,
+        'Expires: 3600',
+        'Authorization: Digest username="alice", realm="127.0.0.1", nonce="abc", uri="sip:127.0.0.1", response="0123456789abcdef0123456789abcdef"',
+      ]);
     case 'OPTIONS':
       return req('OPTIONS', rng.chance(0.5) ? me : sink, [contact, 'Accept: application/sdp']);
     case 'BYE':
@@ -285,7 +297,20 @@ function badContentLength(data: Buffer, rng: Prng): Buffer {
   const p = split(data);
   p.lines = p.lines.filter((l, i) => i === 0 || !/^(content-length|l)\s*:/i.test(l));
   const len = Buffer.byteLength(p.body, 'latin1');
-  const values = ['-1', '999999999', '99999999999999999999', 'abc', '', String(len + rng.range(1, 500)), String(Math.max(0, len - rng.range(1, 50))), '0x10', '1 2', '4294967296', '1e3', '+5'];
+  const values = [
+    '-1',
+    '999999999',
+    '99999999999999999999',
+    'abc',
+    '',
+    String(len + rng.range(1, 500)),
+    String(Math.max(0, len - rng.range(1, 50))),
+    '0x10',
+    '1 2',
+    '4294967296',
+    '1e3',
+    '+5',
+  ];
   const v = rng.pick(values);
   const name = rng.pick(['Content-Length', 'l', 'content-length ']);
   const at = rng.range(1, p.lines.length);

@@ -111,7 +111,8 @@ export async function startSipp(args: readonly string[], opts: SippOptions = {})
       waitFor(
         async () => {
           if (failure) throw failure;
-          if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sipp exited (${child.exitCode ?? child.signalCode}) before binding port ${port}:\n${out.slice(-2000)}`);
+          if (child.exitCode !== null || child.signalCode !== null)
+            throw new Error(`sipp exited (${child.exitCode ?? child.signalCode}) before binding port ${port}:\n${out.slice(-2000)}`);
           return udpPortBound(port);
         },
         ms,

@@ -4,7 +4,12 @@ import { MissingBinaryError } from './errors.js';
 
 /** Absolute path of an executable found in PATH (or the path itself when absolute), or undefined. */
 export function which(bin: string): string | undefined {
-  const candidates = bin.includes('/') ? [bin] : (process.env['PATH'] ?? '').split(delimiter).filter(Boolean).map((d) => join(d, bin));
+  const candidates = bin.includes('/')
+    ? [bin]
+    : (process.env['PATH'] ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, bin));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);

@@ -20,6 +20,10 @@ describe('ports', () => {
     const peer = await UdpPeer.open();
     expect(await udpPortBound(peer.port)).toBe(true);
     peer.close(); // the handle closes asynchronously
-    await waitFor(async () => !(await udpPortBound(peer.port)), 2000, () => `UDP ${peer.port} still bound`);
+    await waitFor(
+      async () => !(await udpPortBound(peer.port)),
+      2000,
+      () => `UDP ${peer.port} still bound`,
+    );
   });
 });

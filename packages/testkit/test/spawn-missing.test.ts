@@ -64,7 +64,9 @@ describe('missing binaries', () => {
     await chmod(bin, 0o755);
     const child = spawnServer(bin, []);
     await exited(child);
-    expect(spawnError(child)?.message).toBe(`E_TESTKIT_BINARY_MISSING: cannot run "${bin}" (spawn failed: ENOENT); install the Debian package "redis-server" (apt-get install redis-server)`);
+    expect(spawnError(child)?.message).toBe(
+      `E_TESTKIT_BINARY_MISSING: cannot run "${bin}" (spawn failed: ENOENT); install the Debian package "redis-server" (apt-get install redis-server)`,
+    );
 
     process.env['TSIPS_REDIS_SERVER'] = bin;
     const { err, ms } = await rejection(startRedis());

@@ -16,7 +16,11 @@ describe('UdpPeer', () => {
   it('queues datagrams that arrive while no next() is pending, in arrival order', async () => {
     const [a, b] = [await peer(), await peer()];
     for (const t of ['one', 'two', 'three']) await a.send(t, b.port);
-    await waitFor(async () => b.queued === 3, 2000, () => `${b.queued} of 3 datagrams queued`);
+    await waitFor(
+      async () => b.queued === 3,
+      2000,
+      () => `${b.queued} of 3 datagrams queued`,
+    );
     expect([(await b.next()).text, (await b.next()).text, (await b.next()).text]).toEqual(['one', 'two', 'three']);
   });
 

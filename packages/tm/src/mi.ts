@@ -50,23 +50,27 @@ export const mi: Record<string, MiCommandSpec<Tm>> = {
       // pass_provisional_replies: the application also hears the 1xx replies (in order, retransmissions excluded).
       const provisional: string[] = [];
       const cb = tm.cfg.passProvisional ? { onProvisional: (r: { status: number; reason: string }) => void provisional.push(`${r.status} ${r.reason}`) } : undefined;
-      const h = uacRequest(tm, {
-        method: need(p, 'method'),
-        ruri: need(p, 'ruri'),
-        from,
-        to,
-        callId: get('call-id') ?? get('i'),
-        cseq: cseq !== undefined ? Number.parseInt(cseq, 10) : undefined,
-        dstUri: str(p, 'next_hop'),
-        socket: str(p, 'socket'),
-        headers: headers.filter(([n]) => !SKIP.has(n.toLowerCase())),
-        body: body !== undefined ? Buffer.from(body) : undefined,
-        contentType: ctype,
-      }, cb);
+      const h = uacRequest(
+        tm,
+        {
+          method: need(p, 'method'),
+          ruri: need(p, 'ruri'),
+          from,
+          to,
+          callId: get('call-id') ?? get('i'),
+          cseq: cseq !== undefined ? Number.parseInt(cseq, 10) : undefined,
+          dstUri: str(p, 'next_hop'),
+          socket: str(p, 'socket'),
+          headers: headers.filter(([n]) => !SKIP.has(n.toLowerCase())),
+          body: body !== undefined ? Buffer.from(body) : undefined,
+          contentType: ctype,
+        },
+        cb,
+      );
       const o = await h.done;
       return {
         Status: `${o.code} ${o.reply?.reason ?? (o.code === 408 ? 'Request Timeout' : 'Service Unavailable')}`,
-        'Transaction': o.transaction.id,
+        Transaction: o.transaction.id,
         Message: o.reply?.raw.toString('utf8') ?? '',
         ...(tm.cfg.passProvisional ? { Provisional: provisional } : {}),
       };

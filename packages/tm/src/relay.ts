@@ -92,7 +92,6 @@ function armGuard(tm: Tm, cell: Cell): void {
   });
 }
 
-
 /**
  * The request went to an application (t_write_req/t_write_unix) that answers through MI t_reply: if it does
  * not within fr_timer (fr_inv_timer for an INVITE), the caller gets a 408, as a branch that timed out.
@@ -203,7 +202,16 @@ export function destToUri(dest: string): SipUri {
   return parseUri(`${proto === 'tls' ? 'sips' : 'sip'}:${m[2] as string};transport=${proto}`);
 }
 
-async function createBranch(tm: Tm, cell: Cell, ctx: RouteContext, uri: string, dstUri: string, bflags: number, dest: string | undefined, flags: number): Promise<number> {
+async function createBranch(
+  tm: Tm,
+  cell: Cell,
+  ctx: RouteContext,
+  uri: string,
+  dstUri: string,
+  bflags: number,
+  dest: string | undefined,
+  flags: number,
+): Promise<number> {
   let bctx = ctx;
   const name = cell.onBranch;
   const route = name !== null ? tm.core.routes.branch_route?.[name] : undefined;
@@ -294,7 +302,12 @@ export async function failover(tm: Tm, cell: Cell, br: Branch): Promise<boolean>
   if (next === undefined) return false;
   cell.busy++;
   try {
-    const rc = await startBranch(tm, cell, { uri: br.uri, dstUri: br.dstUri, flags: br.flags, minor: br.minor, build: br.build, dests: br.dests, blocked: br.blocked }, next);
+    const rc = await startBranch(
+      tm,
+      cell,
+      { uri: br.uri, dstUri: br.dstUri, flags: br.flags, minor: br.minor, build: br.build, dests: br.dests, blocked: br.blocked },
+      next,
+    );
     return rc > 0;
   } finally {
     cell.busy--;

@@ -138,7 +138,13 @@ async function onPendingReply(tm: Tm, cell: Cell, br: Branch, msg: SipMessage, r
 const NO_ROUTE: { readonly ctx: null; readonly dropped: false } = Object.freeze({ ctx: null, dropped: false });
 
 /** onreply_route (global, then the one armed by t_on_reply). A drop only holds back provisional replies. */
-async function runOnReply(tm: Tm, cell: Cell, br: Branch, msg: SipMessage, rinfo: ReceiveInfo): Promise<{ readonly ctx: RouteContext | null; readonly dropped: boolean }> {
+async function runOnReply(
+  tm: Tm,
+  cell: Cell,
+  br: Branch,
+  msg: SipMessage,
+  rinfo: ReceiveInfo,
+): Promise<{ readonly ctx: RouteContext | null; readonly dropped: boolean }> {
   const routes = tm.core.routes;
   const named = cell.onReply !== null ? routes.onreply_route?.[cell.onReply] : undefined;
   if (routes.onreply === undefined && named === undefined) return NO_ROUTE;
@@ -285,11 +291,19 @@ async function runFailureRoute(tm: Tm, cell: Cell, best: Branch): Promise<boolea
 
 function sendBest(tm: Tm, cell: Cell, best: Branch): void {
   if (cell.cancelled && best.localFinal) replyLocal(tm, cell, 487, 'Request Terminated');
-  else if (best.finalCode === 503) replyLocal(tm, cell, 500, 'Server Internal Error'); // 16.7 step 6: never a 503 upstream (received or a transport failure)
+  else if (best.finalCode === 503)
+    replyLocal(tm, cell, 500, 'Server Internal Error'); // 16.7 step 6: never a 503 upstream (received or a transport failure)
   else if (best.final === undefined) replyLocal(tm, cell, best.finalCode, best.finalCode === 408 ? 'Request Timeout' : undefined);
   else {
     const code = best.finalCode;
-    relayReply(tm, cell, best.final, null, best.idx, code === 401 || code === 407 ? authChallenges(cell.firstBranch === 0 ? cell.branches : cell.branches.slice(cell.firstBranch)) : null);
+    relayReply(
+      tm,
+      cell,
+      best.final,
+      null,
+      best.idx,
+      code === 401 || code === 407 ? authChallenges(cell.firstBranch === 0 ? cell.branches : cell.branches.slice(cell.firstBranch)) : null,
+    );
   }
   tm.checkDone(cell);
 }

@@ -4,8 +4,21 @@
  * 2xx by the caller (`sendAck`, RFC 3261 13.2.2.4), and CANCEL.
  */
 import {
-  addressFamily, buildOutgoingRequest, buildRequest, generateBranch, generateCallId, generateTag, parseMessage, parseUri, viaFor,
-  type ListenSocket, type ReceiveInfo, type RouteContext, type RouteHandler, type SipMessage, type SipUri,
+  addressFamily,
+  buildOutgoingRequest,
+  buildRequest,
+  generateBranch,
+  generateCallId,
+  generateTag,
+  parseMessage,
+  parseUri,
+  viaFor,
+  type ListenSocket,
+  type ReceiveInfo,
+  type RouteContext,
+  type RouteHandler,
+  type SipMessage,
+  type SipUri,
 } from '@core/sip';
 import type { UacCallbacks, UacHandle, UacOutcome, UacRequest } from './api.js';
 import type { Tm } from './tm.js';
@@ -87,7 +100,12 @@ async function send(tm: Tm, cell: Cell, req: UacRequest, build: BranchBuilder): 
       if (lctx.ops.length > 0 || lctx.ruriChanged) b = (s, t, id) => buildOutgoingRequest(tm.core.hooks, lctx, { socket: wanted ?? s, target: t, branch: id });
     }
   }
-  const rc = await startBranch(tm, cell, { uri: req.ruri, dstUri: req.dstUri ?? '', flags: 0, minor: false, build: b, dests: tm.cfg.noDnsFailover ? null : cursor }, wanted ? { ...target, socket: wanted } : target);
+  const rc = await startBranch(
+    tm,
+    cell,
+    { uri: req.ruri, dstUri: req.dstUri ?? '', flags: 0, minor: false, build: b, dests: tm.cfg.noDnsFailover ? null : cursor },
+    wanted ? { ...target, socket: wanted } : target,
+  );
   const br = cell.branches[0];
   if (br !== undefined) cell.request = br.sent(parseMessage);
   if (rc < 0) deliver(tm, cell, 503, undefined);

@@ -98,8 +98,20 @@ describe('dst_blacklist and use_blacklist', () => {
   });
 
   it('a bad rule stops the start naming the list and the rule; use_blacklist of an unknown list is a clear error', async () => {
-    const start = () => new SipServer({ listen: ['udp:127.0.0.1:0'], routes: { request: () => undefined }, mi: false, log: { level: 'silent' }, dst_blacklist: { gw: ['udp:not-an-ip:5060'] } });
-    expect(start).toThrow(expect.objectContaining({ code: 'E_CONFIG', message: 'dst_blacklist "gw": bad rule "udp:not-an-ip:5060" (not of the form); expected [proto:]address[/prefix][:port]' }));
+    const start = () =>
+      new SipServer({
+        listen: ['udp:127.0.0.1:0'],
+        routes: { request: () => undefined },
+        mi: false,
+        log: { level: 'silent' },
+        dst_blacklist: { gw: ['udp:not-an-ip:5060'] },
+      });
+    expect(start).toThrow(
+      expect.objectContaining({
+        code: 'E_CONFIG',
+        message: 'dst_blacklist "gw": bad rule "udp:not-an-ip:5060" (not of the form); expected [proto:]address[/prefix][:port]',
+      }),
+    );
     const p = await proxy({ dst_blacklist: { gw: ['10.0.0.1'] } });
     let err: unknown;
     p.routes.request = (ctx) => {
@@ -140,4 +152,3 @@ describe('core param disable_dns_failover', () => {
     expect(statusOf((await finalOf(uac, 'fo-1')).text)).toBe(200);
   });
 });
-

@@ -3,7 +3,11 @@ import { parseUri } from '@core/sip';
 import { literalTarget, locate, type DnsResolver } from '../src/dns-failover.js';
 
 /** A resolver answering from a table (what a zone would hold); unknown names fail like NXDOMAIN. */
-function zone(records: { naptr?: Record<string, Awaited<ReturnType<DnsResolver['resolveNaptr']>>>; srv?: Record<string, Awaited<ReturnType<DnsResolver['resolveSrv']>>>; a?: Record<string, string[]> }): DnsResolver {
+function zone(records: {
+  naptr?: Record<string, Awaited<ReturnType<DnsResolver['resolveNaptr']>>>;
+  srv?: Record<string, Awaited<ReturnType<DnsResolver['resolveSrv']>>>;
+  a?: Record<string, string[]>;
+}): DnsResolver {
   const miss = (n: string) => Promise.reject(Object.assign(new Error(`ENOTFOUND ${n}`), { code: 'ENOTFOUND' }));
   return {
     resolveNaptr: (h) => (records.naptr?.[h] ? Promise.resolve(records.naptr[h]) : miss(h)),
@@ -23,10 +27,12 @@ async function all(uri: string, r: DnsResolver): Promise<string[]> {
 describe('RFC 3263 location', () => {
   it('walks NAPTR → SRV (by priority) → A, giving each next destination in turn', async () => {
     const r = zone({
-      naptr: { 'example.test': [
-        { flags: 's', service: 'SIP+D2T', regexp: '', replacement: '_sip._tcp.example.test', order: 20, preference: 0 },
-        { flags: 's', service: 'SIP+D2U', regexp: '', replacement: '_sip._udp.example.test', order: 10, preference: 0 },
-      ] },
+      naptr: {
+        'example.test': [
+          { flags: 's', service: 'SIP+D2T', regexp: '', replacement: '_sip._tcp.example.test', order: 20, preference: 0 },
+          { flags: 's', service: 'SIP+D2U', regexp: '', replacement: '_sip._udp.example.test', order: 10, preference: 0 },
+        ],
+      },
       srv: {
         '_sip._udp.example.test': [
           { priority: 20, weight: 0, port: 5070, name: 'b.example.test' },
@@ -40,7 +46,10 @@ describe('RFC 3263 location', () => {
   });
 
   it('uses SRV when there is no NAPTR, A on the default port when there is no SRV, A only with a port or an IP', async () => {
-    const r = zone({ srv: { '_sip._tcp.s.test': [{ priority: 1, weight: 1, port: 5999, name: 'h.test' }] }, a: { 'h.test': ['127.0.0.3'], 'plain.test': ['127.0.0.4'], 's.test': ['127.0.0.9'] } });
+    const r = zone({
+      srv: { '_sip._tcp.s.test': [{ priority: 1, weight: 1, port: 5999, name: 'h.test' }] },
+      a: { 'h.test': ['127.0.0.3'], 'plain.test': ['127.0.0.4'], 's.test': ['127.0.0.9'] },
+    });
     expect(await all('sip:s.test', r)).toEqual(['tcp:127.0.0.3:5999']);
     expect(await all('sip:plain.test', r)).toEqual(['udp:127.0.0.4:5060']);
     expect(await all('sip:s.test:5062', r)).toEqual(['udp:127.0.0.9:5062']);
@@ -55,7 +64,14 @@ describe('IP literal destinations', () => {
     return x === undefined ? undefined : `${x.proto}:${x.address}:${x.port}`;
   };
   it('give their one target with no lookup, as locate() would, transport and maddr included', async () => {
-    const uris = ['sip:bob@192.0.2.1', 'sip:bob@192.0.2.1:5070', 'sip:bob@[2001:db8::1]:5080;transport=tcp', 'sips:bob@192.0.2.1', 'sip:bob@192.0.2.1;transport=TLS', 'sip:bob@example.test;maddr=192.0.2.9'];
+    const uris = [
+      'sip:bob@192.0.2.1',
+      'sip:bob@192.0.2.1:5070',
+      'sip:bob@[2001:db8::1]:5080;transport=tcp',
+      'sips:bob@192.0.2.1',
+      'sip:bob@192.0.2.1;transport=TLS',
+      'sip:bob@example.test;maddr=192.0.2.9',
+    ];
     expect(uris.map(t)).toEqual(['udp:192.0.2.1:5060', 'udp:192.0.2.1:5070', 'tcp:2001:db8::1:5080', 'tls:192.0.2.1:5061', 'tls:192.0.2.1:5061', 'udp:192.0.2.9:5060']);
     // Same answer as the resolver-driven path (which never asks the resolver for a literal).
     for (const u of uris) expect(await all(u, zone({}))).toEqual([t(u)]);

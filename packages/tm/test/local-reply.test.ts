@@ -55,7 +55,11 @@ describe('local replies', () => {
     expect(statusOf(r.text)).toBe(100);
     const vias = headersOf(r.text, 'Via');
     expect(vias).toHaveLength(2);
-    expect(vias[0]).toMatch(new RegExp(`^SIP/2\\.0/UDP 127\\.0\\.0\\.1:${uac.port};branch=z9hG4bK\\S+;rport=${uac.port};received=127\\.0\\.0\\.1, SIP/2\\.0/UDP 192\\.0\\.2\\.7:5070;branch=z9hG4bKhop2$`));
+    expect(vias[0]).toMatch(
+      new RegExp(
+        `^SIP/2\\.0/UDP 127\\.0\\.0\\.1:${uac.port};branch=z9hG4bK\\S+;rport=${uac.port};received=127\\.0\\.0\\.1, SIP/2\\.0/UDP 192\\.0\\.2\\.7:5070;branch=z9hG4bKhop2$`,
+      ),
+    );
     expect(vias[1]).toBe('SIP/2.0/TCP 192.0.2.8;branch=z9hG4bKhop1');
     expect(headerOf(r.text, 'To')).toBe('<sip:bob@example.com>');
   });

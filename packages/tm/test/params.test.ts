@@ -230,7 +230,10 @@ describe('RFC 2543 matching (no z9hG4bK branch)', () => {
       await uas.send(replyTo(got.text, 486, 'Busy Here', { toTag: 'x' }), p.port);
     }
     const fin = await finalOf(uac, callId);
-    const ackMsg = request('ACK', tweak.ruri ?? uri(uas), uac.port, { callId, branch: tweak.branch ?? `old${callId}`, toTag: 'x' }).replace(/tag=a\d+/, /tag=a\d+/.exec(inv)![0]);
+    const ackMsg = request('ACK', tweak.ruri ?? uri(uas), uac.port, { callId, branch: tweak.branch ?? `old${callId}`, toTag: 'x' }).replace(
+      /tag=a\d+/,
+      /tag=a\d+/.exec(inv)![0],
+    );
     await uac.send(ackMsg, p.port);
     await expect.poll(() => ack).not.toBe('');
     await new Promise((r) => setTimeout(r, 50));

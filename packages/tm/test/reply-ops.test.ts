@@ -12,7 +12,14 @@ let p: Proxy;
 let api: TmApi;
 let uac: UdpPeer;
 let uas: UdpPeer;
-beforeAll(() => void ({ p, api, peers: [uac, uas] } = env as { p: Proxy; api: TmApi; peers: [UdpPeer, UdpPeer] }));
+beforeAll(
+  () =>
+    void ({
+      p,
+      api,
+      peers: [uac, uas],
+    } = env as { p: Proxy; api: TmApi; peers: [UdpPeer, UdpPeer] }),
+);
 
 const uasUri = () => `sip:bob@127.0.0.1:${uas.port}`;
 

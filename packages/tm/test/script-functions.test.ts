@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UdpPeer, request, statusOf, replyTo, methodOf, nextMatching, headerOf, finalOf } from '@tsips/testkit';
 import { startProxy, type Proxy } from './support/proxy.js';
+import { expectNothingBeforeMarker } from './support/barrier.js';
 
 let p: Proxy;
 let uac: UdpPeer;
@@ -42,6 +43,7 @@ const uri = (peer: UdpPeer) => `sip:bob@127.0.0.1:${peer.port}`;
 describe('t_replicate', () => {
   it('sends a copy to the second destination; its replies are never relayed upstream; both transactions end', async () => {
     let rc = 0;
+    const rcvReplies = p.server.stats.query(['core:rcv_replies'])[0]?.value ?? 0;
     p.routes.request = async (ctx) => {
       rc = await ctx.t_replicate(uri(uas2));
       await ctx.t_relay();
@@ -56,11 +58,12 @@ describe('t_replicate', () => {
     expect(headerOf(copy.text, 'Via')).not.toBe(headerOf(main.text, 'Via')); // two client transactions
     // The copy is answered first, with an error: it must not reach the UAC.
     await uas2.send(replyTo(copy.text, 500, 'Broken', { toTag: 'r' }), p.port);
-    expect(await uac.silent(200)).toBe(true);
+    await expect.poll(() => p.server.stats.query(['core:rcv_replies'])[0]?.value).toBe(rcvReplies + 1);
+    await expectNothingBeforeMarker(p, uac, 'repl-1');
     await uas.send(replyTo(main.text, 202, 'Accepted', { toTag: 'm' }), p.port);
     const r = await finalOf(uac, 'repl-1');
     expect(statusOf(r.text)).toBe(202);
-    expect(await uac.silent(200)).toBe(true);
+    await expectNothingBeforeMarker(p, uac, 'repl-1');
     await expect.poll(() => p.stat('inuse_transactions'), { timeout: 2000 }).toBe(0);
   });
 
@@ -76,7 +79,7 @@ describe('t_replicate', () => {
     expect(methodOf((await uas.next()).text)).toBe('OPTIONS');
     expect(p.stat('inuse_transactions')).toBe(1);
     await expect.poll(() => p.stat('inuse_transactions'), { timeout: 3000 }).toBe(0); // fr_timer 1 s + wt_timer
-    expect(await uac.silent(100)).toBe(true); // no 408 for a replicated request
+    await expectNothingBeforeMarker(p, uac, 'repl-2'); // no 408 for a replicated request
   });
 });
 
@@ -203,7 +206,11 @@ describe('t_write_req / t_write_unix (the OpenSIPS line format)', () => {
     const q = await startProxy({ unix_tx_timeout: 0.3 });
     const path = join(dir, 'stuck.sock');
     // A real receiver that binds and never reads: python3's socket module (on every Debian machine).
-    const py = spawn('python3', ['-c', `import socket,sys,time\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready',flush=True)\ntime.sleep(60)`, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const py = spawn(
+      'python3',
+      ['-c', `import socket,sys,time\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready',flush=True)\ntime.sleep(60)`, path],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise<void>((res, rej) => {
         py.once('error', rej);
@@ -257,7 +264,7 @@ describe('t_cancel_branch / t_cancel_call (onreply_route)', () => {
     await uas2.send(replyTo(cancel.text, 200, 'OK', { toTag: 'b' }), p.port);
     await uas2.send(replyTo(b.text, 487, 'Request Terminated', { toTag: 'b' }), p.port);
     expect(methodOf((await nextMatching(uas2, (t) => methodOf(t) === 'ACK')).text)).toBe('ACK');
-    expect(await uas.silent(200)).toBe(true); // nothing for the other branch
+    await expectNothingBeforeMarker(p, uas, 'cb-1'); // nothing for the other branch
     await uas.send(replyTo(a.text, 200, 'OK', { toTag: 'a' }), p.port);
     expect(statusOf((await finalOf(uac, 'cb-1')).text)).toBe(200);
   });
@@ -278,7 +285,10 @@ describe('t_cancel_branch / t_cancel_call (onreply_route)', () => {
     await uas.send(replyTo(a.text, 180, 'Ringing', { toTag: 'a', headers: ['User-Agent: Snom'] }), p.port);
     const ca = await nextMatching(uas, (t) => methodOf(t) === 'CANCEL');
     const cb = await nextMatching(uas2, (t) => methodOf(t) === 'CANCEL');
-    for (const [peer, inv, c, tag] of [[uas, a, ca, 'a'], [uas2, b, cb, 'b']] as const) {
+    for (const [peer, inv, c, tag] of [
+      [uas, a, ca, 'a'],
+      [uas2, b, cb, 'b'],
+    ] as const) {
       await peer.send(replyTo(c.text, 200, 'OK', { toTag: tag }), p.port);
       await peer.send(replyTo(inv.text, 487, 'Request Terminated', { toTag: tag }), p.port);
     }
@@ -298,13 +308,15 @@ describe('MI t_uac_cancel', () => {
     expect(headerOf(inv.text, 'CSeq')).toBe('7 INVITE');
     await uas.send(replyTo(inv.text, 180, 'Ringing', { toTag: 'u' }), p.port);
     await expect(p.server.mi.call('t_uac_cancel', { callid: 'mi-cancel-1', cseq: 8 })).rejects.toThrow(/no such transaction/);
-    await expect.poll(async () => {
-      try {
-        return await p.server.mi.call('t_uac_cancel', { callid: 'mi-cancel-1', cseq: 7 });
-      } catch {
-        return 'not yet';
-      }
-    }).toBe('OK');
+    await expect
+      .poll(async () => {
+        try {
+          return await p.server.mi.call('t_uac_cancel', { callid: 'mi-cancel-1', cseq: 7 });
+        } catch {
+          return 'not yet';
+        }
+      })
+      .toBe('OK');
     const cancel = await nextMatching(uas, (t) => methodOf(t) === 'CANCEL');
     expect(headerOf(cancel.text, 'CSeq')).toBe('7 CANCEL');
     await uas.send(replyTo(cancel.text, 200, 'OK', { toTag: 'u' }), p.port);
@@ -319,34 +331,27 @@ describe('transactions the script leaves unanswered', () => {
     p.routes.request = (ctx) => {
       ctx.t_newtran();
     };
-    const made = p.stat('UAS_transactions');
+    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 5000 }).toBe(0); // earlier tests' freed
+    const created = p.stat('UAS_transactions');
     await uac.send(request('OPTIONS', uri(uas), uac.port, { callId: 'guard-1' }), p.port);
-    // Counted as made (other tests' transactions may still be in their wait phase, so not inuse === 1).
-    await expect.poll(() => p.stat('UAS_transactions'), { timeout: 1000 }).toBe(made + 1);
-    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 3000 }).toBe(0);
-    await expectNothingFor(uac, 'guard-1');
-    await expectNothingFor(uas, 'guard-1');
+    // The counter, not the gauge: a starved test process could poll past the transaction's whole ~1.2 s life.
+    await expect.poll(() => p.stat('UAS_transactions'), { timeout: 5000 }).toBe(created + 1);
+    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 5000 }).toBe(0);
+    await expectNothingBeforeMarker(p, uac, 'guard-1');
+    await expectNothingBeforeMarker(p, uas, 'guard-1');
   });
 
   it('t_relay that sends nothing and, by flag 0x2, replies nothing: freed after fr_timer all the same', async () => {
+    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 5000 }).toBe(0); // earlier tests' freed
     let rc = 0;
     p.routes.request = async (ctx) => {
       rc = await ctx.t_relay('udp:no-such-host.invalid:5060', 2);
     };
-    const made = p.stat('UAS_transactions');
+    const created = p.stat('UAS_transactions');
     await uac.send(request('OPTIONS', uri(uas), uac.port, { callId: 'guard-2' }), p.port);
     await expect.poll(() => rc, { timeout: 3000 }).toBe(-4);
-    expect(p.stat('UAS_transactions')).toBe(made + 1);
-    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 3000 }).toBe(0);
-    await expectNothingFor(uac, 'guard-2');
+    expect(p.stat('UAS_transactions')).toBe(created + 1);
+    await expect.poll(() => p.stat('inuse_transactions'), { timeout: 5000 }).toBe(0);
+    await expectNothingBeforeMarker(p, uac, 'guard-2');
   });
 });
-
-/** No message of that Call-ID reaches the peer (earlier tests' retransmissions may). */
-async function expectNothingFor(peer: UdpPeer, callId: string): Promise<void> {
-  for (;;) {
-    const got = await peer.next(150).catch(() => undefined);
-    if (got === undefined) return;
-    expect(got.text).not.toContain(`Call-ID: ${callId}\r\n`);
-  }
-}

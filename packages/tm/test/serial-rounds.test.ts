@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SipMessage } from '@core/sip';
-import { UdpPeer, request, headerOf, headersOf, statusOf, replyTo, finalOf } from '@tsips/testkit';
+import { type UdpPeer, request, headerOf, headersOf, statusOf, replyTo, finalOf } from '@tsips/testkit';
 import { proxyWithPeers } from './support/proxy.js';
 
 const env = proxyWithPeers(3);

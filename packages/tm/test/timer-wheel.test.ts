@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@core/sip';
 import { captureLog } from '@tsips/testkit';
 import { TICK_MS, TimerWheel } from '../src/transaction/timer-wheel.js';
@@ -9,19 +9,33 @@ function logger() {
   return { log, lines };
 }
 
+/** Runs `body` with setTimeout and performance.now on a fake clock: the wheel's timing becomes exact. */
+async function onFakeClock(body: () => void | Promise<void>): Promise<void> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  try {
+    await body();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 describe('timer wheel', () => {
   it('fires in deadline order, skips cancelled timers', async () => {
-    const { log } = logger();
-    const w = new TimerWheel(log);
-    const seen: string[] = [];
-    w.schedule('c', 30, () => seen.push('c'));
-    w.schedule('a', 5, () => seen.push('a'));
-    const b = w.schedule('b', 15, () => seen.push('b'));
-    w.cancel(b);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(seen).toEqual(['a', 'c']);
-    expect(w.size).toBe(0);
-    w.stop();
+    await onFakeClock(() => {
+      const { log } = logger();
+      const w = new TimerWheel(log);
+      const seen: string[] = [];
+      w.schedule('c', 30, () => seen.push('c'));
+      w.schedule('a', 5, () => seen.push('a'));
+      const b = w.schedule('b', 15, () => seen.push('b'));
+      w.cancel(b);
+      vi.advanceTimersByTime(TICK_MS);
+      expect(seen).toEqual(['a']);
+      vi.advanceTimersByTime(30 - TICK_MS);
+      expect(seen).toEqual(['a', 'c']);
+      expect(w.size).toBe(0);
+      w.stop();
+    });
   });
 
   it('logs a throwing callback with its name and still runs the others; a slow one is reported', async () => {
@@ -63,25 +77,27 @@ describe('timer wheel', () => {
   });
 
   it('runs the timers due within one tick in one callback, never early and at most a tick late', async () => {
-    const { log } = logger();
-    const w = new TimerWheel(log);
-    const now = performance.now();
-    const boundary = Math.ceil((now + 3) / TICK_MS) * TICK_MS + TICK_MS; // a whole tick ahead
-    const ran: { k: number; at: number; due: number; turn: number }[] = [];
-    let turn = 0;
-    const bump = setInterval(() => turn++, 1); // a new macrotask in between would show as a new turn
-    for (let k = 4; k >= 0; k--) {
-      const due = boundary - 1 - k * (TICK_MS / 6); // inside the tick even after the ms it takes to schedule
-      w.schedule(`t${k}`, due - now, () => ran.push({ k, at: performance.now(), due, turn }));
-    }
-    await new Promise((r) => setTimeout(r, boundary - now + 3 * TICK_MS));
-    clearInterval(bump);
-    expect(ran.map((r) => r.k)).toEqual([4, 3, 2, 1, 0]);
-    expect(new Set(ran.map((r) => r.turn)).size).toBe(1);
-    for (const r of ran) {
-      expect(r.at).toBeGreaterThanOrEqual(r.due - 1);
-      expect(r.at - r.due).toBeLessThan(TICK_MS + 20);
-    }
-    w.stop();
+    await onFakeClock(() => {
+      const { log } = logger();
+      const w = new TimerWheel(log);
+      const now = performance.now();
+      const boundary = Math.ceil(now / TICK_MS) * TICK_MS + TICK_MS; // a whole tick ahead
+      const ran: { k: number; at: number; due: number }[] = [];
+      for (let k = 4; k >= 0; k--) {
+        const due = boundary - 1 - k * (TICK_MS / 6); // inside the tick ending at `boundary`
+        w.schedule(`t${k}`, due - now, () => ran.push({ k, at: performance.now(), due }));
+      }
+      expect(vi.getTimerCount()).toBe(1); // one wake-up serves the whole tick
+      vi.advanceTimersByTime(boundary - 1 - now);
+      expect(ran).toEqual([]); // never before the tick
+      vi.advanceTimersByTime(1);
+      expect(ran.map((r) => r.k)).toEqual([4, 3, 2, 1, 0]);
+      for (const r of ran) {
+        expect(r.at).toBe(boundary); // all in the one callback at the tick's end
+        expect(r.at - r.due).toBeLessThan(TICK_MS);
+      }
+      expect(vi.getTimerCount()).toBe(0);
+      w.stop();
+    });
   });
 });

@@ -102,7 +102,11 @@ describe('counters per final class and per reply', () => {
   it('3xx, 5xx, 6xx transactions and received/relayed replies count exactly', async () => {
     const { p, uac, uas } = await setup();
     p.routes.request = (ctx) => ctx.t_relay();
-    const answers: [string, number][] = [['c3', 302], ['c5', 500], ['c6', 603]];
+    const answers: [string, number][] = [
+      ['c3', 302],
+      ['c5', 500],
+      ['c6', 603],
+    ];
     for (const [callId, code] of answers) {
       await uac.send(request('OPTIONS', uri(uas), uac.port, { callId }), p.port);
       const got = await nextMatching(uas, of(callId));

@@ -10,8 +10,15 @@ import rr from '@mod/rr';
 import tm, { type TmApi, type TmcbType, type Transaction } from '../src/index.js';
 
 const ALL: TmcbType[] = [
-  'TMCB_REQUEST_BUILT', 'TMCB_REQUEST_FWDED', 'TMCB_RESPONSE_IN', 'TMCB_RESPONSE_PRE_OUT', 'TMCB_RESPONSE_FWDED',
-  'TMCB_RESPONSE_OUT', 'TMCB_LOCAL_RESPONSE_OUT', 'TMCB_ON_FAILURE_RO', 'TMCB_ON_FAILURE',
+  'TMCB_REQUEST_BUILT',
+  'TMCB_REQUEST_FWDED',
+  'TMCB_RESPONSE_IN',
+  'TMCB_RESPONSE_PRE_OUT',
+  'TMCB_RESPONSE_FWDED',
+  'TMCB_RESPONSE_OUT',
+  'TMCB_LOCAL_RESPONSE_OUT',
+  'TMCB_ON_FAILURE_RO',
+  'TMCB_ON_FAILURE',
 ];
 const seen = new Map<string, string[]>();
 let api: TmApi;
@@ -78,10 +85,17 @@ describe('TMCB types', () => {
     expect(statusOf((await finalOf(uac, 'tmcb-1')).text)).toBe(486);
     await expect.poll(() => seen.get('tmcb-1')?.at(-1)).toBe('RESPONSE_OUT 486');
     expect(seen.get('tmcb-1')).toEqual([
-      'RESPONSE_PRE_OUT 100', 'RESPONSE_OUT 100', 'LOCAL_RESPONSE_OUT 100',
-      'REQUEST_BUILT 0', 'REQUEST_FWDED 0',
-      'RESPONSE_IN 486', 'ON_FAILURE_RO 486', 'ON_FAILURE 486',
-      'RESPONSE_PRE_OUT 486', 'RESPONSE_FWDED 486', 'RESPONSE_OUT 486',
+      'RESPONSE_PRE_OUT 100',
+      'RESPONSE_OUT 100',
+      'LOCAL_RESPONSE_OUT 100',
+      'REQUEST_BUILT 0',
+      'REQUEST_FWDED 0',
+      'RESPONSE_IN 486',
+      'ON_FAILURE_RO 486',
+      'ON_FAILURE 486',
+      'RESPONSE_PRE_OUT 486',
+      'RESPONSE_FWDED 486',
+      'RESPONSE_OUT 486',
     ]);
     expect(picked).toBe(0);
   });
@@ -106,7 +120,10 @@ describe('TMCB types', () => {
     const inv = request('INVITE', `sip:bob@127.0.0.1:${uas.port}`, uac.port, { callId: 'tmcb-3', branch: 'z9hG4bKtmcb3' });
     await uac.send(inv, port);
     await nextMatching(uas, (t) => headerOf(t, 'Call-ID') === 'tmcb-3');
-    const cancel = request('CANCEL', `sip:bob@127.0.0.1:${uas.port}`, uac.port, { callId: 'tmcb-3', branch: 'z9hG4bKtmcb3' }).replace(/tag=a\d+/, /tag=a\d+/.exec(inv)![0]);
+    const cancel = request('CANCEL', `sip:bob@127.0.0.1:${uas.port}`, uac.port, { callId: 'tmcb-3', branch: 'z9hG4bKtmcb3' }).replace(
+      /tag=a\d+/,
+      /tag=a\d+/.exec(inv)![0],
+    );
     await uac.send(cancel, port);
     await uac.send(request('CANCEL', `sip:bob@127.0.0.1:${uas.port}`, uac.port, { callId: 'tmcb-none' }), port);
     await expect.poll(() => found.length).toBe(2);

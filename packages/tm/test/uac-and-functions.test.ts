@@ -8,7 +8,14 @@ let p: Proxy;
 let api: TmApi;
 let uac: UdpPeer;
 let uas: UdpPeer;
-beforeAll(() => void ({ p, api, peers: [uac, uas] } = env as { p: Proxy; api: TmApi; peers: [UdpPeer, UdpPeer] }));
+beforeAll(
+  () =>
+    void ({
+      p,
+      api,
+      peers: [uac, uas],
+    } = env as { p: Proxy; api: TmApi; peers: [UdpPeer, UdpPeer] }),
+);
 
 const uasUri = () => `sip:bob@127.0.0.1:${uas.port}`;
 
@@ -37,7 +44,10 @@ describe('UAC API (request)', () => {
 
   it('ACKs a negative INVITE reply itself; sendAck sends the 2xx ACK to the Contact; cancel() CANCELs', async () => {
     const seen: TmcbType[] = [];
-    const h = api.request({ method: 'INVITE', ruri: uasUri(), from: '<sip:a@x>', to: `<${uasUri()}>`, contact: '<sip:tsips@127.0.0.1>' }, { onProvisional: () => void seen.push('TMCB_RESPONSE_IN') });
+    const h = api.request(
+      { method: 'INVITE', ruri: uasUri(), from: '<sip:a@x>', to: `<${uasUri()}>`, contact: '<sip:tsips@127.0.0.1>' },
+      { onProvisional: () => void seen.push('TMCB_RESPONSE_IN') },
+    );
     api.registerTmcb(['TMCB_LOCAL_COMPLETED'], (t) => void seen.push(t), h.transaction);
     const inv = await uas.next();
     await uas.send(replyTo(inv.text, 180, 'Ringing', { toTag: 'r' }), p.port);

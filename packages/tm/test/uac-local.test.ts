@@ -63,7 +63,15 @@ describe('local_route', () => {
     p.routes.local = (ctx) => {
       if (ctx.$rm === 'MESSAGE') ctx.drop();
     };
-    const h = api(p).request({ method: 'MESSAGE', ruri: uasUri(), from: '<sip:tsips@127.0.0.1>', to: `<${uasUri()}>`, callId: 'local-drop', body: Buffer.from('x'), contentType: 'text/plain' });
+    const h = api(p).request({
+      method: 'MESSAGE',
+      ruri: uasUri(),
+      from: '<sip:tsips@127.0.0.1>',
+      to: `<${uasUri()}>`,
+      callId: 'local-drop',
+      body: Buffer.from('x'),
+      contentType: 'text/plain',
+    });
     const o = await h.done;
     expect(o.code).toBe(503);
     expect(o.reply).toBe(undefined);
@@ -74,7 +82,12 @@ describe('local_route', () => {
 
 describe('pass_provisional_replies', () => {
   async function uacDlg(p: Proxy, callId: string): Promise<Record<string, unknown>> {
-    const res = p.server.mi.call('t_uac_dlg', { method: 'INVITE', ruri: uasUri(), next_hop: '.', headers: `From: <sip:app@127.0.0.1>\r\nTo: <${uasUri()}>\r\nCall-ID: ${callId}\r\n` });
+    const res = p.server.mi.call('t_uac_dlg', {
+      method: 'INVITE',
+      ruri: uasUri(),
+      next_hop: '.',
+      headers: `From: <sip:app@127.0.0.1>\r\nTo: <${uasUri()}>\r\nCall-ID: ${callId}\r\n`,
+    });
     const inv = await nextMatching(uas, (t) => methodOf(t) === 'INVITE');
     await uas.send(replyTo(inv.text, 100, 'Trying'), p.port);
     await uas.send(replyTo(inv.text, 180, 'Ringing', { toTag: 'p' }), p.port);

@@ -67,7 +67,7 @@ describe('wait phase of a transaction', () => {
     expect(statusOf((await nextMatching(uac, (t) => statusOf(t) === 200)).text)).toBe(200);
   });
 
-  it('drops the route context even when its AVPs are the onreply route\'s (onreply_avp_mode=1): no route runs in the wait phase', async () => {
+  it("drops the route context even when its AVPs are the onreply route's (onreply_avp_mode=1): no route runs in the wait phase", async () => {
     const shared = await startProxy({ wt_timer: 5, onreply_avp_mode: 1 });
     let ran = 0;
     shared.routes.onreply.watch = (ctx) => {

@@ -38,7 +38,10 @@ export function authenticate(req: UacRequest, reply: SipMessage, lookup: (realm:
   const answer = answerChallenges(parseChallenges(reply), { method: req.method, uri: req.ruri, body: req.body }, find, prior);
   if (!answer.ok) return answer.realm === undefined ? { ok: false, reason: answer.reason } : { ok: false, reason: answer.reason, realm: answer.realm };
   const added: HeaderAuth[] = answer.headers.map((h: AuthHeader) => ({ name: h.name, realm: h.realm, pair: [h.name, h.value] as const }));
-  const auth = mergeAuth(prior.filter((p) => p.realm !== ''), added).map((a) => a.pair);
+  const auth = mergeAuth(
+    prior.filter((p) => p.realm !== ''),
+    added,
+  ).map((a) => a.pair);
   const unparsed = prior.filter((p) => p.realm === '').map((p): [string, string] => [p.pair[0], p.pair[1]]);
   const others = headers.filter((h) => !AUTH_NAMES.has(h[0].toLowerCase()));
   let callId = req.callId;

@@ -50,7 +50,11 @@ function register(user: string, realm: string, callId: string): UacRequest {
     to: '<sip:alice@ok.test>',
     callId,
     contact: '<sip:alice@127.0.0.1>',
-    headers: [['X-Realm', realm], ['X-Qop', '1'], ['Expires', '60']],
+    headers: [
+      ['X-Realm', realm],
+      ['X-Qop', '1'],
+      ['Expires', '60'],
+    ],
   };
 }
 
@@ -70,7 +74,9 @@ describe('uac_auth API with tm request()', () => {
     expect(next.request.callId).toBe('api-reg-1');
     expect(next.request.from).toBe(first.reply!.header('From')); // the tag tm generated is kept
     expect(next.headers.map((h) => [h.name, h.realm])).toEqual([['Authorization', 'ok.test']]);
-    expect(next.headers[0]!.value).toMatch(/^Digest username="alice", realm="ok\.test", nonce="[^"]+", uri="sip:www@127\.0\.0\.1:\d+", response="[0-9a-f]{64}", algorithm=SHA-256, cnonce="[0-9a-f]{32}", qop=auth, nc=00000001$/);
+    expect(next.headers[0]!.value).toMatch(
+      /^Digest username="alice", realm="ok\.test", nonce="[^"]+", uri="sip:www@127\.0\.0\.1:\d+", response="[0-9a-f]{64}", algorithm=SHA-256, cnonce="[0-9a-f]{32}", qop=auth, nc=00000001$/,
+    );
     const done = await t.request(next.request).done;
     expect(done.code).toBe(200);
     expect(done.reply!.header('X-Auth-CSeq')).toBe('2');

@@ -67,11 +67,22 @@ describe('parseChallenges', () => {
 });
 
 describe('choosing', () => {
-  const list = (lines: string[]) => parseChallenges(reply(401, lines.map((l) => `WWW-Authenticate: ${l}`)));
+  const list = (lines: string[]) =>
+    parseChallenges(
+      reply(
+        401,
+        lines.map((l) => `WWW-Authenticate: ${l}`),
+      ),
+    );
 
   it('per realm the first answerable (server preference order); unknown algorithms skipped; each realm answered', () => {
     const { chosen, unsupported } = chooseChallenges(
-      list(['Digest realm="r", nonce="1", algorithm=AKAv1-MD5', 'Digest realm="r", nonce="2", algorithm=SHA-256', 'Digest realm="r", nonce="3"', 'Digest realm="s", nonce="4", algorithm=md5-sess']),
+      list([
+        'Digest realm="r", nonce="1", algorithm=AKAv1-MD5',
+        'Digest realm="r", nonce="2", algorithm=SHA-256',
+        'Digest realm="r", nonce="3"',
+        'Digest realm="s", nonce="4", algorithm=md5-sess',
+      ]),
     );
     expect(chosen.map((a) => [a.realm, a.algorithm, a.c.challenge.nonce])).toEqual([
       ['r', 'SHA-256', '2'],
@@ -81,7 +92,12 @@ describe('choosing', () => {
   });
 
   it('qop: auth preferred, auth-int when only it is offered, none without qop, unknown qop refused', () => {
-    const qops = list(['Digest realm="a", nonce="1", qop="auth-int, auth"', 'Digest realm="b", nonce="1", qop="auth-int"', 'Digest realm="c", nonce="1"', 'Digest realm="d", nonce="1", qop="x-new"']).map((c) => {
+    const qops = list([
+      'Digest realm="a", nonce="1", qop="auth-int, auth"',
+      'Digest realm="b", nonce="1", qop="auth-int"',
+      'Digest realm="c", nonce="1"',
+      'Digest realm="d", nonce="1", qop="x-new"',
+    ]).map((c) => {
       const a = answerable(c);
       return a === undefined ? 'refused' : (a.qop ?? 'none');
     });
@@ -91,9 +107,19 @@ describe('choosing', () => {
 
 describe('buildAuthorization', () => {
   it('echoes realm, nonce, opaque and algorithm; qop and nc unquoted; quotes escaped; response per RFC 2617', () => {
-    const [c] = parseChallenges(reply(401, ['WWW-Authenticate: Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41", algorithm=MD5']));
+    const [c] = parseChallenges(
+      reply(401, [
+        'WWW-Authenticate: Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41", algorithm=MD5',
+      ]),
+    );
     const a = answerable(c!)!;
-    const h = buildAuthorization(a, { method: 'GET', uri: '/dir/index.html' }, { user: 'Mufasa', realm: 'testrealm@host.com', password: 'Circle Of Life' }, 1, '0a4f113b');
+    const h = buildAuthorization(
+      a,
+      { method: 'GET', uri: '/dir/index.html' },
+      { user: 'Mufasa', realm: 'testrealm@host.com', password: 'Circle Of Life' },
+      1,
+      '0a4f113b',
+    );
     expect(h).toEqual({
       name: 'Authorization',
       realm: 'testrealm@host.com',
@@ -120,14 +146,22 @@ describe('answerChallenges', () => {
 
   it('no challenge / unsupported / no credentials', () => {
     expect(answerChallenges([], target, creds, [])).toEqual({ ok: false, reason: 'no_challenge' });
-    expect(answerChallenges(ch(401, ['WWW-Authenticate: Digest realm="r", nonce="1", algorithm=AKAv1-MD5']), target, creds, [])).toEqual({ ok: false, reason: 'unsupported' });
+    expect(answerChallenges(ch(401, ['WWW-Authenticate: Digest realm="r", nonce="1", algorithm=AKAv1-MD5']), target, creds, [])).toEqual({
+      ok: false,
+      reason: 'unsupported',
+    });
     expect(answerChallenges(ch(401, ['WWW-Authenticate: Digest realm="q", nonce="1"']), target, creds, [])).toEqual({ ok: false, reason: 'no_credentials', realm: 'q' });
   });
 
   it('a realm answered before: rejected unless stale=true; realms without credentials are left out', () => {
     const prior = [{ name: 'Authorization', realm: 'r' }];
     expect(answerChallenges(ch(401, ['WWW-Authenticate: Digest realm="r", nonce="2"']), target, creds, prior)).toEqual({ ok: false, reason: 'rejected', realm: 'r' });
-    const stale = answerChallenges(ch(401, ['WWW-Authenticate: Digest realm="r", nonce="2", stale=true', 'WWW-Authenticate: Digest realm="q", nonce="3"']), target, creds, prior);
+    const stale = answerChallenges(
+      ch(401, ['WWW-Authenticate: Digest realm="r", nonce="2", stale=true', 'WWW-Authenticate: Digest realm="q", nonce="3"']),
+      target,
+      creds,
+      prior,
+    );
     expect(stale.ok && stale.headers.map((h) => h.realm)).toEqual(['r']);
     // A Proxy-Authorization for the realm is not an earlier answer to a 401 for it.
     const other = answerChallenges(ch(401, ['WWW-Authenticate: Digest realm="r", nonce="2"']), target, creds, [{ name: 'Proxy-Authorization', realm: 'r' }]);

@@ -95,7 +95,10 @@ describe('uac_auth() in failure_route', () => {
     await uas.send(
       replyTo(inv.text, 407, 'Proxy Authentication Required', {
         toTag: 'x',
-        headers: ['Proxy-Authenticate: Digest realm="p1.test", nonce="a", qop="auth", Digest realm="p1.test", nonce="b", algorithm=AKAv1-MD5', 'Proxy-Authenticate: Digest realm="p2.test", nonce="c"'],
+        headers: [
+          'Proxy-Authenticate: Digest realm="p1.test", nonce="a", qop="auth", Digest realm="p1.test", nonce="b", algorithm=AKAv1-MD5',
+          'Proxy-Authenticate: Digest realm="p2.test", nonce="c"',
+        ],
       }),
       port,
     );
@@ -164,7 +167,14 @@ describe('uac_auth() in failure_route', () => {
 
 describe('modparams', () => {
   async function start(params: Record<string, unknown>): Promise<unknown> {
-    const s = new SipServer({ listen: ['udp:127.0.0.1:0'], mi: false, log: { level: 'silent' }, modules: [tm, uacAuth], modparams: { uac_auth: params }, routes: { request: () => undefined } });
+    const s = new SipServer({
+      listen: ['udp:127.0.0.1:0'],
+      mi: false,
+      log: { level: 'silent' },
+      modules: [tm, uacAuth],
+      modparams: { uac_auth: params },
+      routes: { request: () => undefined },
+    });
     try {
       await s.start();
       return undefined;

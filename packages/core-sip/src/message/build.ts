@@ -29,7 +29,19 @@ export function reasonPhrase(code: number): string {
   const p = PHRASES[code];
   if (p !== undefined) return p;
   const cls = Math.floor(code / 100);
-  return cls === 1 ? 'Trying' : cls === 2 ? 'OK' : cls === 3 ? 'Redirection' : cls === 4 ? 'Client Error' : cls === 5 ? 'Server Error' : cls === 6 ? 'Global Failure' : 'Unknown';
+  return cls === 1
+    ? 'Trying'
+    : cls === 2
+      ? 'OK'
+      : cls === 3
+        ? 'Redirection'
+        : cls === 4
+          ? 'Client Error'
+          : cls === 5
+            ? 'Server Error'
+            : cls === 6
+              ? 'Global Failure'
+              : 'Unknown';
 }
 
 export interface ResponseOptions {
@@ -158,4 +170,3 @@ export function generateCallId(host?: string): string {
   const id = randomHex(16);
   return host !== undefined && host !== '' ? `${id}@${host}` : id;
 }
-

@@ -216,7 +216,7 @@ export class MessageEdit {
     else size += body.length;
     const out = Buffer.allocUnsafe(size);
     let pos = 0;
-    for (let i = 0; i < segs.length; ) {
+    for (let i = 0; i < segs.length;) {
       const x = segs[i] as number | string;
       if (typeof x === 'string') {
         pos += out.write(x, pos, 'utf8');

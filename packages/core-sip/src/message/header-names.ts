@@ -69,10 +69,26 @@ export const CANONICAL_NAMES: readonly string[] = [
 
 /** RFC 3261 7.3.3 and IANA-registered compact forms. */
 const COMPACT: Record<string, number> = {
-  i: Hdr.CallId, m: Hdr.Contact, e: Hdr.ContentEncoding, l: Hdr.ContentLength, c: Hdr.ContentType,
-  f: Hdr.From, s: Hdr.Subject, k: Hdr.Supported, t: Hdr.To, v: Hdr.Via, o: Hdr.Event, u: Hdr.AllowEvents,
-  r: Hdr.ReferTo, b: Hdr.ReferredBy, x: Hdr.SessionExpires, a: Hdr.AcceptContact, j: Hdr.RejectContact,
-  d: Hdr.RequestDisposition, y: Hdr.Identity, n: Hdr.IdentityInfo,
+  i: Hdr.CallId,
+  m: Hdr.Contact,
+  e: Hdr.ContentEncoding,
+  l: Hdr.ContentLength,
+  c: Hdr.ContentType,
+  f: Hdr.From,
+  s: Hdr.Subject,
+  k: Hdr.Supported,
+  t: Hdr.To,
+  v: Hdr.Via,
+  o: Hdr.Event,
+  u: Hdr.AllowEvents,
+  r: Hdr.ReferTo,
+  b: Hdr.ReferredBy,
+  x: Hdr.SessionExpires,
+  a: Hdr.AcceptContact,
+  j: Hdr.RejectContact,
+  d: Hdr.RequestDisposition,
+  y: Hdr.Identity,
+  n: Hdr.IdentityInfo,
 };
 
 const ID_BY_NAME = new Map<string, number>();
@@ -96,7 +112,8 @@ for (let id = 0; id < CANONICAL_NAMES.length; id++) {
   const lower = (CANONICAL_NAMES[id] as string).toLowerCase();
   (BY_FIRST[lower.charCodeAt(0)] as { id: number; bytes: Uint8Array }[]).push({ id, bytes: Buffer.from(lower, 'latin1') });
 }
-for (const [letter, id] of Object.entries(COMPACT)) (BY_FIRST[letter.charCodeAt(0)] as { id: number; bytes: Uint8Array }[]).push({ id, bytes: Buffer.from(letter, 'latin1') });
+for (const [letter, id] of Object.entries(COMPACT))
+  (BY_FIRST[letter.charCodeAt(0)] as { id: number; bytes: Uint8Array }[]).push({ id, bytes: Buffer.from(letter, 'latin1') });
 
 /** Headers numbered 0 to HOT_MAX (Via ... Record-Route): the parser records their first and last line. */
 export const HOT_MAX = Hdr.RecordRoute;

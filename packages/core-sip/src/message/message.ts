@@ -20,7 +20,6 @@ import { parseUri } from '../uri/uri.js';
 import type { SipUri } from '../uri/uri.js';
 import { MessageEdit } from './edit.js';
 
-
 // Bits of SipMessage.done: which lazily computed values are cached (for values that may be undefined).
 const D_MAXFWD = 1;
 const D_CTYPE = 2;
@@ -690,7 +689,12 @@ export class SipMessage {
       if (id !== Hdr.MaxForwards) this.required(id);
       if (this.countOf(id) > 1) {
         const name = CANONICAL_NAMES[id] as string;
-        throw new SipParseError('E_PARSE_DUPLICATE_HEADER', `more than one ${name} header`, this.valueOffset(this.findHeader(id, '', this.findHeader(id, '', 0) + 1)), name);
+        throw new SipParseError(
+          'E_PARSE_DUPLICATE_HEADER',
+          `more than one ${name} header`,
+          this.valueOffset(this.findHeader(id, '', this.findHeader(id, '', 0) + 1)),
+          name,
+        );
       }
     }
     void this.via;

@@ -81,12 +81,14 @@ function parseStartLine(buf: Buffer, text: string, p: number, maxLine: number): 
       i++;
     }
     ruriEnd = i;
-    if (ruriEnd === ruriStart) throw new SipParseError('E_PARSE_START_LINE', `empty Request-URI at offset ${ruriStart} (elements must be separated by a single space)`, ruriStart);
+    if (ruriEnd === ruriStart)
+      throw new SipParseError('E_PARSE_START_LINE', `empty Request-URI at offset ${ruriStart} (elements must be separated by a single space)`, ruriStart);
     if (i >= lineEnd) throw new SipParseError('E_PARSE_START_LINE', 'request line has no SIP version', i);
     const vs = i + 1;
     for (let j = vs; j < lineEnd; j++) {
       const c = buf[j] as number;
-      if (c === SP) throw new SipParseError('E_PARSE_START_LINE', `request line has more than two spaces (at offset ${j}): whitespace in the Request-URI or after the version`, j);
+      if (c === SP)
+        throw new SipParseError('E_PARSE_START_LINE', `request line has more than two spaces (at offset ${j}): whitespace in the Request-URI or after the version`, j);
       if (c < 32 || c >= 127) throw new SipParseError('E_PARSE_START_LINE', `unexpected character in the SIP version at offset ${j}`, j);
     }
     if (vs >= lineEnd) throw new SipParseError('E_PARSE_START_LINE', 'request line has no SIP version', vs);
@@ -136,7 +138,25 @@ function failAt(
   at: number,
   header?: string,
 ): SipParseError {
-  const partial = new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, n / STRIDE, hot, sl.ruriStart, sl.ruriEnd, headersStart, p, p, p);
+  const partial = new SipMessage(
+    buf,
+    text,
+    sl.isRequest,
+    sl.method,
+    sl.ruri,
+    sl.status,
+    sl.reason,
+    sl.version,
+    idx,
+    n / STRIDE,
+    hot,
+    sl.ruriStart,
+    sl.ruriEnd,
+    headersStart,
+    p,
+    p,
+    p,
+  );
   return new SipParseError(code, what, at, header, partial);
 }
 
@@ -177,7 +197,9 @@ function withLooseRequestLine(err: unknown, buf: Buffer, text: string, p: number
   if (!(err instanceof SipParseError) || err.code !== 'E_PARSE_START_LINE') return err;
   const lf = buf.indexOf(LF, p);
   if (lf < 0 || lf - p > maxLine) return err;
-  const words = latin1(buf, p, lf).trim().split(/[ \t]+/);
+  const words = latin1(buf, p, lf)
+    .trim()
+    .split(/[ \t]+/);
   const method = words[0] ?? '';
   const version = words[words.length - 1] ?? '';
   if (words.length < 3 || !version.startsWith('SIP/') || !/^[A-Za-z0-9.!%*_+`'~-]+$/.test(method)) return err;
@@ -218,7 +240,8 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
       bodyStart = p + 1;
       break;
     }
-    if (c === SP || c === HT) throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_HEADER', `line at offset ${p} starts with whitespace but continues no header`, p);
+    if (c === SP || c === HT)
+      throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_HEADER', `line at offset ${p} starts with whitespace but continues no header`, p);
     if (n >= maxHeaders * STRIDE) throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_LIMIT', `more than ${maxHeaders} header lines`, p);
     // name *WSP ":"
     const nameStart = p;
@@ -235,7 +258,21 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
       while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
       if (buf[p] !== 58) {
         if (p >= len) break;
-        throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_HEADER', nameEnd === nameStart ? `header line at offset ${nameStart} has no name` : `header at offset ${nameStart}: expected ":" after the name, found byte ${buf[p] as number}`, p);
+        throw failAt(
+          buf,
+          text,
+          sl,
+          idx,
+          hot,
+          n,
+          headersStart,
+          p,
+          'E_PARSE_HEADER',
+          nameEnd === nameStart
+            ? `header line at offset ${nameStart} has no name`
+            : `header at offset ${nameStart}: expected ":" after the name, found byte ${buf[p] as number}`,
+          p,
+        );
       }
       if (nameEnd === nameStart) throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_HEADER', `header line at offset ${nameStart} has no name`, nameStart);
     }
@@ -249,7 +286,8 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
       while (p < len && (buf[p] === SP || buf[p] === HT)) p++;
       const lf = text.indexOf('\n', p);
       const eol = lf < 0 ? len : lf;
-      if (eol - physStart > maxLine) throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_LIMIT', `header line at offset ${physStart} longer than ${maxLine} bytes`, physStart);
+      if (eol - physStart > maxLine)
+        throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_LIMIT', `header line at offset ${physStart} longer than ${maxLine} bytes`, physStart);
       let e = eol;
       while (e > p) {
         const b = buf[e - 1];
@@ -291,15 +329,30 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
         const d = (buf[i] as number) - 48;
         if (d < 0 || d > 9 || v > 1e9) {
           p = valueStart;
-          throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `Content-Length at offset ${valueStart} is not a non-negative number`, valueStart, 'Content-Length');
+          throw failAt(
+            buf,
+            text,
+            sl,
+            idx,
+            hot,
+            n,
+            headersStart,
+            p,
+            'E_PARSE_CONTENT_LENGTH',
+            `Content-Length at offset ${valueStart} is not a non-negative number`,
+            valueStart,
+            'Content-Length',
+          );
         }
         v = v * 10 + d;
       }
-      if (valueEnd === valueStart) throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `empty Content-Length at offset ${valueStart}`, valueStart, 'Content-Length');
+      if (valueEnd === valueStart)
+        throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_CONTENT_LENGTH', `empty Content-Length at offset ${valueStart}`, valueStart, 'Content-Length');
       contentLength = v;
     }
   }
-  if (headersEnd < 0) throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_TRUNCATED', `no empty line after the headers (message ends at offset ${len})`, len);
+  if (headersEnd < 0)
+    throw failAt(buf, text, sl, idx, hot, n, headersStart, p, 'E_PARSE_TRUNCATED', `no empty line after the headers (message ends at offset ${len})`, len);
 
   let bodyEnd = len;
   if (contentLength >= 0) {
@@ -311,10 +364,46 @@ function parseHeaders(buf: Buffer, text: string, sl: StartLine, maxHeaders: numb
         `Content-Length at offset ${clAt} says ${contentLength} bytes but only ${len - bodyStart} follow the headers`,
         clAt,
         'Content-Length',
-        new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, n / STRIDE, hot, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, len),
+        new SipMessage(
+          buf,
+          text,
+          sl.isRequest,
+          sl.method,
+          sl.ruri,
+          sl.status,
+          sl.reason,
+          sl.version,
+          idx,
+          n / STRIDE,
+          hot,
+          sl.ruriStart,
+          sl.ruriEnd,
+          headersStart,
+          headersEnd,
+          bodyStart,
+          len,
+        ),
       );
     }
   }
   indexSlots = n + 1;
-  return new SipMessage(buf, text, sl.isRequest, sl.method, sl.ruri, sl.status, sl.reason, sl.version, idx, n / STRIDE, hot, sl.ruriStart, sl.ruriEnd, headersStart, headersEnd, bodyStart, bodyEnd);
+  return new SipMessage(
+    buf,
+    text,
+    sl.isRequest,
+    sl.method,
+    sl.ruri,
+    sl.status,
+    sl.reason,
+    sl.version,
+    idx,
+    n / STRIDE,
+    hot,
+    sl.ruriStart,
+    sl.ruriEnd,
+    headersStart,
+    headersEnd,
+    bodyStart,
+    bodyEnd,
+  );
 }

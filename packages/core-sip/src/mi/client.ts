@@ -22,18 +22,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * Throws MiError with the server's code and message when the command fails, and a plain Error
  * when the HTTP exchange itself does (refused, 401, timeout, not JSON-RPC).
  */
-export async function miCall(
-  url: string,
-  method: string,
-  params?: Record<string, unknown> | unknown[],
-  opts: MiCallOptions = {},
-): Promise<unknown> {
+export async function miCall(url: string, method: string, params?: Record<string, unknown> | unknown[], opts: MiCallOptions = {}): Promise<unknown> {
   const id = nextId++;
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (opts.token !== undefined) headers['Authorization'] = `Bearer ${opts.token}`;
   const body = JSON.stringify(params === undefined ? { jsonrpc: '2.0', method, id } : { jsonrpc: '2.0', method, params, id });
-  const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
-  const text = await res.text();
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    text = await res.text();
+  } catch (err) {
+    throw exchangeFailed(url, timeoutMs, err);
+  }
   if (res.status === 401) throw new Error(`MI ${url}: unauthorized (missing or wrong token)`);
   let answer: unknown;
   try {
@@ -50,6 +52,13 @@ export async function miCall(
   if (!res.ok) throw new Error(`MI ${url}: HTTP ${res.status}: ${text.slice(0, 200)}`);
   if (!('result' in answer)) throw new Error(`MI ${url}: answer has neither result nor error: ${text.slice(0, 200)}`);
   return answer['result'];
+}
+
+/** fetch says only "fetch failed" or "aborted due to timeout": name the URL and the cause instead. */
+function exchangeFailed(url: string, timeoutMs: number, err: unknown): Error {
+  if (err instanceof Error && err.name === 'TimeoutError') return new Error(`MI ${url}: no answer within ${timeoutMs} ms`, { cause: err });
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  return new Error(`MI ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause: err });
 }
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -117,12 +117,7 @@ export function startMiHttp(opts: MiHttpOptions): Promise<MiHttpServer> {
   const requestTimeout = opts.requestTimeoutMs ?? 10_000;
   const { mi, log, metrics } = opts;
   if (!isLoopback(host) && !opts.token) {
-    return Promise.reject(
-      new MiHttpError(
-        'E_MI_HTTP_INSECURE',
-        `refusing to serve MI on ${host} without a token: set a token or bind a loopback address (127.0.0.1)`,
-      ),
-    );
+    return Promise.reject(new MiHttpError('E_MI_HTTP_INSECURE', `refusing to serve MI on ${host} without a token: set a token or bind a loopback address (127.0.0.1)`));
   }
   if (opts.token !== undefined && opts.token.length === 0) {
     return Promise.reject(new MiHttpError('E_MI_HTTP_OPTIONS', 'the MI token must not be empty'));

@@ -53,10 +53,7 @@ export class MiRegistryImpl implements MiRegistry {
   register(cmd: MiCommand): void {
     const prev = this.commands.get(cmd.name);
     if (prev) {
-      throw new MiRegistryError(
-        'E_MI_DUPLICATE',
-        `MI command "${cmd.name}" of module "${cmd.module}" is already registered by "${prev.cmd.module}"`,
-      );
+      throw new MiRegistryError('E_MI_DUPLICATE', `MI command "${cmd.name}" of module "${cmd.module}" is already registered by "${prev.cmd.module}"`);
     }
     const decls = parseDecls(cmd);
     this.commands.set(cmd.name, { cmd, decls, names: new Set(decls.map((d) => d.name)) });
@@ -92,10 +89,7 @@ export class MiRegistryImpl implements MiRegistry {
     if (params === undefined || params === null) return this.checkRequired(e, {});
     if (Array.isArray(params)) {
       if (params.length > e.decls.length) {
-        throw new MiError(
-          MiErrorCode.InvalidParams,
-          `Invalid params: ${e.cmd.name} takes at most ${e.decls.length} param(s), got ${params.length}`,
-        );
+        throw new MiError(MiErrorCode.InvalidParams, `Invalid params: ${e.cmd.name} takes at most ${e.decls.length} param(s), got ${params.length}`);
       }
       const out: Record<string, unknown> = {};
       for (let i = 0; i < params.length; i++) {

@@ -20,15 +20,7 @@ import { ModuleContextImpl, ModuleStatsImpl, type ContextHost, type StatHandle }
 import { validateParams } from './params.js';
 import { SlotRegistry } from './slots.js';
 import { suggest } from './suggest.js';
-import type {
-  AnyModule,
-  ModuleDefinition,
-  OnMissing,
-  ParamShape,
-  ScriptFunctionSpec,
-  SlotOwner,
-  Slots,
-} from './types.js';
+import type { AnyModule, ModuleDefinition, OnMissing, ParamShape, ScriptFunctionSpec, SlotOwner, Slots } from './types.js';
 
 export interface ModuleLoaderOptions {
   /** In declaration order: modules with no dependency between them initialise in this order. */
@@ -92,7 +84,8 @@ interface Rec {
   stats: Map<string, StatHandle>;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
+/** How long a module's init, start or stop may take when the loader is given no timeout. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export class ModuleLoader implements ContextHost {
   readonly storage: StorageRegistry;
@@ -257,8 +250,7 @@ export class ModuleLoader implements ContextHost {
         const reason = dep.requiredWhen ? dep.requiredWhen(r.params) : undefined;
         if (reason === false || reason === '') continue; // not needed with these params
         if (onMissing === 'ignore') continue;
-        const err =
-          reason === undefined ? errors.moduleDepMissing(r.def.name, dep.module) : errors.depParam(r.def.name, dep.module, reason);
+        const err = reason === undefined ? errors.moduleDepMissing(r.def.name, dep.module) : errors.depParam(r.def.name, dep.module, reason);
         if (onMissing === 'abort') throw err;
         this.log.warn({ module: r.def.name, dep: dep.module }, err.message);
       }
@@ -379,11 +371,12 @@ export class ModuleLoader implements ContextHost {
       if (!r.initialised || !r.def.stop) continue;
       const hook = r.def.stop.bind(r.def);
       const t0 = performance.now();
+      const budget = r.def.stopTimeoutMs?.(r.state) ?? this.stopTimeoutMs;
       try {
         await withTimeout(
           () => hook(r.state),
-          this.stopTimeoutMs,
-          () => new Error(`stop did not finish within ${this.stopTimeoutMs} ms`),
+          budget,
+          () => new Error(`stop did not finish within ${budget} ms`),
           (e) => e,
         );
         this.log.debug({ module: r.def.name, ms: round(performance.now() - t0) }, 'module stopped');
@@ -409,12 +402,7 @@ export class ModuleLoader implements ContextHost {
  * Runs `fn` (sync or async), failing with `onTimeout()` after `ms`. The hook itself cannot be cancelled;
  * its late result is dropped. Errors it throws go through `wrap`.
  */
-async function withTimeout<T>(
-  fn: () => T | Promise<T>,
-  ms: number,
-  onTimeout: () => Error,
-  wrap: (e: unknown) => unknown,
-): Promise<T> {
+async function withTimeout<T>(fn: () => T | Promise<T>, ms: number, onTimeout: () => Error, wrap: (e: unknown) => unknown): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const work = Promise.resolve().then(fn);

@@ -13,11 +13,7 @@ type Schema = z.core.$ZodType;
 type Issue = z.core.$ZodIssue;
 
 /** Validates `raw` against `shape`; returns the params with defaults applied or throws a coded error. */
-export function validateParams<S extends ParamShape>(
-  module: string,
-  shape: S | undefined,
-  raw: Readonly<Record<string, unknown>> | undefined,
-): ParamsOf<S> {
+export function validateParams<S extends ParamShape>(module: string, shape: S | undefined, raw: Readonly<Record<string, unknown>> | undefined): ParamsOf<S> {
   const schema = z.object(shape ?? ({} as S)).strict();
   const res = schema.safeParse(raw ?? {});
   // Same type as ParamsOf<S>; zod's generic spelling of it is just not provably equal for an open S.
@@ -35,13 +31,7 @@ function countOthers(issues: readonly Issue[]): number {
   return n - 1;
 }
 
-function describeIssue(
-  module: string,
-  shape: ParamShape,
-  raw: Readonly<Record<string, unknown>>,
-  issue: Issue,
-  others: number,
-): TsipsError {
+function describeIssue(module: string, shape: ParamShape, raw: Readonly<Record<string, unknown>>, issue: Issue, others: number): TsipsError {
   const more = others > 0 ? ` (and ${others} more problem${others === 1 ? '' : 's'})` : '';
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '?';
@@ -134,7 +124,10 @@ function describeNumber(schema: z.core.$ZodNumber): string {
   const lo = min ? `${min.inclusive ? '≥' : '>'} ${min.value}` : '';
   const hi = max ? `${max.inclusive ? '≤' : '<'} ${max.value}` : '';
   if (min && max && min.inclusive && max.inclusive) return `${art} ${noun} from ${min.value} to ${max.value}`;
-  return [`${art} ${noun}`, lo, hi].filter((s) => s !== '').join(' ').replace(/(\d) ([<≤])/, '$1 and $2');
+  return [`${art} ${noun}`, lo, hi]
+    .filter((s) => s !== '')
+    .join(' ')
+    .replace(/(\d) ([<≤])/, '$1 and $2');
 }
 
 function describeString(schema: z.core.$ZodString): string {

@@ -172,6 +172,11 @@ export interface ModuleDefinition<Name extends string = string, S = unknown, P e
   start?(state: S): void | Promise<void>;
   /** destroy: flush state (e.g. dialogs to DB). Called in reverse dependency order and awaited. */
   stop?(state: S): void | Promise<void>;
+  /**
+   * How long `stop` may take, ms, when this module needs another budget than the loader's (dialog sizes
+   * its shutdown flush by a param); the loader's stopTimeoutMs when omitted.
+   */
+  stopTimeoutMs?(state: S): number | undefined;
 }
 
 /** Declares a module; only fixes its types, the loader does the rest. */

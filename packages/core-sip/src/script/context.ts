@@ -310,7 +310,15 @@ export class RouteContext {
   append_hf(header: string): number {
     const i = header.indexOf(':');
     if (i <= 0) throw new TypeError(`append_hf: "${header}" is not "Name: value"`);
-    this.ops.push({ kind: 'add', name: header.slice(0, i).trim(), value: header.slice(i + 1).trim().replace(/\r?\n$/, ''), where: 'bottom' });
+    this.ops.push({
+      kind: 'add',
+      name: header.slice(0, i).trim(),
+      value: header
+        .slice(i + 1)
+        .trim()
+        .replace(/\r?\n$/, ''),
+      where: 'bottom',
+    });
     return 1;
   }
   /** `remove_hf("Name")`. */

@@ -12,7 +12,8 @@ export type PvReader = (ctx: RouteContext) => string;
 const PROPS = new Set(['$ru', '$rU', '$rd', '$rp', '$du', '$rm', '$fu', '$tu', '$ft', '$tt', '$ci', '$cs', '$si', '$sp', '$proto', '$Ri', '$Rp', '$rs', '$rr', '$ua']);
 
 /** Core variables are strings and numbers; a module's may be anything printable. */
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v === undefined || v === null ? '' : JSON.stringify(v));
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v === undefined || v === null ? '' : JSON.stringify(v);
 const body = (ctx: RouteContext): string => ctx.msg.raw.subarray(ctx.msg.bodyStart).toString('utf8');
 
 /** Core variables computed here rather than read from a property. */

@@ -6,7 +6,11 @@ import type { RouteContext } from './context.js';
 import type { EventParams } from '../events/types.js';
 
 export type RouteHandler = (ctx: RouteContext) => void | Promise<void>;
-export type EventRouteHandler = (params: EventParams, name: string) => void | Promise<void>;
+/**
+ * `ctx` is an event-route context (routeType `event`) on a dummy request, as OpenSIPS runs event_route on
+ * a dummy message: module functions allowed in EVENT_ROUTE (ua_session_reply…) are called on it.
+ */
+export type EventRouteHandler = (params: EventParams, name: string, ctx: RouteContext) => void | Promise<void>;
 
 export interface RouteTable {
   /** `route { … }`: every request received. */

@@ -16,9 +16,7 @@ export interface BoundFunction {
   state: unknown;
 }
 
-export function bindScriptFunctions(
-  fns: readonly BoundFunction[],
-): new (host: ScriptHost, t: RouteType, m: SipMessage, r: ReceiveInfo) => RouteContext {
+export function bindScriptFunctions(fns: readonly BoundFunction[]): new (host: ScriptHost, t: RouteType, m: SipMessage, r: ReceiveInfo) => RouteContext {
   class ServerContext extends RouteContext {}
   const proto = ServerContext.prototype as unknown as Record<string, unknown>;
   for (const f of fns) {

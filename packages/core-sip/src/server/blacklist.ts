@@ -51,7 +51,11 @@ export class Blacklists {
   readonly #lists = new Map<string, Rule[]>();
 
   constructor(defs: Readonly<Record<string, readonly string[]>> = {}) {
-    for (const [name, rules] of Object.entries(defs)) this.#lists.set(name, rules.map((r) => parseRule(name, r)));
+    for (const [name, rules] of Object.entries(defs))
+      this.#lists.set(
+        name,
+        rules.map((r) => parseRule(name, r)),
+      );
   }
 
   has(name: string): boolean {

@@ -52,6 +52,8 @@ export interface ServerConfig {
   dst_blacklist?: Readonly<Record<string, readonly string[]>>;
   /** `disable_dns_failover`: use only the first address a destination resolves to (OpenSIPS core param). */
   disable_dns_failover?: boolean;
+  /** How long a module's stop may take, ms (default 10 s; a module may ask for its own, see stopTimeoutMs). */
+  stopTimeoutMs?: number;
 }
 
 /** Identity function that types a config file (`export default defineConfig({...})`). */

@@ -77,7 +77,8 @@ export class StatelessForwarder {
     const top = vias[0];
     const next = vias[1];
     if (top === undefined || !server.isMyself(top.host, top.port ?? (top.transport.toUpperCase() === 'TLS' ? 5061 : 5060))) {
-      if (server.logLimit.allow(server.log, 'debug', 'reply whose top Via is not ours')) server.log.debug({ callId: safeCallId(msg) }, 'reply whose top Via is not ours: dropped');
+      if (server.logLimit.allow(server.log, 'debug', 'reply whose top Via is not ours'))
+        server.log.debug({ callId: safeCallId(msg) }, 'reply whose top Via is not ours: dropped');
       return false;
     }
     if (next === undefined) return false; // a reply to a request we originated, with no transaction left

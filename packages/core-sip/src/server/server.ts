@@ -18,6 +18,7 @@ import { TransportLayer } from '../transport/transport-layer.js';
 import { parseListen } from '../transport/listen.js';
 import type { ListenSocket, ReceiveInfo, SendTarget } from '../transport/types.js';
 import type { SipMessage } from '../message/message.js';
+import { parseMessage } from '../message/parse.js';
 import type { SipUri } from '../uri/uri.js';
 import { RouteContext } from '../script/context.js';
 import type { ScriptHost } from '../script/host.js';
@@ -37,6 +38,12 @@ import { Faults } from './faults.js';
 import { bindScriptFunctions } from './bind-functions.js';
 import { rewriteUri } from './rewrite-uri.js';
 import { VERSION } from '../version.js';
+
+/** The dummy request event routes run on (OpenSIPS does the same): nothing in it is a real message. */
+const EVENT_REQUEST_TEXT =
+  'OPTIONS sip:event@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKevent\r\nFrom: <sip:event@127.0.0.1>;tag=event\r\n' +
+  'To: <sip:event@127.0.0.1>\r\nCall-ID: event-route\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n';
+let EVENT_REQUEST: SipMessage | undefined;
 
 export class SipServer implements ScriptHost {
   readonly log: Logger;
@@ -135,6 +142,7 @@ export class SipServer implements ScriptHost {
       mi: this.mi,
       core: this.core,
       initTimeoutMs: config.initTimeoutMs,
+      stopTimeoutMs: config.stopTimeoutMs,
     });
   }
 
@@ -190,10 +198,7 @@ export class SipServer implements ScriptHost {
       this.#state = 'stopped';
       throw err;
     }
-    this.log.info(
-      { sockets: this.transport.sockets.map((s) => s.name), mi: this.#mi?.port, ms: Math.round(performance.now() - t0) },
-      'tsips started',
-    );
+    this.log.info({ sockets: this.transport.sockets.map((s) => s.name), mi: this.#mi?.port, ms: Math.round(performance.now() - t0) }, 'tsips started');
   }
 
   /** Stops modules in reverse order (they flush their state), then MI and the sockets. */
@@ -210,8 +215,15 @@ export class SipServer implements ScriptHost {
 
   #subscribeEventRoutes(): void {
     for (const [name, handler] of Object.entries(this.routes.event_route ?? {})) {
-      this.events.subscribe(name, (n, params) => handler(params, n));
+      this.events.subscribe(name, (n, params) => handler(params, n, this.#eventContext()));
     }
+  }
+
+  /** A fresh event-route context per delivery, on the dummy request, received on the first socket. */
+  #eventContext(): RouteContext {
+    const socket = this.transport.sockets[0] as ListenSocket;
+    EVENT_REQUEST ??= parseMessage(Buffer.from(EVENT_REQUEST_TEXT, 'latin1'));
+    return new this.Context(this, 'event', EVENT_REQUEST, { proto: socket.proto, srcAddress: socket.address, srcPort: socket.port, socket });
   }
 
   // ---- ScriptHost ---------------------------------------------------------------------------

@@ -71,6 +71,12 @@ export class MemoryDb implements Db {
     this.put(t, this.complete(t, row), 'replace');
   }
 
+  async replaceMany(table: string, rows: readonly DbRow[]): Promise<void> {
+    const t = this.table(table);
+    const staged = rows.map((r) => this.complete(t, r));
+    for (const r of staged) this.put(t, r, 'replace');
+  }
+
   async update(table: string, where: DbWhere, set: DbRow): Promise<number> {
     const t = this.table(table);
     this.checkColumns(t, where);

@@ -78,7 +78,14 @@ export class StorageRegistry {
     this.dbs.clear();
     this.caches.clear();
     // A connection that never opened has nothing to close; its open error went to the module that asked.
-    const results = await Promise.allSettled(pending.map((p) => p.then((c) => c.close(), () => undefined)));
+    const results = await Promise.allSettled(
+      pending.map((p) =>
+        p.then(
+          (c) => c.close(),
+          () => undefined,
+        ),
+      ),
+    );
     this.memoryDb?.clear();
     this.memoryDb = undefined;
     if (this.memoryCache) await this.memoryCache.close();

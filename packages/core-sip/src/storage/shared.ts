@@ -29,6 +29,9 @@ export class SharedDb implements Db {
   async replace(table: string, row: DbRow): Promise<void> {
     return this.db.replace(table, row);
   }
+  async replaceMany(table: string, rows: readonly DbRow[]): Promise<void> {
+    return this.db.replaceMany(table, rows);
+  }
   async update(table: string, where: DbWhere, set: DbRow): Promise<number> {
     return this.db.update(table, where, set);
   }

@@ -26,6 +26,8 @@ export interface Db {
   insertMany(table: string, rows: readonly DbRow[]): Promise<void>;
   /** Insert or replace by primary key. */
   replace(table: string, row: DbRow): Promise<void>;
+  /** Bulk insert-or-replace by primary key (dialog's shutdown flush): few statements for many rows. */
+  replaceMany(table: string, rows: readonly DbRow[]): Promise<void>;
   /** Returns the number of rows changed. */
   update(table: string, where: DbWhere, set: DbRow): Promise<number>;
   /** Returns the number of rows deleted; an empty `where` deletes every row. */

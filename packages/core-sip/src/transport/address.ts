@@ -3,9 +3,7 @@ import { isIP } from 'node:net';
 
 /** `[::1]` → `::1`; anything else unchanged. Via hosts and URIs carry IPv6 in brackets, sockets want it bare. */
 export function bareHost(host: string): string {
-  return host.length > 1 && host.charCodeAt(0) === 0x5b && host.charCodeAt(host.length - 1) === 0x5d
-    ? host.slice(1, -1)
-    : host;
+  return host.length > 1 && host.charCodeAt(0) === 0x5b && host.charCodeAt(host.length - 1) === 0x5d ? host.slice(1, -1) : host;
 }
 
 /** `host:port`, with IPv6 in brackets (socket names, table keys, logs). */

@@ -92,7 +92,8 @@ export class Connection {
       try {
         framer.push(chunk);
       } catch (err) {
-        if (o.logLimit.allow(this.log, 'error', 'stream framing failed')) this.log.error({ connId: this.id, remote: this.remoteName(), err }, 'stream framing failed: connection closed');
+        if (o.logLimit.allow(this.log, 'error', 'stream framing failed'))
+          this.log.error({ connId: this.id, remote: this.remoteName(), err }, 'stream framing failed: connection closed');
         this.failed = true;
         this.close();
       }

@@ -58,7 +58,8 @@ export function responseTarget(via: ViaInfo, rinfo?: ReceiveInfo): ResponseTarge
   const sentByPort = via.port ?? defaultPort(proto);
 
   if (proto !== 'udp') {
-    const address = bareHost(via.received ?? via.host);
+    // A `received` the client wrote itself is not trusted: with the arrival known, the source address is the truth.
+    const address = rinfo !== undefined && rinfo.proto === proto ? rinfo.srcAddress : bareHost(via.received ?? via.host);
     // 18.2.2: a new connection goes to the sent-by port; the peer's ephemeral source port is not listening.
     const out: ResponseTarget = { proto, address, port: sentByPort };
     if (rinfo?.connId !== undefined && rinfo.proto === proto) out.connId = rinfo.connId;
@@ -72,7 +73,9 @@ export function responseTarget(via: ViaInfo, rinfo?: ReceiveInfo): ResponseTarge
   // With the request's arrival known (rinfo), a sent-by that is not the source address gets `received`
   // (18.2.1, receivedParams) even when the caller passes the Via as it arrived: the reply goes there too.
   if (via.received !== undefined || via.rport !== undefined || (rinfo !== undefined && !sameAddress(bareHost(via.host), rinfo.srcAddress))) {
-    const address = bareHost(via.received ?? rinfo?.srcAddress ?? via.host);
+    // With rinfo the source address, never a `received` in the Via as it arrived: a client could name a
+    // third party there and have our replies sent to it (reflection).
+    const address = rinfo !== undefined ? rinfo.srcAddress : bareHost(via.received ?? via.host);
     let port: number;
     if (typeof via.rport === 'number') port = via.rport;
     else if (via.rport === null && rinfo !== undefined) port = rinfo.srcPort;
@@ -92,14 +95,17 @@ export interface ReceivedParams {
 }
 
 /**
- * RFC 3261 18.2.1: add `received` when the sent-by host differs from the source address. RFC 3581 4: when
+ * RFC 3261 18.2.1: add `received` when the sent-by host differs from the source address (or replace one the
+ * client wrote that is not its source address). RFC 3581 4: when
  * `rport` is present without value, fill it with the source port and add `received` even if identical.
  * Returns the strings to set so the message editor applies them (`;received=…;rport=…`).
  */
-export function receivedParams(via: { host: string; rport?: number | null }, rinfo: ReceiveInfo): ReceivedParams {
+export function receivedParams(via: { host: string; rport?: number | null; received?: string }, rinfo: ReceiveInfo): ReceivedParams {
   const out: ReceivedParams = {};
   const wantsRport = via.rport === null;
-  if (wantsRport || !sameAddress(bareHost(via.host), rinfo.srcAddress)) out.received = rinfo.srcAddress;
+  // A `received` that the client put there itself and that is not its source address is replaced.
+  const forged = via.received !== undefined && !sameAddress(bareHost(via.received), rinfo.srcAddress);
+  if (wantsRport || forged || !sameAddress(bareHost(via.host), rinfo.srcAddress)) out.received = rinfo.srcAddress;
   if (wantsRport) out.rport = String(rinfo.srcPort);
   return out;
 }

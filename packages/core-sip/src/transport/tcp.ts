@@ -24,13 +24,7 @@ export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-export function connectTcp(
-  address: string,
-  port: number,
-  localAddress: string | undefined,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<Socket> {
+export function connectTcp(address: string, port: number, localAddress: string | undefined, timeoutMs: number, signal: AbortSignal): Promise<Socket> {
   const stream = connect({ host: address, port, ...(localAddress === undefined ? {} : { localAddress }), noDelay: true });
   return whenConnected(stream, 'connect', `${hostPort(address, port)} (tcp)`, timeoutMs, signal);
 }
@@ -39,13 +33,7 @@ export function connectTcp(
  * Resolves once `readyEvent` fires; rejects on error, after timeoutMs, or when `signal` aborts (the transport
  * stops); the socket is then destroyed. Shared by TCP (`connect`) and TLS (`secureConnect`).
  */
-export function whenConnected<S extends Socket>(
-  stream: S,
-  readyEvent: string,
-  what: string,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<S> {
+export function whenConnected<S extends Socket>(stream: S, readyEvent: string, what: string, timeoutMs: number, signal: AbortSignal): Promise<S> {
   return new Promise((resolve, reject) => {
     const fail = (err: TransportError): void => {
       cleanup();
@@ -55,18 +43,14 @@ export function whenConnected<S extends Socket>(
       reject(err);
     };
     const onAbort = (): void => fail(new TransportError('E_CONNECT', `cannot connect to ${what}: transport stopped`));
-    const onError = (err: Error): void =>
-      fail(new TransportError('E_CONNECT', `cannot connect to ${what}: ${err.message}`, { cause: err }));
+    const onError = (err: Error): void => fail(new TransportError('E_CONNECT', `cannot connect to ${what}: ${err.message}`, { cause: err }));
     const onReady = (): void => {
       cleanup();
       // Until the caller wraps the socket (a microtask later), an error in this tick must not go uncaught.
       stream.on('error', ignore);
       resolve(stream);
     };
-    const timer = setTimeout(
-      () => fail(new TransportError('E_CONNECT_TIMEOUT', `no connection to ${what} after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => fail(new TransportError('E_CONNECT_TIMEOUT', `no connection to ${what} after ${timeoutMs} ms`)), timeoutMs);
     const cleanup = (): void => {
       clearTimeout(timer);
       stream.off(readyEvent, onReady);

@@ -7,17 +7,7 @@ import { lookup } from 'node:dns/promises';
 import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { CoreTransport } from '../server/types.js';
-import type {
-  ConnectionCloseHandler,
-  ListenSocket,
-  ListenSpec,
-  MessageHandler,
-  Proto,
-  ReceiveInfo,
-  SendTarget,
-  TlsOptions,
-  TransportLimits,
-} from './types.js';
+import type { ConnectionCloseHandler, ListenSocket, ListenSpec, MessageHandler, Proto, ReceiveInfo, SendTarget, TlsOptions, TransportLimits } from './types.js';
 import { TransportError } from './errors.js';
 import { bareHost, hostPort, ipFamily } from './address.js';
 import { boundSocket } from './listen.js';
@@ -354,9 +344,7 @@ export class TransportLayer implements CoreTransport {
     const family = ipFamily(address) === 6 ? 6 : 4;
     const listen = target.socket ?? this.findSocket(proto, family);
     if (listen === undefined || listen.proto !== proto || listen.family !== family) {
-      return Promise.reject(
-        new TransportError('E_NO_SOCKET', `no ${proto} listen socket for IPv${family} to reach ${hostPort(address, port)}`),
-      );
+      return Promise.reject(new TransportError('E_NO_SOCKET', `no ${proto} listen socket for IPv${family} to reach ${hostPort(address, port)}`));
     }
     const tls = this.opts.tls;
     if (proto === 'tls' && tls === undefined) {

@@ -55,7 +55,8 @@ export class UdpEndpoint {
         });
         sock.on('message', (data, r) => {
           if (data.length > maxMessageSize) {
-            if (logLimit.allow(log, 'warn', 'oversize datagram dropped')) log.warn({ socket: listen.name, src: hostPort(r.address, r.port), bytes: data.length, max: maxMessageSize }, 'oversize datagram dropped');
+            if (logLimit.allow(log, 'warn', 'oversize datagram dropped'))
+              log.warn({ socket: listen.name, src: hostPort(r.address, r.port), bytes: data.length, max: maxMessageSize }, 'oversize datagram dropped');
             return;
           }
           deliver(data, { proto: 'udp', srcAddress: normalizeRemote(r.address), srcPort: r.port, socket: listen });

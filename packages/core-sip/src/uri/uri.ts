@@ -57,7 +57,7 @@ export class SipUri {
   }
 
   get isIPv6(): boolean {
-    return this.host.charCodeAt(0) === 91 /* [ */;
+    return this.host.charCodeAt(0) === 91; /* [ */
   }
 
   /** `lr` parameter present (loose routing, RFC 3261 16.12). */

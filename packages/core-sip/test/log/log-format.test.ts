@@ -41,7 +41,9 @@ describe('log format', () => {
 
   it('pretty: one readable line with time, level, module and the other fields, no colours off a terminal', () => {
     const { dest, out } = raw();
-    createLogger({ destination: dest, format: 'pretty' }).control.child('transport').warn({ sockets: ['udp:127.0.0.1:5060'] }, 'transport listening');
+    createLogger({ destination: dest, format: 'pretty' })
+      .control.child('transport')
+      .warn({ sockets: ['udp:127.0.0.1:5060'] }, 'transport listening');
     expect(out).toHaveLength(1);
     const line = out[0]!;
     expect(isJson(line)).toBe(false);

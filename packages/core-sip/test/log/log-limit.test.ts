@@ -24,7 +24,12 @@ describe('LogLimiter', () => {
     vi.advanceTimersByTime(1000);
     expect(lines).toEqual([expect.objectContaining({ level: 30, kind: 'malformed request', suppressed: 97, msg: 'suppressed 97 similar lines: malformed request' })]);
     // A new second: three more lines.
-    expect([lim.allow(log, 'info', 'malformed request'), lim.allow(log, 'info', 'malformed request'), lim.allow(log, 'info', 'malformed request'), lim.allow(log, 'info', 'malformed request')]).toEqual([true, true, true, false]);
+    expect([
+      lim.allow(log, 'info', 'malformed request'),
+      lim.allow(log, 'info', 'malformed request'),
+      lim.allow(log, 'info', 'malformed request'),
+      lim.allow(log, 'info', 'malformed request'),
+    ]).toEqual([true, true, true, false]);
   });
 
   it('keeps kinds apart, counts nothing for a level that is off, and flush() writes what is pending', () => {

@@ -23,7 +23,15 @@ describe('builders', () => {
     });
     const m = parseMessage(buf);
     expect(() => m.validate()).not.toThrow();
-    expect([m.method, m.cseq.seq, m.cseq.method, m.maxForwards, m.routes.length, m.header('Subject'), m.contentType]).toEqual(['INVITE', 7, 'INVITE', 70, 2, 'hi', 'application/sdp']);
+    expect([m.method, m.cseq.seq, m.cseq.method, m.maxForwards, m.routes.length, m.header('Subject'), m.contentType]).toEqual([
+      'INVITE',
+      7,
+      'INVITE',
+      70,
+      2,
+      'hi',
+      'application/sdp',
+    ]);
     expect(m.body.toString()).toBe('v=0\r\n');
     expect(m.callId.endsWith('@127.0.0.1')).toBe(true);
   });

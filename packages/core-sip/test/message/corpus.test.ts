@@ -8,9 +8,31 @@ const corpus = loadCorpus();
 
 /** Every typed accessor; reading one must either work or throw a SipParseError, never anything else. */
 const ACCESSORS = [
-  'via', 'topVia', 'from', 'to', 'callId', 'cseq', 'maxForwards', 'contacts', 'contactStar', 'routes', 'recordRoutes',
-  'contentLength', 'contentType', 'expires', 'event', 'allow', 'supported', 'require', 'body', 'authorization',
-  'proxyAuthorization', 'wwwAuthenticate', 'proxyAuthenticate', 'date', 'uri',
+  'via',
+  'topVia',
+  'from',
+  'to',
+  'callId',
+  'cseq',
+  'maxForwards',
+  'contacts',
+  'contactStar',
+  'routes',
+  'recordRoutes',
+  'contentLength',
+  'contentType',
+  'expires',
+  'event',
+  'allow',
+  'supported',
+  'require',
+  'body',
+  'authorization',
+  'proxyAuthorization',
+  'wwwAuthenticate',
+  'proxyAuthenticate',
+  'date',
+  'uri',
 ] as const;
 type Accessor = (typeof ACCESSORS)[number];
 
@@ -186,7 +208,9 @@ describe('RFC 4475 details', () => {
     expect(m.headerValues('v')).toHaveLength(34);
     expect(m.topVia.host).toBe('sip33.example.com');
     expect(m.via[33]?.received).toBe('192.0.2.5');
-    expect(m.to.uri.params.get('verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongParameterNameWithNoValue')).toBeNull();
+    expect(
+      m.to.uri.params.get('verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongParameterNameWithNoValue'),
+    ).toBeNull();
     expect(m.callId.length).toBeGreaterThan(100);
   });
 
@@ -269,7 +293,13 @@ describe('RFC 4475 details', () => {
   });
 
   it('clerr/ncl/baddn: the error carries a partial message good enough for a 400', () => {
-    for (const name of ['clerr', 'ncl', 'baddn']) {
+    // What a 400 copies from each message, as the files have it.
+    const expected = {
+      clerr: { branch: 'z9hG4bK-39234-23523', callId: 'clerr.0ha0isndaksdjweiafasdk3', cseq: { seq: 8, method: 'INVITE' } },
+      ncl: { branch: 'z9hG4bKkdjuw', callId: 'ncl.0ha0isndaksdj2193423r542w35', cseq: { seq: 0, method: 'INVITE' } },
+      baddn: { branch: 'z9hG4bKkdjuw', callId: 'baddn.31415@c.example.com', cseq: { seq: 3923239, method: 'OPTIONS' } },
+    };
+    for (const [name, want] of Object.entries(expected)) {
       const e = corpus.find((c) => c.name === name);
       let err: SipParseError | undefined;
       try {
@@ -279,9 +309,7 @@ describe('RFC 4475 details', () => {
       }
       expect(err?.partial, name).toBeDefined();
       const p = err?.partial as SipMessage;
-      expect(p.topVia.branch?.startsWith('z9hG4bK')).toBe(true);
-      expect(p.callId.length).toBeGreaterThan(5);
-      expect(p.cseq.seq).toBeGreaterThanOrEqual(0);
+      expect({ branch: p.topVia.branch, callId: p.callId, cseq: { seq: p.cseq.seq, method: p.cseq.method } }, name).toEqual(want);
     }
   });
 

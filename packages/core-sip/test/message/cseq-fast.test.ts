@@ -15,7 +15,10 @@ function view(fn: () => CSeq): unknown {
 }
 
 function message(method: string, cseq: string): Buffer {
-  return Buffer.from(`${method} sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: ${cseq}\r\n\r\n`, 'latin1');
+  return Buffer.from(
+    `${method} sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: ${cseq}\r\n\r\n`,
+    'latin1',
+  );
 }
 
 const num = fc.constantFrom('1', '0', '314159', '007', '999999999', '4294967295', '4294967296', '12345678901', '', '-1', '1a');
@@ -38,7 +41,9 @@ describe('CSeq from bytes', () => {
   it('shares the start line method string and interns common methods', () => {
     const m = parseMessage(message('INVITE', '314159 INVITE'));
     expect(m.cseq).toEqual({ seq: 314159, method: 'INVITE' });
-    const r = parseMessage(Buffer.from('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 2 BYE\r\n\r\n', 'latin1'));
+    const r = parseMessage(
+      Buffer.from('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 2 BYE\r\n\r\n', 'latin1'),
+    );
     expect(r.cseq).toEqual({ seq: 2, method: 'BYE' });
   });
 });

@@ -78,9 +78,19 @@ describe('MessageEdit', () => {
       const viaLines = m.edit().popVia().removeHeader('X-Not-There').toBuffer();
       expect(fast.toString('latin1'), bytes.toString('latin1').slice(0, 120)).toBe(viaLines.toString('latin1'));
     }
-    const two = parseMessage(Buffer.from(reply(shapes[1]!))).edit().popVia().toBuffer().toString();
+    const two = parseMessage(Buffer.from(reply(shapes[1]!)))
+      .edit()
+      .popVia()
+      .toBuffer()
+      .toString();
     expect(two).toContain('\r\nVia: SIP/2.0/UDP b;branch=z9hG4bK2\r\nFrom:');
-    expect(parseMessage(Buffer.from(reply(shapes[3]!))).edit().popVia().toBuffer().toString()).not.toContain('Via');
+    expect(
+      parseMessage(Buffer.from(reply(shapes[3]!)))
+        .edit()
+        .popVia()
+        .toBuffer()
+        .toString(),
+    ).not.toContain('Via');
   });
 
   it('popRoute removes the first value of a folded multi-value Route', () => {
@@ -123,7 +133,12 @@ describe('MessageEdit', () => {
     expect(out.uri.port).toBe(5062);
     expect(out.maxForwards).toBe(69);
     expect(buf.toString().replace('sip:bob@192.0.2.4:5062;transport=tcp', 'sip:bob@biloxi.example.com').replace('Max-Forwards: 69', 'Max-Forwards: 70')).toBe(REQ);
-    const b = parseMessage(m.edit().setBody(Buffer.from([118, 61, 48, 13, 10, 0, 255]), 'application/other').toBuffer());
+    const b = parseMessage(
+      m
+        .edit()
+        .setBody(Buffer.from([118, 61, 48, 13, 10, 0, 255]), 'application/other')
+        .toBuffer(),
+    );
     expect(b.contentLength).toBe(7);
     expect(b.contentType).toBe('application/other');
     expect(b.headerValues('Content-Length')).toEqual(['7']);
@@ -152,13 +167,7 @@ describe('MessageEdit', () => {
 
   it('writes new UTF-8 text, original spans and a new body into one buffer of the exact size', () => {
     const m = parseMessage(Buffer.from(REQ));
-    const out = m
-      .edit()
-      .setRuri('sip:zo%C3%AB@h')
-      .addHeader('Subject', 'café ☕', 'top')
-      .popVia()
-      .setBody(Buffer.from('v=0\r\n'), 'application/sdp')
-      .toBuffer();
+    const out = m.edit().setRuri('sip:zo%C3%AB@h').addHeader('Subject', 'café ☕', 'top').popVia().setBody(Buffer.from('v=0\r\n'), 'application/sdp').toBuffer();
     const text = out.toString('utf8');
     expect(out.length).toBe(Buffer.byteLength(text));
     expect(text.startsWith('INVITE sip:zo%C3%AB@h SIP/2.0\r\nSubject: café ☕\r\n')).toBe(true);

@@ -8,9 +8,31 @@ import { loadCorpus } from './corpus.js';
 const seeds = loadCorpus().map((e) => e.bytes);
 
 const ACCESSORS = [
-  'via', 'topVia', 'from', 'to', 'callId', 'cseq', 'maxForwards', 'contacts', 'contactStar', 'routes', 'recordRoutes',
-  'contentLength', 'contentType', 'expires', 'event', 'allow', 'supported', 'require', 'body', 'authorization',
-  'proxyAuthorization', 'wwwAuthenticate', 'proxyAuthenticate', 'date', 'uri',
+  'via',
+  'topVia',
+  'from',
+  'to',
+  'callId',
+  'cseq',
+  'maxForwards',
+  'contacts',
+  'contactStar',
+  'routes',
+  'recordRoutes',
+  'contentLength',
+  'contentType',
+  'expires',
+  'event',
+  'allow',
+  'supported',
+  'require',
+  'body',
+  'authorization',
+  'proxyAuthorization',
+  'wwwAuthenticate',
+  'proxyAuthenticate',
+  'date',
+  'uri',
 ] as const;
 
 /** Only SipParseError may escape the parser, the accessors, validate() or an edit. */
@@ -66,11 +88,7 @@ const mutated = fc
   .tuple(
     fc.integer({ min: 0, max: seeds.length - 1 }),
     fc.array(
-      fc.tuple(
-        fc.constantFrom('flip', 'delete', 'insert', 'truncate'),
-        fc.nat(),
-        fc.constantFrom(0, 9, 10, 13, 32, 34, 44, 58, 59, 60, 62, 64, 92, 0x80, 0xff, 0x41),
-      ),
+      fc.tuple(fc.constantFrom('flip', 'delete', 'insert', 'truncate'), fc.nat(), fc.constantFrom(0, 9, 10, 13, 32, 34, 44, 58, 59, 60, 62, 64, 92, 0x80, 0xff, 0x41)),
       { minLength: 1, maxLength: 8 },
     ),
   )

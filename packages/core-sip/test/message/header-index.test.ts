@@ -6,9 +6,7 @@ import { CANONICAL_NAMES, HOT_MAX, knownNameAt, knownNameBeforeColon } from '../
 /** Names the parser must tell apart: known (any case, compact), their prefixes and extensions, unknown ones. */
 const names = fc.oneof(
   fc.constantFrom(...CANONICAL_NAMES, 'v', 'V', 'f', 't', 'i', 'm', 'l', 'c', 'k', 'x', 'y', 'n', 'q'),
-  fc.constantFrom(...CANONICAL_NAMES).chain((n) =>
-    fc.constantFrom(n.toUpperCase(), n.toLowerCase(), n.slice(0, -1), `${n}x`, `${n}-Ext`, `X-${n}`, `${n}_`, `${n}.1`),
-  ),
+  fc.constantFrom(...CANONICAL_NAMES).chain((n) => fc.constantFrom(n.toUpperCase(), n.toLowerCase(), n.slice(0, -1), `${n}x`, `${n}-Ext`, `X-${n}`, `${n}_`, `${n}.1`)),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9.!%*_+`'~-]{0,20}$/),
 );
 

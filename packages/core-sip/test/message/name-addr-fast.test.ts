@@ -18,14 +18,15 @@ function caught(fn: () => unknown): unknown {
 
 /** Everything a NameAddr exposes (the URI or its deferred error included), or the error reading it threw. */
 function view(fn: () => NameAddr[]): unknown {
-  return caught(() =>
-    fn().map((a) => ({ displayName: a.displayName, tag: a.tag, raw: a.raw, params: [...a.params], uri: caught(() => a.uri.toString()) })),
-  );
+  return caught(() => fn().map((a) => ({ displayName: a.displayName, tag: a.tag, raw: a.raw, params: [...a.params], uri: caught(() => a.uri.toString()) })));
 }
 
 function message(from: string, routes: string[]): Buffer {
   const r = routes.map((v) => `Route: ${v}\r\n`).join('');
-  return Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n${r}From: ${from}\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n`, 'latin1');
+  return Buffer.from(
+    `OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n${r}From: ${from}\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n`,
+    'latin1',
+  );
 }
 
 /** The string path: parseNameAddrParts over the whole value (From) or the split values (Route). */

@@ -75,7 +75,10 @@ describe('parseMessage: well-formed messages', () => {
     const q = parseMessage(Buffer.from(INVITE.replace(';tag=1928301774', ';x=1;TAG=t1;tag=t2')));
     expect(q.from.tag).toBe('t1');
     expect(q.from.params.delete('x')).toBe(true);
-    expect([...q.from.params]).toEqual([['TAG', 't1'], ['tag', 't2']]);
+    expect([...q.from.params]).toEqual([
+      ['TAG', 't1'],
+      ['tag', 't2'],
+    ]);
     const r = q.routes[0]?.uri;
     expect(r?.params.modified).toBe(false);
     expect(r?.toString()).toBe('sip:p1.example.com;lr');
@@ -110,7 +113,14 @@ describe('parseMessage: well-formed messages', () => {
   it('decodes digest credentials and challenges', () => {
     const [a] = m.authorization;
     expect([a?.scheme, a?.username, a?.realm, a?.nonce, a?.uri, a?.qop, a?.nc, a?.cnonce]).toEqual([
-      'Digest', 'alice', 'atlanta.example.com', '84a4cc6f', 'sip:bob@biloxi.example.com', 'auth', '00000001', '0a4f113b',
+      'Digest',
+      'alice',
+      'atlanta.example.com',
+      '84a4cc6f',
+      'sip:bob@biloxi.example.com',
+      'auth',
+      '00000001',
+      '0a4f113b',
     ]);
     expect(a?.response).toBe('7587245234b3434cc3412213e5f113a5432');
     const [c] = m.proxyAuthenticate;
@@ -120,7 +130,11 @@ describe('parseMessage: well-formed messages', () => {
   });
 
   it('accepts a response, Contact: *, leading CRLFs, bare LF line ends, no Content-Length', () => {
-    const r = parseMessage(Buffer.from('\r\n\r\nSIP/2.0 486 Busy Here\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nContact: *\nFrom: <sip:a@b>;tag=1\nTo: <sip:c@d>;tag=2\nCall-ID: x\nCSeq: 1 INVITE\n\nbody'));
+    const r = parseMessage(
+      Buffer.from(
+        '\r\n\r\nSIP/2.0 486 Busy Here\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nContact: *\nFrom: <sip:a@b>;tag=1\nTo: <sip:c@d>;tag=2\nCall-ID: x\nCSeq: 1 INVITE\n\nbody',
+      ),
+    );
     expect([r.isRequest, r.status, r.reason, r.method, r.ruri]).toEqual([false, 486, 'Busy Here', '', '']);
     expect(r.contactStar).toBe(true);
     expect(r.contacts).toEqual([]);
@@ -130,7 +144,8 @@ describe('parseMessage: well-formed messages', () => {
   });
 
   it('decodes UTF-8 header values and names in a message with non-ASCII bytes, ASCII ones from the shared header text', () => {
-    const utf = 'OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: "Zoë Ångström" <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nSubject: café\r\n  au lait\r\nX-U: ü\r\n\r\n';
+    const utf =
+      'OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: "Zoë Ångström" <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nSubject: café\r\n  au lait\r\nX-U: ü\r\n\r\n';
     const u = parseMessage(Buffer.from(utf, 'utf8'));
     expect(u.from.displayName).toBe('Zoë Ångström');
     expect(u.header('Subject')).toBe('café au lait');
@@ -146,7 +161,8 @@ describe('parseMessage: well-formed messages', () => {
 });
 
 describe('parseMessage: malformed input', () => {
-  const ok = 'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n';
+  const ok =
+    'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n';
 
   it('rejects empty, truncated and header-less input with coded errors', () => {
     expect(err(() => parseMessage(Buffer.alloc(0))).code).toBe('E_PARSE_START_LINE');
@@ -211,13 +227,16 @@ describe('parseMessage: malformed input', () => {
     expect(v(ok.replace('Call-ID: x', 'Expires: 4294967296\r\nCall-ID: x'))).toBe('E_PARSE_RANGE');
     expect(v(ok.replace('SIP/2.0\r\n', 'SIP/3.0\r\n'))).toBe('E_PARSE_VERSION');
     expect(v(ok.replace('Via: SIP/2.0/UDP h;', 'Via: SIP/2.0/UDP ;'))).toBe('E_PARSE_VIA');
-    expect(err(() => parseMessage(Buffer.from(ok.replace('Via: SIP/2.0/UDP h;', 'Via: SIP/2.0/UDP ;'))).topVia).message).toMatch(/^Via header at offset \d+: missing sent-by host$/);
+    expect(err(() => parseMessage(Buffer.from(ok.replace('Via: SIP/2.0/UDP h;', 'Via: SIP/2.0/UDP ;'))).topVia).message).toMatch(
+      /^Via header at offset \d+: missing sent-by host$/,
+    );
     expect(v(ok.replace('Via: SIP/2.0/UDP h;', 'Via: SIP/2.0/UDP h:70000;'))).toBe('E_PARSE_VIA');
     expect(v('SIP/2.0 99 Odd\r\n' + ok.slice(ok.indexOf('\r\n') + 2))).toBe('E_PARSE_STATUS');
   });
 
   it('validate() of a response leaves its From/To URIs alone (a proxy relays them untouched) but still needs the headers', () => {
-    const reply = 'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h h>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n';
+    const reply =
+      'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h h>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n';
     const m = parseMessage(Buffer.from(reply));
     expect(() => m.validate()).not.toThrow();
     expect(err(() => m.from.uri).code).toBe('E_PARSE_URI');

@@ -1,4 +1,6 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@tsips/testkit';
 import { MiError, miCall, parseMiArgs, startMiHttp } from '../../src/mi/index.js';
 import type { MiHttpServer } from '../../src/mi/index.js';
 import { coreSetup } from './setup.js';
@@ -26,10 +28,29 @@ describe('miCall against the real MI HTTP server', () => {
     await expect(miCall(url, 'get_statistics', {}, { token: 'tok' })).rejects.toMatchObject({ code: -32602, message: 'Invalid params: missing "statistics"' });
   });
 
-  it('fails clearly without the token, on a dead port, and on timeout', async () => {
+  it('fails clearly without the token, on a dead port, and on a 404', async () => {
     await expect(miCall(url, 'which')).rejects.toThrow(/unauthorized/);
-    await expect(miCall('http://127.0.0.1:1/mi', 'which', undefined, { timeoutMs: 2000 })).rejects.toThrow();
+    const dead = await freePort(); // nothing listens there now: the connect is refused
+    await expect(miCall(`http://127.0.0.1:${dead}/mi`, 'which')).rejects.toThrow(`MI http://127.0.0.1:${dead}/mi: connect ECONNREFUSED 127.0.0.1:${dead}`);
     await expect(miCall(url.replace('/mi', '/nope'), 'which', undefined, { token: 'tok' })).rejects.toThrow(/HTTP 404/);
+  });
+
+  it('gives up on a server that accepts the request and never answers, after timeoutMs', async () => {
+    const held: Socket[] = [];
+    const mute = createServer((sock) => void held.push(sock)); // reads the request, never writes a byte
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+    const port = (mute.address() as AddressInfo).port;
+    try {
+      const t0 = performance.now();
+      await expect(miCall(`http://127.0.0.1:${port}/mi`, 'which', undefined, { timeoutMs: 300 })).rejects.toThrow(
+        `MI http://127.0.0.1:${port}/mi: no answer within 300 ms`,
+      );
+      expect(held).toHaveLength(1); // the connection was accepted: this was the timeout, not a refusal
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(290); // not before the timeout (a lower bound is load-proof)
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((r) => mute.close(r));
+    }
   });
 });
 
@@ -55,16 +76,7 @@ describe('parseMiArgs', () => {
   });
 
   it('keeps numbers that would lose information as strings', () => {
-    expect(parseMiArgs(['007', '1e3', '9007199254740993', '12.50', '-0', '12.5', '-3', '0'])).toEqual([
-      '007',
-      '1e3',
-      '9007199254740993',
-      '12.50',
-      '-0',
-      12.5,
-      -3,
-      0,
-    ]);
+    expect(parseMiArgs(['007', '1e3', '9007199254740993', '12.50', '-0', '12.5', '-3', '0'])).toEqual(['007', '1e3', '9007199254740993', '12.50', '-0', 12.5, -3, 0]);
   });
 
   it('splits a value on the first = only', () => {

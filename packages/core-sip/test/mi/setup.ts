@@ -32,4 +32,3 @@ export function coreSetup(): CoreSetup {
   });
   return { mi, stats, lines, root, control };
 }
-

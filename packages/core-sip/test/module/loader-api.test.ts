@@ -7,7 +7,7 @@ interface AdderApi {
   add(x: number): number;
 }
 
-declare module '../../src/module/types.js' {
+declare module '@core/sip' {
   interface ModuleApis {
     adder: AdderApi;
     /** A module that exports no API even though it is typed here, for E_API_NONE. */
@@ -52,9 +52,7 @@ describe('typed module APIs', () => {
     expect(err.code).toBe('E_MODULE_INIT');
     const cause = err.cause as Error & { code: string };
     expect(cause.code).toBe('E_API_UNDECLARED');
-    expect(cause.message).toMatchInlineSnapshot(
-      `"module "sneaky" asked for the API of "adder", which it does not declare as a dependency"`,
-    );
+    expect(cause.message).toMatchInlineSnapshot(`"module "sneaky" asked for the API of "adder", which it does not declare as a dependency"`);
     // Declaring it as a dependency is all it takes.
     const ok = harness([adder, moduleUsing('sneaky', (ctx) => ctx.api('adder').add(1), ['adder'])]);
     await ok.loader.init();
@@ -72,9 +70,7 @@ describe('typed module APIs', () => {
             ctx.api('adder');
           } catch (e) {
             code = (e as { code?: string }).code;
-            expect((e as Error).message).toMatchInlineSnapshot(
-              `"module "soft" needs the API of "adder", which is not loaded"`,
-            );
+            expect((e as Error).message).toMatchInlineSnapshot(`"module "soft" needs the API of "adder", which is not loaded"`);
           }
           return { optional, code };
         },
@@ -97,8 +93,6 @@ describe('typed module APIs', () => {
     const err = await rejection(loader.init());
     const cause = err.cause as Error & { code: string };
     expect(cause.code).toBe('E_API_NONE');
-    expect(cause.message).toMatchInlineSnapshot(
-      `"module "user" asked for the API of "apiless", which exports no API"`,
-    );
+    expect(cause.message).toMatchInlineSnapshot(`"module "user" asked for the API of "apiless", which exports no API"`);
   });
 });

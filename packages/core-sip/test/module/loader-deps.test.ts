@@ -26,24 +26,14 @@ async function initOrder(mods: (log: string[]) => AnyModule[]): Promise<string[]
 describe('ModuleLoader ordering', () => {
   it('puts a diamond in dependency order whatever the declaration order', async () => {
     // top → left, right → base
-    const order = await initOrder((l) => [
-      mod('top', ['left', 'right'], l),
-      mod('right', ['base'], l),
-      mod('left', ['base'], l),
-      mod('base', [], l),
-    ]);
+    const order = await initOrder((l) => [mod('top', ['left', 'right'], l), mod('right', ['base'], l), mod('left', ['base'], l), mod('base', [], l)]);
     // left and right are independent: they keep their declaration order (right first), not top's list order.
     expect(order).toEqual(['base', 'right', 'left', 'top']);
   });
 
   it('keeps declaration order among independent modules', async () => {
     expect(await initOrder((l) => [mod('c', [], l), mod('a', [], l), mod('b', [], l)])).toEqual(['c', 'a', 'b']);
-    expect(await initOrder((l) => [mod('x', [], l), mod('y', ['z'], l), mod('w', [], l), mod('z', [], l)])).toEqual([
-      'x',
-      'z',
-      'y',
-      'w',
-    ]);
+    expect(await initOrder((l) => [mod('x', [], l), mod('y', ['z'], l), mod('w', [], l), mod('z', [], l)])).toEqual(['x', 'z', 'y', 'w']);
   });
 
   it('orders by a soft dependency that is loaded', async () => {
@@ -82,9 +72,7 @@ describe('ModuleLoader dependencies', () => {
   it('warns about a missing warn-dependency and starts anyway', async () => {
     const { loader, lines } = harness([mod('dialog', [{ module: 'rr', onMissing: 'warn' }])]);
     await loader.init();
-    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
-      'module "dialog" requires "rr", which is not loaded',
-    ]);
+    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual(['module "dialog" requires "rr", which is not loaded']);
     expect(loader.order()).toEqual(['dialog']);
   });
 
@@ -92,9 +80,7 @@ describe('ModuleLoader dependencies', () => {
     const { loader, lines } = harness([mod('dialog', [{ module: 'rr', onMissing: 'ignore' }])]);
     await loader.init();
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
-    expect(loader.modules()).toEqual([
-      { name: 'dialog', version: '1.0.0', description: undefined, deps: [{ module: 'rr', onMissing: 'ignore', loaded: false }] },
-    ]);
+    expect(loader.modules()).toEqual([{ name: 'dialog', version: '1.0.0', description: undefined, deps: [{ module: 'rr', onMissing: 'ignore', loaded: false }] }]);
   });
 
   describe('param-dependent dependency (dialog needs a DB only when db_mode != 0)', () => {
@@ -138,9 +124,7 @@ describe('ModuleLoader dependencies', () => {
     const { loader } = harness([mod('dialog')], { modparams: { dialgo: { db_mode: 1 } } });
     const err = await rejection(loader.init());
     expect(err.code).toBe('E_MODULE_PARAM_UNKNOWN_MODULE');
-    expect(err.message).toMatchInlineSnapshot(
-      `"modparams given for module "dialgo", which is not loaded; did you mean "dialog"?"`,
-    );
+    expect(err.message).toMatchInlineSnapshot(`"modparams given for module "dialgo", which is not loaded; did you mean "dialog"?"`);
     const far = await rejection(harness([mod('dialog')], { modparams: { usrloc: {} } }).loader.init());
     expect(far.message).toMatchInlineSnapshot(`"modparams given for module "usrloc", which is not loaded"`);
   });

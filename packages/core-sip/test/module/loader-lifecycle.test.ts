@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_TIMEOUT_MS } from '../../src/module/loader.js';
 import { defineModule, type AnyModule } from '../../src/module/types.js';
 import { harness, rejection, sleep } from './helpers.js';
 
@@ -22,22 +23,43 @@ describe('ModuleLoader init failures', () => {
     expect(err.cause).toBe(boom);
   });
 
+  /** A loader whose only module never finishes init, and what its init() settled with (undefined while pending). */
+  function hungInit(opts: { initTimeoutMs?: number } = {}) {
+    const { loader } = harness([defineModule({ name: 'x', version: '1', init: () => new Promise<never>(() => {}) })], opts);
+    const outcome: { err?: Error & { code?: string } } = {};
+    const done = rejection(loader.init()).then((e) => void (outcome.err = e));
+    return { outcome, done };
+  }
+
   it('times out a hung init, naming the module', async () => {
-    const { loader } = harness([defineModule({ name: 'x', version: '1', init: () => new Promise<never>(() => {}) })], {
-      initTimeoutMs: 50,
-    });
-    const t0 = Date.now();
-    const err = await rejection(loader.init());
-    expect(Date.now() - t0).toBeLessThan(2000);
-    expect(err.code).toBe('E_MODULE_INIT_TIMEOUT');
-    expect(err.message).toMatchInlineSnapshot(`"module "x" init did not finish within 50 ms"`);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { outcome, done } = hungInit({ initTimeoutMs: 50 });
+      await vi.advanceTimersByTimeAsync(49);
+      expect(outcome.err).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      await done;
+      expect(outcome.err?.code).toBe('E_MODULE_INIT_TIMEOUT');
+      expect(outcome.err?.message).toMatchInlineSnapshot(`"module "x" init did not finish within 50 ms"`);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
-  it('pins the default timeout in the message', async () => {
-    const { errors } = await import('../../src/errors.js');
-    expect(errors.moduleInitTimeout('x', 10_000).message).toMatchInlineSnapshot(
-      `"module "x" init did not finish within 10000 ms"`,
-    );
+  it("without initTimeoutMs, times out a hung init after the loader's default (10 s)", async () => {
+    expect(DEFAULT_TIMEOUT_MS).toBe(10_000); // the default ModuleLoaderOptions documents
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { outcome, done } = hungInit();
+      await vi.advanceTimersByTimeAsync(DEFAULT_TIMEOUT_MS - 1);
+      expect(outcome.err).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      await done;
+      expect(outcome.err?.code).toBe('E_MODULE_INIT_TIMEOUT');
+      expect(outcome.err?.message).toBe(`module "x" init did not finish within ${DEFAULT_TIMEOUT_MS} ms`);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('after a failed init, stop() stops only the modules whose init finished', async () => {
@@ -78,17 +100,7 @@ describe('ModuleLoader start and stop', () => {
     await loader.init();
     await loader.start();
     await loader.stop();
-    expect(trace).toEqual([
-      'init sl',
-      'init tm',
-      'init dialog',
-      'start sl',
-      'start tm',
-      'start dialog',
-      'stop dialog',
-      'stop tm',
-      'stop sl',
-    ]);
+    expect(trace).toEqual(['init sl', 'init tm', 'init dialog', 'start sl', 'start tm', 'start dialog', 'stop dialog', 'stop tm', 'stop sl']);
   });
 
   it('awaits an asynchronous stop before stopping the next module and before resolving', async () => {
@@ -131,14 +143,27 @@ describe('ModuleLoader start and stop', () => {
 
   it('does not wait forever for a hung stop', async () => {
     const trace: string[] = [];
-    const { loader, lines } = harness(
-      [tracked('a', trace), tracked('b', trace, [], { stop: () => new Promise<void>(() => {}) })],
-      { stopTimeoutMs: 40 },
-    );
+    const { loader, lines } = harness([tracked('a', trace), tracked('b', trace, [], { stop: () => new Promise<void>(() => {}) })], { stopTimeoutMs: 40 });
     await loader.init();
     await loader.stop();
     expect(trace).toEqual(['init a', 'init b', 'stop a']);
     expect(lines.some((l) => l.level === 50 && l.module === 'b')).toBe(true);
+  });
+
+  it('gives a module the stop budget it asks for (the dialog shutdown flush), the default to the others', async () => {
+    const trace: string[] = [];
+    const slow = (): Promise<void> => new Promise<void>((r) => setTimeout(r, 150));
+    const { loader, lines } = harness(
+      [
+        tracked('a', trace, [], { stop: slow }),
+        defineModule({ name: 'b', version: '1', deps: [{ module: 'a' }], init: () => null, stop: slow, stopTimeoutMs: () => 2000 }),
+      ],
+      { stopTimeoutMs: 40 },
+    );
+    await loader.init();
+    await loader.stop();
+    // b took 150 ms within its own 2 s; a had the loader's 40 ms and timed out.
+    expect(lines.filter((l) => l.level === 50).map((l) => l.module)).toEqual(['a']);
   });
 
   it('is idempotent: a second stop stops nothing twice', async () => {
@@ -174,28 +199,36 @@ describe('ModuleLoader start and stop', () => {
   });
 
   it('records and logs how long each module took to init and start', async () => {
-    const slow = defineModule({
-      name: 'slow',
-      version: '1',
-      init: () => sleep(25),
-      start: () => sleep(15),
-    });
-    const fast = defineModule({ name: 'fast', version: '1', init: () => 0 });
-    const { loader, lines } = harness([slow, fast]);
-    await loader.init();
-    expect(loader.timings().map((t) => t.startMs)).toEqual([undefined, undefined]);
-    await loader.start();
-    const [s, f] = loader.timings();
-    expect(s?.module).toBe('slow');
-    expect(s?.initMs).toBeGreaterThanOrEqual(20);
-    expect(s?.startMs).toBeGreaterThanOrEqual(10);
-    expect(f).toMatchObject({ module: 'fast' });
-    expect(f?.initMs).toBeLessThan(20);
-    const summary = lines.find((l) => /modules initialised in/.test(l.msg));
-    expect(summary?.modules).toEqual([
-      { module: 'slow', initMs: expect.any(Number) },
-      { module: 'fast', initMs: expect.any(Number) },
-    ]);
-    expect(lines.some((l) => l.msg === 'module started' && l.module === 'slow')).toBe(true);
+    // A fake clock (timers and performance.now) makes the durations exact: 25 ms init, 15 ms start, 0 for fast.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const slow = defineModule({
+        name: 'slow',
+        version: '1',
+        init: () => sleep(25),
+        start: () => sleep(15),
+      });
+      const fast = defineModule({ name: 'fast', version: '1', init: () => 0 });
+      const { loader, lines } = harness([slow, fast]);
+      const init = loader.init();
+      await vi.advanceTimersByTimeAsync(25);
+      await init;
+      expect(loader.timings().map((t) => t.startMs)).toEqual([undefined, undefined]);
+      const start = loader.start();
+      await vi.advanceTimersByTimeAsync(15);
+      await start;
+      expect(loader.timings()).toEqual([
+        { module: 'slow', initMs: 25, startMs: 15 },
+        { module: 'fast', initMs: 0, startMs: 0 },
+      ]);
+      const summary = lines.find((l) => /modules initialised in/.test(l.msg));
+      expect(summary?.modules).toEqual([
+        { module: 'slow', initMs: 25 },
+        { module: 'fast', initMs: 0 },
+      ]);
+      expect(lines.some((l) => l.msg === 'module started' && l.module === 'slow')).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -34,13 +34,16 @@ describe('stats, events and MI of a module', () => {
   });
 
   it('refuses a stat the module did not declare', async () => {
-    const m = defineModule({ name: 'tm', version: '1', stats: { UAS_transactions: { kind: 'counter', help: 'h' } }, init: (ctx) => ctx.stats.counter('uas_transactions') });
+    const m = defineModule({
+      name: 'tm',
+      version: '1',
+      stats: { UAS_transactions: { kind: 'counter', help: 'h' } },
+      init: (ctx) => ctx.stats.counter('uas_transactions'),
+    });
     const err = await rejection(harness([m]).loader.init());
     const cause = err.cause as Error & { code: string };
     expect(cause.code).toBe('E_MODULE_STAT_UNDECLARED');
-    expect(cause.message).toMatchInlineSnapshot(
-      `"module "tm" asked for counter "uas_transactions", which it does not declare in its stats"`,
-    );
+    expect(cause.message).toMatchInlineSnapshot(`"module "tm" asked for counter "uas_transactions", which it does not declare in its stats"`);
     const wrongKind = defineModule({ name: 'tm', version: '1', stats: { inuse: { kind: 'counter', help: 'h' } }, init: (ctx) => ctx.stats.gauge('inuse') });
     expect(((await rejection(harness([wrongKind]).loader.init())).cause as { code: string }).code).toBe('E_MODULE_STAT_UNDECLARED');
   });
@@ -48,9 +51,7 @@ describe('stats, events and MI of a module', () => {
   it('declares events under the module name', async () => {
     const { loader, events } = harness([dialog]);
     await loader.init();
-    expect(events.list()).toEqual([
-      { module: 'dialog', name: 'E_DLG_STATE_CHANGED', help: 'A dialog changed state', params: ['id', 'old_state', 'new_state'] },
-    ]);
+    expect(events.list()).toEqual([{ module: 'dialog', name: 'E_DLG_STATE_CHANGED', help: 'A dialog changed state', params: ['id', 'old_state', 'new_state'] }]);
   });
 
   it('registers MI commands under the module name, bound to the module state after init', async () => {
@@ -246,9 +247,7 @@ describe('slots', () => {
       return undefined;
     })();
     expect(err?.code).toBe('E_SLOT_AFTER_START');
-    expect(err?.message).toMatchInlineSnapshot(
-      `"slot "late" registered on transaction after start: slots may only be registered during init"`,
-    );
+    expect(err?.message).toMatchInlineSnapshot(`"slot "late" registered on transaction after start: slots may only be registered during init"`);
     // A kind first asked for after start is sealed from the start.
     expect(() => ctx.slots('dialog').register('x', () => 0)).toThrow(/after start/);
   });

@@ -12,7 +12,10 @@ const tmParams = {
   tm_auto_100: z.enum(['on', 'off']).default('on'),
   timer_partitions: z.number().int().min(1).max(16).default(1),
   contact_user: z.string().min(1).optional(),
-  hostname: z.string().refine((s) => !s.includes(' '), 'must not contain spaces').optional(),
+  hostname: z
+    .string()
+    .refine((s) => !s.includes(' '), 'must not contain spaces')
+    .optional(),
 };
 
 function fail(raw: Record<string, unknown>) {
@@ -48,30 +51,14 @@ describe('validateParams', () => {
   });
 
   it('describes out-of-range values, enums, booleans, literals and refinements', () => {
-    expect(fail({ fr_timer: -5 }).message).toMatchInlineSnapshot(
-      `"module "tm" param "fr_timer": expected a positive integer, got -5"`,
-    );
-    expect(fail({ fr_timer: 1.5 }).message).toMatchInlineSnapshot(
-      `"module "tm" param "fr_timer": expected a positive integer, got 1.5"`,
-    );
-    expect(fail({ timer_partitions: 17 }).message).toMatchInlineSnapshot(
-      `"module "tm" param "timer_partitions": expected an integer from 1 to 16, got 17"`,
-    );
-    expect(fail({ tm_auto_100: 'yes' }).message).toMatchInlineSnapshot(
-      `"module "tm" param "tm_auto_100": expected one of "on", "off", got "yes""`,
-    );
-    expect(fail({ restart_fr_on_each_reply: 'yes' }).message).toMatchInlineSnapshot(
-      `"module "tm" param "restart_fr_on_each_reply": expected true or false, got "yes""`,
-    );
-    expect(fail({ onreply_avp_mode: 2 }).message).toMatchInlineSnapshot(
-      `"module "tm" param "onreply_avp_mode": expected 0 or 1, got 2"`,
-    );
-    expect(fail({ contact_user: '' }).message).toMatchInlineSnapshot(
-      `"module "tm" param "contact_user": expected a non-empty string, got """`,
-    );
-    expect(fail({ hostname: 'a b' }).message).toMatchInlineSnapshot(
-      `"module "tm" param "hostname": must not contain spaces, got "a b""`,
-    );
+    expect(fail({ fr_timer: -5 }).message).toMatchInlineSnapshot(`"module "tm" param "fr_timer": expected a positive integer, got -5"`);
+    expect(fail({ fr_timer: 1.5 }).message).toMatchInlineSnapshot(`"module "tm" param "fr_timer": expected a positive integer, got 1.5"`);
+    expect(fail({ timer_partitions: 17 }).message).toMatchInlineSnapshot(`"module "tm" param "timer_partitions": expected an integer from 1 to 16, got 17"`);
+    expect(fail({ tm_auto_100: 'yes' }).message).toMatchInlineSnapshot(`"module "tm" param "tm_auto_100": expected one of "on", "off", got "yes""`);
+    expect(fail({ restart_fr_on_each_reply: 'yes' }).message).toMatchInlineSnapshot(`"module "tm" param "restart_fr_on_each_reply": expected true or false, got "yes""`);
+    expect(fail({ onreply_avp_mode: 2 }).message).toMatchInlineSnapshot(`"module "tm" param "onreply_avp_mode": expected 0 or 1, got 2"`);
+    expect(fail({ contact_user: '' }).message).toMatchInlineSnapshot(`"module "tm" param "contact_user": expected a non-empty string, got """`);
+    expect(fail({ hostname: 'a b' }).message).toMatchInlineSnapshot(`"module "tm" param "hostname": must not contain spaces, got "a b""`);
   });
 
   it('refuses an unknown param, suggesting the close one', () => {

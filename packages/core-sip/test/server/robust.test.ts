@@ -72,9 +72,11 @@ const insuf = readFileSync(`${RFC4475_DIR}insuf.dat`, 'latin1');
 const UNRESOLVABLE = `${'x'.repeat(70)}.invalid`;
 
 describe('a request whose 400 cannot be sent (RFC 4475 insuf: no Call-ID, From, To)', () => {
+  // The reply goes to the source address (RFC 3261 18.2.2), which is reachable here; a maddr on the Via
+  // sends it elsewhere: to an address a loopback socket cannot reach, or to a name that does not resolve.
   it.each([
-    ['its own Via host, unreachable from a loopback socket', insuf, 'udp:192.0.2.95:5060'],
-    ['a Via host that does not resolve', insuf.replace('192.0.2.95', UNRESOLVABLE), `udp:${UNRESOLVABLE}:5060`],
+    ['a Via maddr unreachable from a loopback socket', insuf.replace('z9hG4bKkdj.insuf', 'z9hG4bKkdj.insuf;maddr=192.0.2.95'), 'udp:192.0.2.95:5060'],
+    ['a Via maddr that does not resolve', insuf.replace('z9hG4bKkdj.insuf', `z9hG4bKkdj.insuf;maddr=${UNRESOLVABLE}`), `udp:${UNRESOLVABLE}:5060`],
   ])('%s: logged with a safe context and counted; the server lives on', async (_what, text, to) => {
     const failed = stat('sl:failed_replies');
     const bad = stat('core:bad_msg_hdr');
@@ -119,7 +121,10 @@ describe('errors on the receive path', () => {
   it('a malformed request quoting an 8 KB header is logged with its error cut short', async () => {
     const before = lines.length;
     const huge = `sip:${'a'.repeat(8000)} x`;
-    await uac.send(`OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${uac.port};branch=z9hG4bKhuge;rport\r\nFrom: <sip:a@x>;tag=1\r\nTo: <${huge}>\r\nCall-ID: huge\r\nCSeq: 1 OPTIONS\r\n\r\n`, port);
+    await uac.send(
+      `OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${uac.port};branch=z9hG4bKhuge;rport\r\nFrom: <sip:a@x>;tag=1\r\nTo: <${huge}>\r\nCall-ID: huge\r\nCSeq: 1 OPTIONS\r\n\r\n`,
+      port,
+    );
     expect(statusOf((await uac.next()).text)).toBe(400);
     await expect.poll(() => lines.slice(before).find((l) => l.msg === 'malformed request' && l['callId'] === 'huge')).toBeDefined();
     const line = lines.slice(before).find((l) => l.msg === 'malformed request' && l['callId'] === 'huge')!;
@@ -151,14 +156,20 @@ describe('a flood of malformed requests', () => {
         cb();
       },
     });
-    const flooded = new SipServer({ listen: ['udp:127.0.0.1:0'], mi: false, log: { level: 'info', destination, linesPerSecond: 5 }, routes: { request: (ctx) => void ctx.sl_send_reply(200, 'OK') } });
+    const flooded = new SipServer({
+      listen: ['udp:127.0.0.1:0'],
+      mi: false,
+      log: { level: 'info', destination, linesPerSecond: 5 },
+      routes: { request: (ctx) => void ctx.sl_send_reply(200, 'OK') },
+    });
     await flooded.start();
     const fport = flooded.sockets[0]!.port;
     const sink = await UdpPeer.open();
     const t0 = performance.now();
     try {
       // No From/To/Call-ID: each one is answered 400, to a peer that does not read them.
-      const broken = (i: number) => `OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${sink.port};branch=z9hG4bKflood${i}\r\nCSeq: ${i} OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+      const broken = (i: number) =>
+        `OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${sink.port};branch=z9hG4bKflood${i}\r\nCSeq: ${i} OPTIONS\r\nContent-Length: 0\r\n\r\n`;
       for (let i = 1; i <= 200; i++) await uac.send(broken(i), fport);
       await expect.poll(() => flooded.stats.query(['core:bad_msg_hdr'])[0]?.value, { timeout: 5000 }).toBe(200);
       const seconds = Math.ceil((performance.now() - t0) / 1000);

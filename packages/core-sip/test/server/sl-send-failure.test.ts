@@ -20,7 +20,12 @@ beforeAll(async () => {
       done();
     },
   });
-  server = new SipServer({ listen: ['udp:127.0.0.1:0'], mi: false, log: { level: 'warn', destination }, routes: { request: (ctx) => void ctx.sl_send_reply(200, 'OK') } });
+  server = new SipServer({
+    listen: ['udp:127.0.0.1:0'],
+    mi: false,
+    log: { level: 'warn', destination },
+    routes: { request: (ctx) => void ctx.sl_send_reply(200, 'OK') },
+  });
   await server.start();
   port = server.sockets[0]!.port;
   uac = await UdpPeer.open();
@@ -39,7 +44,10 @@ describe('stateless reply send failure', () => {
     const line = JSON.parse(lines.find((l) => l.includes('stateless reply could not be sent'))!) as { code: number; callId?: string };
     expect(line.code).toBe(400);
     expect(line.callId).toBeUndefined();
-    await uac.send(`OPTIONS sip:127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${uac.port};branch=z9hG4bKafter;rport\r\nMax-Forwards: 70\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>\r\nCall-ID: after-insuf\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`, port);
+    await uac.send(
+      `OPTIONS sip:127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${uac.port};branch=z9hG4bKafter;rport\r\nMax-Forwards: 70\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>\r\nCall-ID: after-insuf\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`,
+      port,
+    );
     expect(statusOf((await uac.next()).text)).toBe(200);
   });
 });

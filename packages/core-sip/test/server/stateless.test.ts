@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SipServer, defineModule, type RouteContext } from '../../src/index.js';
-import { UdpPeer, request, headerOf, headersOf, statusOf } from '@tsips/testkit';
+import { UdpPeer, request, replyTo, headerOf, headersOf, statusOf } from '@tsips/testkit';
 
 /** A proxy on a free port whose routes are set per test through `route`. */
 let route: (ctx: RouteContext) => void | Promise<void> = () => undefined;
@@ -29,6 +29,20 @@ afterAll(async () => {
 });
 
 const stat = (name: string) => server.stats.query([`core:${name}`])[0]?.value ?? 0;
+
+let markers = 0;
+/**
+ * The positive barrier after something that must get no answer: the uac sends an OPTIONS the server answers,
+ * and the first datagram it then receives must be that answer (an answer to what came before would arrive first).
+ */
+async function expectFirstAnswerIsMarker(): Promise<void> {
+  route = (ctx) => void ctx.sl_send_reply(200, 'OK');
+  const callId = `marker-${++markers}`;
+  await uac.send(request('OPTIONS', `sip:127.0.0.1:${port}`, uac.port, { callId }), port);
+  const r = await uac.next();
+  expect(headerOf(r.text, 'Call-ID')).toBe(callId);
+  expect(statusOf(r.text)).toBe(200);
+}
 
 describe('stateless replies (sl)', () => {
   it('answers with sl_send_reply: same Via/From/Call-ID/CSeq, a To tag, the Server header', async () => {
@@ -86,11 +100,9 @@ describe('bad input', () => {
     const before = stat('bad_msg_hdr');
     await uac.send(Buffer.from([0, 1, 2, 3, 255, 13, 10, 13, 10]), port);
     await uac.send('SIP/2.0 200 OK\r\nVia: broken\r\n\r\n', port);
-    expect(await uac.silent(300)).toBe(true);
-    expect(stat('bad_msg_hdr')).toBe(before + 2);
-    route = (ctx) => void ctx.sl_send_reply(200, 'OK');
-    await uac.send(request('OPTIONS', `sip:127.0.0.1:${port}`, uac.port), port);
-    expect(statusOf((await uac.next()).text)).toBe(200);
+    await expect.poll(() => stat('bad_msg_hdr')).toBe(before + 2);
+    // Nothing answered either: the first datagram back is the answer to a request sent after them.
+    await expectFirstAnswerIsMarker();
   });
 
   it('answers 500 when the script throws, counts it, and keeps going', async () => {
@@ -160,12 +172,15 @@ describe('stateless forward', () => {
   });
 
   it('drops a reply whose top Via is not ours', async () => {
-    const before = uac.port;
+    const [received, relayed] = [stat('rcv_replies'), stat('fwd_replies')];
+    // Were the top Via taken for ours, the reply would be relayed to the uac (its second Via).
     await uas.send(
-      `SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:${before};branch=z9hG4bKx\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\nCall-ID: x\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n`,
+      `SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:${uac.port};branch=z9hG4bKx\r\nVia: SIP/2.0/UDP 127.0.0.1:${uac.port};branch=z9hG4bKy\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\nCall-ID: x\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n`,
       port,
     );
-    expect(await uac.silent(300)).toBe(true);
+    await expect.poll(() => stat('rcv_replies')).toBe(received + 1);
+    await expectFirstAnswerIsMarker();
+    expect(stat('fwd_replies')).toBe(relayed);
   });
 });
 
@@ -174,7 +189,16 @@ describe('script: pseudo-variables, flags, exit/drop, named routes', () => {
     const seen: Record<string, unknown> = {};
     route = (ctx) => {
       Object.assign(seen, {
-        ru: ctx.$ru, rU: ctx.$rU, rd: ctx.$rd, rm: ctx.$rm, fu: ctx.$fu, tu: ctx.$tu, ci: ctx.$ci, si: ctx.$si, sp: ctx.$sp, proto: ctx.$proto,
+        ru: ctx.$ru,
+        rU: ctx.$rU,
+        rd: ctx.$rd,
+        rm: ctx.$rm,
+        fu: ctx.$fu,
+        tu: ctx.$tu,
+        ci: ctx.$ci,
+        si: ctx.$si,
+        sp: ctx.$sp,
+        proto: ctx.$proto,
       });
       ctx.setflag('FLAG_B');
       seen.flagB = ctx.isflagset('FLAG_B');
@@ -186,8 +210,19 @@ describe('script: pseudo-variables, flags, exit/drop, named routes', () => {
     await uac.send(request('INFO', 'sip:bob@example.com;transport=udp', uac.port, { callId: 'pv-1' }), port);
     await uac.next();
     expect(seen).toEqual({
-      ru: 'sip:bob@example.com;transport=udp', rU: 'bob', rd: 'example.com', rm: 'INFO', fu: 'sip:alice@127.0.0.1', tu: 'sip:bob@example.com',
-      ci: 'pv-1', si: '127.0.0.1', sp: uac.port, proto: 'udp', flagB: true, flagA: false, ru2: 'sip:dave@example.com;transport=udp',
+      ru: 'sip:bob@example.com;transport=udp',
+      rU: 'bob',
+      rd: 'example.com',
+      rm: 'INFO',
+      fu: 'sip:alice@127.0.0.1',
+      tu: 'sip:bob@example.com',
+      ci: 'pv-1',
+      si: '127.0.0.1',
+      sp: uac.port,
+      proto: 'udp',
+      flagB: true,
+      flagA: false,
+      ru2: 'sip:dave@example.com;transport=udp',
     });
   });
 
@@ -206,7 +241,7 @@ describe('script: pseudo-variables, flags, exit/drop, named routes', () => {
 });
 
 describe('modules in the pipeline', () => {
-  it('binds module script functions on the route context, with route-type checks, and event_route', async () => {
+  it('binds module script functions on the route context, and event_route', async () => {
     const events: unknown[] = [];
     const mod = defineModule({
       name: 'probe',
@@ -222,6 +257,7 @@ describe('modules in the pipeline', () => {
             return st.n;
           },
         },
+        probe_event: { routes: ['event'], handler: (st) => st.n * 10 },
       },
     });
     const s = new SipServer({
@@ -234,7 +270,10 @@ describe('modules in the pipeline', () => {
           const n = (ctx as unknown as { probe_count(): number }).probe_count();
           ctx.sl_send_reply(200, `n=${n}`);
         },
-        event_route: { E_PROBE: (p) => void events.push(p) },
+        // event_route runs on an event context, where functions allowed in event routes can be called.
+        event_route: {
+          E_PROBE: (p, name, ctx) => void events.push({ ...p, name, rt: ctx.routeType, f: (ctx as unknown as { probe_event(): number }).probe_event() }),
+        },
       },
     });
     await s.start();
@@ -242,7 +281,68 @@ describe('modules in the pipeline', () => {
       const p = s.sockets[0]!.port;
       await uac.send(request('OPTIONS', `sip:127.0.0.1:${p}`, uac.port), p);
       expect((await uac.next()).text.split('\r\n')[0]).toBe('SIP/2.0 200 n=1');
-      await expect.poll(() => events).toEqual([{ n: 1, m: 'OPTIONS' }]);
+      await expect.poll(() => events).toEqual([{ n: 1, m: 'OPTIONS', name: 'E_PROBE', rt: 'event', f: 10 }]);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('refuses a module function in a route type it did not list, with E_CONFIG naming function, module and route', async () => {
+    const mod = defineModule({
+      name: 'probe',
+      version: '1.0.0',
+      init: () => null,
+      functions: { probe_request_only: { routes: ['request'], handler: () => 1 } },
+    });
+    const caught: unknown[] = [];
+    const s = new SipServer({
+      listen: ['udp:127.0.0.1:0'],
+      mi: false,
+      log: { level: 'silent' },
+      modules: [mod],
+      routes: {
+        request: (ctx) => {
+          // Allowed here: the answer carries its result.
+          const n = (ctx as unknown as { probe_request_only(): number }).probe_request_only();
+          ctx.sl_send_reply(200, `n=${n}`);
+        },
+        onreply: (ctx) => {
+          try {
+            (ctx as unknown as { probe_request_only(): number }).probe_request_only();
+          } catch (e) {
+            caught.push(e);
+          }
+          ctx.drop();
+        },
+      },
+    });
+    await s.start();
+    try {
+      const p = s.sockets[0]!.port;
+      await uac.send(request('OPTIONS', `sip:127.0.0.1:${p}`, uac.port), p);
+      expect((await uac.next()).text.split('\r\n')[0]).toBe('SIP/2.0 200 n=1');
+      // A reply reaching the server runs onreply, where the function is not allowed.
+      await uac.send(replyTo(request('OPTIONS', 'sip:bob@example.com', uac.port), 200, 'OK'), p);
+      await expect.poll(() => caught.length).toBe(1);
+      expect(caught[0]).toMatchObject({ code: 'E_CONFIG', message: 'probe_request_only() of module "probe" cannot be used in onreply routes' });
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('refuses to start when a module exports a function the core already has (E_FUNCTION_DUPLICATE)', async () => {
+    const mod = defineModule({
+      name: 'shadow',
+      version: '1.0.0',
+      init: () => null,
+      functions: { sl_send_reply: { handler: () => 1 } },
+    });
+    const s = new SipServer({ listen: ['udp:127.0.0.1:0'], mi: false, log: { level: 'silent' }, modules: [mod], routes: { request: () => undefined } });
+    try {
+      await expect(s.start()).rejects.toMatchObject({
+        code: 'E_FUNCTION_DUPLICATE',
+        message: 'module "shadow" exports script function "sl_send_reply", which the core already has',
+      });
     } finally {
       await s.stop();
     }

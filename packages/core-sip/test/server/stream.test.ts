@@ -82,7 +82,9 @@ describe('stream transports through the server', () => {
     expect(msg.topVia.transport).toBe('TCP');
     expect(msg.topVia.port).toBe(portOf('tcp'));
     const vias = msg.headerValues('Via').join('\r\nVia: ');
-    sock.write(`SIP/2.0 202 Accepted\r\nVia: ${vias}\r\nFrom: ${msg.header('From')}\r\nTo: ${msg.header('To')};tag=x\r\nCall-ID: ${msg.callId}\r\nCSeq: ${msg.header('CSeq')}\r\nContent-Length: 0\r\n\r\n`);
+    sock.write(
+      `SIP/2.0 202 Accepted\r\nVia: ${vias}\r\nFrom: ${msg.header('From')}\r\nTo: ${msg.header('To')};tag=x\r\nCall-ID: ${msg.callId}\r\nCSeq: ${msg.header('CSeq')}\r\nContent-Length: 0\r\n\r\n`,
+    );
     const back = parseMessage((await uac.next()).data);
     expect([back.status, back.callId, back.via.length]).toEqual([202, 'udp-to-tcp', 1]);
     uac.close();

@@ -26,9 +26,7 @@ describe('Stats registry', () => {
   it('rejects a duplicate name in the same module, allows it in another', () => {
     const s = new Stats();
     s.counter('tm', 'x', '');
-    expect(() => s.gauge('tm', 'x', '')).toThrowErrorMatchingInlineSnapshot(
-      `[StatsError: E_STAT_DUPLICATE: statistic "tm:x" is already registered]`,
-    );
+    expect(() => s.gauge('tm', 'x', '')).toThrowErrorMatchingInlineSnapshot(`[StatsError: E_STAT_DUPLICATE: statistic "tm:x" is already registered]`);
     expect(() => s.computed('tm', 'x', '', () => 1)).toThrow(/E_STAT_DUPLICATE/);
     expect(() => s.counter('dialog', 'x', '')).not.toThrow();
   });

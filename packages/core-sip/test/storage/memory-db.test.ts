@@ -74,6 +74,19 @@ describe('MemoryDb', () => {
     expect((await d.select('dialog')).map((r) => r.dlg_id)).toEqual([1, 2]);
   });
 
+  it('replaces many rows at once by primary key', async () => {
+    const d = await db();
+    await d.insertMany('dialog', [{ dlg_id: 1, callid: 'a' }]);
+    await d.replaceMany('dialog', [
+      { dlg_id: 1, callid: 'a2' },
+      { dlg_id: 2, callid: 'b' },
+    ]);
+    expect((await d.select('dialog', {}, { orderBy: 'dlg_id' })).map((r) => [r.dlg_id, r.callid])).toEqual([
+      [1, 'a2'],
+      [2, 'b'],
+    ]);
+  });
+
   it('orders (NULL first, numbers numerically) and limits', async () => {
     const d = await db();
     await d.insertMany('dialog', [
@@ -105,9 +118,7 @@ describe('MemoryDb', () => {
     await expect(d.insert('dialog', { dlg_id: 1, callid: 'a', bogus: 1 })).rejects.toThrowErrorMatchingInlineSnapshot(
       `[TsipsError: memory://: table "dialog" has no column "bogus"]`,
     );
-    await expect(d.insert('dialog', { dlg_id: 1 })).rejects.toThrowErrorMatchingInlineSnapshot(
-      `[TsipsError: memory://: column "callid" of "dialog" cannot be null]`,
-    );
+    await expect(d.insert('dialog', { dlg_id: 1 })).rejects.toThrowErrorMatchingInlineSnapshot(`[TsipsError: memory://: column "callid" of "dialog" cannot be null]`);
     await expect(d.select('dialog', { nope: 1 })).rejects.toMatchObject({ code: 'E_STORAGE' });
   });
 

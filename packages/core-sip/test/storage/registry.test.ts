@@ -90,9 +90,7 @@ describe('StorageRegistry', () => {
     const r = new StorageRegistry();
     const d: DbDriver = { schemes: ['mysql'], open: async (u) => new MemoryDb(u) };
     r.registerDbDriver(d);
-    expect(() => r.registerDbDriver(d)).toThrowErrorMatchingInlineSnapshot(
-      `[TsipsError: two DB drivers registered for scheme "mysql"]`,
-    );
+    expect(() => r.registerDbDriver(d)).toThrowErrorMatchingInlineSnapshot(`[TsipsError: two DB drivers registered for scheme "mysql"]`);
     expect(() => r.registerDbDriver({ schemes: ['memory'], open: (u) => d.open(u) })).toThrow(/memory/);
   });
 });

@@ -36,10 +36,13 @@ async function silentServer(): Promise<{ port: number; server: Server }> {
   server.on('connection', (s) => socks.push(s));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  cleanup.push(() => new Promise<void>((r) => {
-    socks.forEach((s) => s.destroy());
-    server.close(() => r());
-  }));
+  cleanup.push(
+    () =>
+      new Promise<void>((r) => {
+        socks.forEach((s) => s.destroy());
+        server.close(() => r());
+      }),
+  );
   return { port: (server.address() as { port: number }).port, server };
 }
 

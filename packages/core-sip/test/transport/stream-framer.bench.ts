@@ -15,7 +15,13 @@ describe('StreamFramer, 1000 INVITEs of 560 bytes', () => {
   for (const size of [65536, 1400, 100]) {
     bench(`chunks of ${size} bytes`, () => {
       let n = 0;
-      const f = new StreamFramer(65535, { onMessage: () => void n++, onPing: () => undefined, onError: (r) => { throw new Error(r); } });
+      const f = new StreamFramer(65535, {
+        onMessage: () => void n++,
+        onPing: () => undefined,
+        onError: (r) => {
+          throw new Error(r);
+        },
+      });
       for (let i = 0; i < stream.length; i += size) f.push(stream.subarray(i, i + size));
       if (n !== 1000) throw new Error(`framed ${n}`);
     });

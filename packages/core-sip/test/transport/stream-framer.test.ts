@@ -108,7 +108,11 @@ describe('StreamFramer', () => {
 
   it('frames any split of a message sequence the same way (property)', () => {
     const message = fc
-      .tuple(fc.string({ maxLength: 8 }).map((s) => s.replace(/[^a-z0-9]/gi, 'x')), fc.string({ maxLength: 300 }), fc.boolean())
+      .tuple(
+        fc.string({ maxLength: 8 }).map((s) => s.replace(/[^a-z0-9]/gi, 'x')),
+        fc.string({ maxLength: 300 }),
+        fc.boolean(),
+      )
       .map(([id, body, compact]) => sipRequest(`c${id}`, body, compact));
     fc.assert(
       fc.property(fc.array(message, { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength: 30 }), (msgs, cuts) => {

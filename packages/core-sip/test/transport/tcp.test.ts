@@ -97,10 +97,7 @@ describe('TCP transport', () => {
     const m = await inbox.next();
     const reply = 'SIP/2.0 200 OK\r\nCall-ID: r1\r\nContent-Length: 0\r\n\r\n';
     // The address/port are the peer's; connId selects the open connection.
-    await t.send(
-      { proto: 'tcp', address: m.rinfo.srcAddress, port: 5060, connId: m.rinfo.connId! },
-      Buffer.from(reply),
-    );
+    await t.send({ proto: 'tcp', address: m.rinfo.srcAddress, port: 5060, connId: m.rinfo.connId! }, Buffer.from(reply));
     expect(await c.waitFor((s) => s.includes('\r\n\r\n'))).toBe(reply);
     // Found by the peer's address:port too, with no connId.
     await t.send({ proto: 'tcp', address: '127.0.0.1', port: m.rinfo.srcPort }, Buffer.from(reply));
@@ -142,7 +139,10 @@ describe('TCP transport', () => {
     await a.t.send({ proto: 'tcp', address: '127.0.0.1', port: b.port }, sipRequest('ab'));
     const atB = await b.inbox.next();
     expect(atB.data.toString()).toContain('Call-ID: ab');
-    await b.t.send({ proto: 'tcp', address: atB.rinfo.srcAddress, port: atB.rinfo.srcPort, connId: atB.rinfo.connId! }, Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'));
+    await b.t.send(
+      { proto: 'tcp', address: atB.rinfo.srcAddress, port: atB.rinfo.srcPort, connId: atB.rinfo.connId! },
+      Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'),
+    );
     const atA = await a.inbox.next();
     expect(atA.data.toString()).toBe('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n');
     expect(atA.rinfo.srcPort).toBe(b.port);
@@ -206,7 +206,10 @@ describe('TCP transport', () => {
     // Reused by address and by connId: the same id.
     expect(await a.t.send({ proto: 'tcp', address: '127.0.0.1', port: b.port }, sipRequest('id2'))).toBe(id);
     expect(await a.t.send({ proto: 'tcp', address: '127.0.0.1', port: 1, connId: id! }, sipRequest('id3'))).toBe(id);
-    const back = await b.t.send({ proto: 'tcp', address: atB.rinfo.srcAddress, port: atB.rinfo.srcPort, connId: atB.rinfo.connId! }, Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'));
+    const back = await b.t.send(
+      { proto: 'tcp', address: atB.rinfo.srcAddress, port: atB.rinfo.srcPort, connId: atB.rinfo.connId! },
+      Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'),
+    );
     expect(back).toBe(atB.rinfo.connId);
     expect((await a.inbox.next()).rinfo.connId).toBe(id);
   });
@@ -220,9 +223,7 @@ describe('TCP transport', () => {
     c.sock.end();
     await waitFor(() => closed.length > 0);
     await sleep(30);
-    expect(closed).toEqual([
-      { id: m.rinfo.connId, proto: 'tcp', remoteAddress: '127.0.0.1', remotePort: local, outgoing: false, error: false },
-    ]);
+    expect(closed).toEqual([{ id: m.rinfo.connId, proto: 'tcp', remoteAddress: '127.0.0.1', remotePort: local, outgoing: false, error: false }]);
   });
 
   it('reports a reset by the peer as an error, on a connection we opened', async () => {

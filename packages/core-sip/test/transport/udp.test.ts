@@ -96,9 +96,7 @@ describe('UDP transport', () => {
 
   it('rejects a send with no socket of the family', async () => {
     const { t } = await layer(() => undefined);
-    await expect(t.send({ proto: 'udp', address: '::1', port: 5060 }, Buffer.from('x'))).rejects.toThrow(
-      'E_NO_SOCKET: no udp socket (IPv6) to reach [::1]:5060',
-    );
+    await expect(t.send({ proto: 'udp', address: '::1', port: 5060 }, Buffer.from('x'))).rejects.toThrow('E_NO_SOCKET: no udp socket (IPv6) to reach [::1]:5060');
     await expect(t.send({ proto: 'tcp', address: '127.0.0.1', port: 5060 }, Buffer.from('x'))).rejects.toThrow(
       'E_NO_SOCKET: no tcp listen socket for IPv4 to reach 127.0.0.1:5060',
     );
@@ -175,7 +173,12 @@ describe('UDP transport', () => {
     // 70-character labels: the resolver refuses them locally, no DNS query leaves the machine.
     const name = (i: number) => `${'x'.repeat(70)}.n${i}.invalid`;
     const codes = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => t.send({ proto: 'udp', address: name(i), port: 5060 }, Buffer.from('x')).then(() => 'sent', (e: { code?: string }) => e.code)),
+      Array.from({ length: 100 }, (_, i) =>
+        t.send({ proto: 'udp', address: name(i), port: 5060 }, Buffer.from('x')).then(
+          () => 'sent',
+          (e: { code?: string }) => e.code,
+        ),
+      ),
     );
     expect(codes.filter((c) => c === 'E_RESOLVE_BUSY')).toHaveLength(92);
     expect(codes.filter((c) => c === 'E_RESOLVE')).toHaveLength(8);

@@ -16,7 +16,10 @@ const T_SRV = 33;
 const T_NAPTR = 35;
 
 function encodeName(name: string): Buffer {
-  const parts = name.replace(/\.$/, '').split('.').filter((p) => p !== '');
+  const parts = name
+    .replace(/\.$/, '')
+    .split('.')
+    .filter((p) => p !== '');
   const bufs = parts.map((p) => Buffer.concat([Buffer.from([p.length]), Buffer.from(p, 'ascii')]));
   return Buffer.concat([...bufs, Buffer.from([0])]);
 }

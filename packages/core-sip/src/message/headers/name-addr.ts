@@ -27,7 +27,15 @@ export class NameAddr {
    * `uri` given as text is parsed on first access; a bad one throws SipParseError 'E_PARSE_URI' then.
    * `tag` is the tag param when the parser already found it (`false`: read it from `params`).
    */
-  constructor(displayName: string | undefined, uri: SipUri | string, params: Params, raw: string, header = 'name-addr', uriAt = 0, tag: string | undefined | false = false) {
+  constructor(
+    displayName: string | undefined,
+    uri: SipUri | string,
+    params: Params,
+    raw: string,
+    header = 'name-addr',
+    uriAt = 0,
+    tag: string | undefined | false = false,
+  ) {
     this.displayName = displayName;
     this.params = params;
     this.tag = tag !== false ? tag : (params.get('tag') ?? undefined);

@@ -153,7 +153,16 @@ export function parseParams(s: string, i: number, sep: number, code = 'E_PARSE_H
  * only when read. The first value of each name in `want` (lower-case) is stored in `picked` at the same
  * index (`null` without a value, left `undefined` when absent); callers pass a reused array.
  */
-export function deferParams(s: string, i: number, sep: number, code: string, header: string, base: number, want: readonly string[] | null, picked: (string | null | undefined)[] | null): Params {
+export function deferParams(
+  s: string,
+  i: number,
+  sep: number,
+  code: string,
+  header: string,
+  base: number,
+  want: readonly string[] | null,
+  picked: (string | null | undefined)[] | null,
+): Params {
   const n = s.length;
   let j = i;
   while (j < n && isWs(s.charCodeAt(j))) j++;

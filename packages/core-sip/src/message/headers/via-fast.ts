@@ -81,7 +81,8 @@ export const VIA_SCAN = { end: 0 };
  * VIA_SCAN.end. `h` is the message decoded as latin1 (positions are offsets in `b`).
  */
 export function viaFromBytes(b: Uint8Array, s: number, e: number, h: string): Via | undefined {
-  if (e - s < 10 || b[s] !== 83 || b[s + 1] !== 73 || b[s + 2] !== 80 || b[s + 3] !== 47 || b[s + 4] !== 50 || b[s + 5] !== 46 || b[s + 6] !== 48 || b[s + 7] !== 47) return undefined;
+  if (e - s < 10 || b[s] !== 83 || b[s + 1] !== 73 || b[s + 2] !== 80 || b[s + 3] !== 47 || b[s + 4] !== 50 || b[s + 5] !== 46 || b[s + 6] !== 48 || b[s + 7] !== 47)
+    return undefined;
   let i = s + 8;
   const ts = i;
   while (i < e && (b[i] as number) >= 65 && (b[i] as number) <= 90) i++;
