@@ -32,3 +32,4 @@ export { runAttack, readCorpus, AttackFailure, type AttackOptions, type AttackSt
 export { CrashWatch, isCrashLine } from './crash-watch.js';
 export { startKamailio, type KamailioServer, type KamailioOptions } from './kamailio.js';
 export { startKamailioRegistrar, kamailioPassword, type KamailioRegistrar, type KamailioRegistrarOptions } from './kamailio-registrar.js';
+export { startPresenceServer, PresenceWatcher, type PresenceServerOptions } from './kamailio-presence.js';
