@@ -2,39 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/message/parse.js';
 import { SipParseError } from '../../src/message/parse-error.js';
 import type { SipMessage } from '../../src/message/message.js';
-import { loadCorpus } from './corpus.js';
+import { ACCESSORS, loadCorpus, type Accessor } from './corpus.js';
 
 const corpus = loadCorpus();
-
-/** Every typed accessor; reading one must either work or throw a SipParseError, never anything else. */
-const ACCESSORS = [
-  'via',
-  'topVia',
-  'from',
-  'to',
-  'callId',
-  'cseq',
-  'maxForwards',
-  'contacts',
-  'contactStar',
-  'routes',
-  'recordRoutes',
-  'contentLength',
-  'contentType',
-  'expires',
-  'event',
-  'allow',
-  'supported',
-  'require',
-  'body',
-  'authorization',
-  'proxyAuthorization',
-  'wwwAuthenticate',
-  'proxyAuthenticate',
-  'date',
-  'uri',
-] as const;
-type Accessor = (typeof ACCESSORS)[number];
 
 function read(m: SipMessage, a: Accessor): unknown {
   return m[a];

@@ -25,3 +25,33 @@ export function loadCorpus(): CorpusEntry[] {
 export function corpusMessage(name: string): Buffer {
   return readFileSync(new URL(`${name}.dat`, CORPUS_DIR));
 }
+
+/** Every typed accessor; reading one must either work or throw a SipParseError, never anything else. */
+export const ACCESSORS = [
+  'via',
+  'topVia',
+  'from',
+  'to',
+  'callId',
+  'cseq',
+  'maxForwards',
+  'contacts',
+  'contactStar',
+  'routes',
+  'recordRoutes',
+  'contentLength',
+  'contentType',
+  'expires',
+  'event',
+  'allow',
+  'supported',
+  'require',
+  'body',
+  'authorization',
+  'proxyAuthorization',
+  'wwwAuthenticate',
+  'proxyAuthenticate',
+  'date',
+  'uri',
+] as const;
+export type Accessor = (typeof ACCESSORS)[number];

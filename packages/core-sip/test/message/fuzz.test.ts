@@ -3,37 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/message/parse.js';
 import { SipParseError } from '../../src/message/parse-error.js';
 import type { SipMessage } from '../../src/message/message.js';
-import { loadCorpus } from './corpus.js';
+import { ACCESSORS, loadCorpus } from './corpus.js';
 
 const seeds = loadCorpus().map((e) => e.bytes);
-
-const ACCESSORS = [
-  'via',
-  'topVia',
-  'from',
-  'to',
-  'callId',
-  'cseq',
-  'maxForwards',
-  'contacts',
-  'contactStar',
-  'routes',
-  'recordRoutes',
-  'contentLength',
-  'contentType',
-  'expires',
-  'event',
-  'allow',
-  'supported',
-  'require',
-  'body',
-  'authorization',
-  'proxyAuthorization',
-  'wwwAuthenticate',
-  'proxyAuthenticate',
-  'date',
-  'uri',
-] as const;
 
 /** Only SipParseError may escape the parser, the accessors, validate() or an edit. */
 function exercise(buf: Buffer): void {
