@@ -9,10 +9,9 @@
  *
  *   node bench/b2b.mjs [--rates 250,500,1000] [--seconds 5] [--hold-ms 100] [--warmup-s 3] [--no-write]
  */
-import { join } from 'node:path';
-import { arg, fmt, mdTable, RESULTS_DIR, writeResult } from './lib/results.mjs';
+import { arg, fmt, mdTable, writeResult } from './lib/results.mjs';
 import { ensureCommand, HOST, sleep, start, stop, treeUsage, udpBound, waitUdp } from './lib/procs.mjs';
-import { readStats } from './lib/sipp.mjs';
+import { readStats, statArgs, statFile, UAC_PORT } from './lib/sipp.mjs';
 
 const RATES = String(arg('rates', '250,500,1000')).split(',').map(Number);
 const SECONDS = Number(arg('seconds', 5));
@@ -21,9 +20,7 @@ const WARMUP_S = Number(arg('warmup-s', 3));
 const TARGET_RATE = 1000;
 const TARGET_RATIO = 2.5;
 const MAX_FAIL = 0.001;
-const UAC_PORT = 15060;
 const UAS_PORT = 15080;
-const RUN = join(RESULTS_DIR, '.run');
 
 if (!ensureCommand('sipp', 'sip-tester')) {
   process.stderr.write('b2b: sipp is required\n');
@@ -53,7 +50,7 @@ const SERVERS = {
 async function runRate(pid, rate, seconds) {
   if (udpBound(UAC_PORT)) throw new Error(`udp ${UAC_PORT} busy: is a previous sipp still running?`);
   const calls = rate * seconds;
-  const stf = join(RUN, 'b2b-uac.csv');
+  const stf = statFile('b2b-uac');
   const before = treeUsage(pid);
   const t0 = performance.now();
   const uac = start('sipp', [
@@ -74,14 +71,7 @@ async function runRate(pid, rate, seconds) {
     String(calls),
     '-d',
     String(HOLD_MS),
-    '-nostdin',
-    '-buff_size',
-    '4194304',
-    '-trace_stat',
-    '-stf',
-    stf,
-    '-fd',
-    '1',
+    ...statArgs(stf),
     '-timeout',
     `${seconds * 3 + 30}s`,
     '-timeout_error',
@@ -108,8 +98,6 @@ async function runRate(pid, rate, seconds) {
   };
 }
 
-const { mkdirSync } = await import('node:fs');
-mkdirSync(RUN, { recursive: true });
 const runs = {};
 for (const [name, launch] of Object.entries(SERVERS)) {
   const child = launch();

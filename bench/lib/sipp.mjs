@@ -11,33 +11,22 @@ export const UAC_PORT = 15060;
 export const UAS_PORT = 15070;
 const RUN = join(RESULTS_DIR, '.run');
 
-function statFile(name) {
+/** A fresh statistics CSV for sipp run `name` (any earlier one removed). */
+export function statFile(name) {
   mkdirSync(RUN, { recursive: true });
   const f = join(RUN, `${name}.csv`);
   rmSync(f, { force: true });
   return f;
 }
 
+/** What every benchmark sipp gets: no stdin, a 4 MB socket buffer, and its cumulative statistics in `stf`. */
+export function statArgs(stf) {
+  return ['-nostdin', '-buff_size', '4194304', '-trace_stat', '-stf', stf, '-fd', '1'];
+}
+
 export function startUas() {
   const stf = statFile('uas');
-  const child = start('sipp', [
-    '-sf',
-    join(BENCH_DIR, 'sipp/uas.xml'),
-    '-i',
-    HOST,
-    '-p',
-    String(UAS_PORT),
-    '-nostdin',
-    '-buff_size',
-    '4194304',
-    '-trace_stat',
-    '-stf',
-    stf,
-    '-fd',
-    '1',
-    '-timeout',
-    '3600s',
-  ]);
+  const child = start('sipp', ['-sf', join(BENCH_DIR, 'sipp/uas.xml'), '-i', HOST, '-p', String(UAS_PORT), ...statArgs(stf), '-timeout', '3600s']);
   return { child, stf };
 }
 
@@ -64,14 +53,7 @@ export function startUac({ serverPort, rate, calls, holdMs = 100, timeoutS }) {
     String(calls),
     '-d',
     String(holdMs),
-    '-nostdin',
-    '-buff_size',
-    '4194304',
-    '-trace_stat',
-    '-stf',
-    stf,
-    '-fd',
-    '1',
+    ...statArgs(stf),
     '-timeout',
     `${timeoutS}s`,
     '-timeout_error',
