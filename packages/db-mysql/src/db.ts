@@ -99,16 +99,7 @@ export class MysqlDb implements Db {
   }
 
   async insertMany(table: string, rows: readonly DbRow[]): Promise<void> {
-    // Rows may carry different column sets (defaults left out): one statement per set, in order.
-    const groups = new Map<string, { cols: string[]; rows: DbValue[][] }>();
-    for (const row of rows) {
-      const cols = Object.keys(row);
-      const key = cols.join('\0');
-      let g = groups.get(key);
-      if (g === undefined) groups.set(key, (g = { cols, rows: [] }));
-      g.rows.push(cols.map((c) => row[c] ?? null));
-    }
-    for (const g of groups.values()) {
+    for (const g of byColumnSet(rows)) {
       const sql = bulkInsertSql(table, g.cols);
       for (let i = 0; i < g.rows.length; i += BULK_CHUNK) {
         const chunk = g.rows.slice(i, i + BULK_CHUNK);
@@ -125,15 +116,7 @@ export class MysqlDb implements Db {
 
   /** REPLACE of many rows: one statement per column set and BULK_CHUNK rows (idempotent, so retried). */
   async replaceMany(table: string, rows: readonly DbRow[]): Promise<void> {
-    const groups = new Map<string, { cols: string[]; rows: DbValue[][] }>();
-    for (const row of rows) {
-      const cols = Object.keys(row);
-      const key = cols.join('\0');
-      let g = groups.get(key);
-      if (g === undefined) groups.set(key, (g = { cols, rows: [] }));
-      g.rows.push(cols.map((c) => row[c] ?? null));
-    }
-    for (const g of groups.values()) {
+    for (const g of byColumnSet(rows)) {
       const sql = bulkReplaceSql(table, g.cols);
       for (let i = 0; i < g.rows.length; i += BULK_CHUNK) {
         const chunk = g.rows.slice(i, i + BULK_CHUNK);
@@ -274,4 +257,17 @@ export class MysqlDb implements Db {
       this.log.warn({ op, table, us: Math.round(us), thresholdUs: this.opts.execQueryThresholdUs }, 'db_mysql: slow query');
     }
   }
+}
+
+/** Rows may carry different column sets (defaults left out): one group per set, rows in order, for one statement each. */
+function byColumnSet(rows: readonly DbRow[]): IterableIterator<{ cols: string[]; rows: DbValue[][] }> {
+  const groups = new Map<string, { cols: string[]; rows: DbValue[][] }>();
+  for (const row of rows) {
+    const cols = Object.keys(row);
+    const key = cols.join('\0');
+    let g = groups.get(key);
+    if (g === undefined) groups.set(key, (g = { cols, rows: [] }));
+    g.rows.push(cols.map((c) => row[c] ?? null));
+  }
+  return groups.values();
 }
