@@ -3,7 +3,7 @@
  * table of db_url, or as JSON values under cachedb_key_prefix in cachedb_url (Redis). At start the stored
  * entities are loaded back: UA sessions resume, other owners get `onRestored` to call restore_logic_info.
  */
-import type { CacheDb, Db, DbRow, ModuleContext } from '@core/sip';
+import { numberOf, textOf, type CacheDb, type Db, type DbRow, type ModuleContext } from '@core/sip';
 import type { B2bEngine, EntitySink } from './engine.js';
 import { Entity } from './entity.js';
 import { b2bErrors } from './errors.js';
@@ -52,48 +52,45 @@ export function entityRow(e: Entity): DbRow {
   };
 }
 
-const s = (v: unknown): string => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '');
-const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-
 export function rowEntity(engine: B2bEngine, row: DbRow): Entity | undefined {
-  const type = n(row['type']) === B2B_CLIENT ? B2B_CLIENT : B2B_SERVER;
-  const callid = s(row['callid']);
-  const key = type === B2B_SERVER ? s(row['tag1']) : callid;
+  const type = numberOf(row['type']) === B2B_CLIENT ? B2B_CLIENT : B2B_SERVER;
+  const callid = textOf(row['callid']);
+  const key = type === B2B_SERVER ? textOf(row['tag1']) : callid;
   const hashIndex = engine.keys.hashIndexOf(key);
   if (hashIndex < 0 || hashIndex >= engine.tables.of(type).buckets) return undefined; // another prefix or table size
   let extra: Partial<Extra> = {};
   try {
-    extra = JSON.parse(s(row['storage']) || '{}') as Partial<Extra>;
+    extra = JSON.parse(textOf(row['storage']) || '{}') as Partial<Extra>;
   } catch {
     // an unreadable blob: the columns are enough to go on
   }
-  const routes = s(row['route0']);
+  const routes = textOf(row['route0']);
   const e = new Entity({
     type,
     key,
     hashIndex,
     callid,
-    fromUri: s(row['from_uri']),
-    fromDname: s(row['from_dname']),
-    fromTag: s(row['tag0']),
-    toUri: s(row['to_uri']),
-    toDname: s(row['to_dname']),
-    toTag: s(row['tag1']),
-    ruri: s(row['ruri']),
-    cseqCaller: n(row['cseq0']),
-    cseqCallee: n(row['cseq1']),
-    contactCaller: s(row['contact0']),
-    contactCallee: s(row['contact1']),
+    fromUri: textOf(row['from_uri']),
+    fromDname: textOf(row['from_dname']),
+    fromTag: textOf(row['tag0']),
+    toUri: textOf(row['to_uri']),
+    toDname: textOf(row['to_dname']),
+    toTag: textOf(row['tag1']),
+    ruri: textOf(row['ruri']),
+    cseqCaller: numberOf(row['cseq0']),
+    cseqCallee: numberOf(row['cseq1']),
+    contactCaller: textOf(row['contact0']),
+    contactCallee: textOf(row['contact1']),
     routeSet: routes === '' ? [] : routes.split('\n'),
-    remoteTarget: extra.remoteTarget ?? s(row[type === B2B_SERVER ? 'contact0' : 'contact1']),
-    sendSock: s(row['sockinfo_srv']),
-    modName: s(row['mod_name']),
-    logicKey: s(row['param']),
+    remoteTarget: extra.remoteTarget ?? textOf(row[type === B2B_SERVER ? 'contact0' : 'contact1']),
+    sendSock: textOf(row['sockinfo_srv']),
+    modName: textOf(row['mod_name']),
+    logicKey: textOf(row['param']),
   });
-  e.state = n(row['state']) as B2bStateValue;
-  e.lastMethod = methodName(n(row['lm']));
-  e.lastReplyCode = n(row['lrc']);
-  e.lastInviteCseq = n(row['lic']);
+  e.state = numberOf(row['state']) as B2bStateValue;
+  e.lastMethod = methodName(numberOf(row['lm']));
+  e.lastReplyCode = numberOf(row['lrc']);
+  e.lastInviteCseq = numberOf(row['lic']);
   e.answered = extra.answered ?? e.state >= B2bState.CONFIRMED;
   e.inviteReplied = extra.inviteReplied ?? 0;
   e.autoAck = extra.autoAck ?? true;
@@ -129,7 +126,7 @@ function cacheBackend(c: CacheDb, prefix: string): Backend {
   return {
     async write(e) {
       const row = entityRow(e);
-      await c.set(k(e.type, e.key), JSON.stringify({ ...row, storage: s(row['storage']) }));
+      await c.set(k(e.type, e.key), JSON.stringify({ ...row, storage: textOf(row['storage']) }));
     },
     async remove(type, _callid, _tag0, key) {
       await c.remove(k(type, key));

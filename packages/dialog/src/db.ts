@@ -4,7 +4,7 @@
  * is owned by its transaction, which does not survive a restart either). Writes are queued in order, so a
  * dialog's insert is never overtaken by its delete.
  */
-import type { Db, DbRow, ModuleContext } from '@core/sip';
+import { numberOf, textOf, type Db, type DbRow, type ModuleContext } from '@core/sip';
 import { DIRTY, Dlg } from './dialog.js';
 import { isStateValue, DlgState } from './state.js';
 import { serializeProfiles } from './profiles.js';
@@ -44,44 +44,41 @@ export function rowOf(d: Dlg): DbRow {
   };
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '');
-const num = (v: unknown): number => (typeof v === 'number' ? v : Number(str(v)) || 0);
-
 /** A row back into a dialog (profiles are relinked by the caller, which knows the definitions). */
 export function dlgOfRow(row: DbRow, slots: unknown[]): { dlg: Dlg; profiles: string; expiresSec: number } | null {
-  const state = num(row['state']);
+  const state = numberOf(row['state']);
   if (!isStateValue(state) || state === DlgState.DELETED) return null;
-  const dbId = num(row['dlg_id']);
+  const dbId = numberOf(row['dlg_id']);
   const d = new Dlg({
     hEntry: Math.floor(dbId / 0x1_0000_0000),
     hId: dbId % 0x1_0000_0000,
-    flags: num(row['flags']),
-    callid: str(row['callid']),
-    fromUri: str(row['from_uri']),
-    fromTag: str(row['from_tag']),
-    toUri: str(row['to_uri']),
-    callerCseq: num(row['caller_cseq']),
-    callerContact: str(row['caller_contact']),
-    callerRouteSet: str(row['caller_route_set']),
-    callerSock: str(row['caller_sock']),
+    flags: numberOf(row['flags']),
+    callid: textOf(row['callid']),
+    fromUri: textOf(row['from_uri']),
+    fromTag: textOf(row['from_tag']),
+    toUri: textOf(row['to_uri']),
+    callerCseq: numberOf(row['caller_cseq']),
+    callerContact: textOf(row['caller_contact']),
+    callerRouteSet: textOf(row['caller_route_set']),
+    callerSock: textOf(row['caller_sock']),
     timeout: 0,
     slots,
   });
   d.state = state;
-  d.toTag = str(row['to_tag']);
-  d.calleeCseq = num(row['callee_cseq']);
-  d.callerPingCseq = num(row['caller_ping_cseq']);
-  d.calleePingCseq = num(row['callee_ping_cseq']);
-  d.calleeContact = str(row['callee_contact']);
-  d.calleeRouteSet = str(row['callee_route_set']);
-  d.calleeSock = str(row['callee_sock']);
-  const mf = str(row['mangled_from_uri']);
-  const mt = str(row['mangled_to_uri']);
+  d.toTag = textOf(row['to_tag']);
+  d.calleeCseq = numberOf(row['callee_cseq']);
+  d.callerPingCseq = numberOf(row['caller_ping_cseq']);
+  d.calleePingCseq = numberOf(row['callee_ping_cseq']);
+  d.calleeContact = textOf(row['callee_contact']);
+  d.calleeRouteSet = textOf(row['callee_route_set']);
+  d.calleeSock = textOf(row['callee_sock']);
+  const mf = textOf(row['mangled_from_uri']);
+  const mt = textOf(row['mangled_to_uri']);
   if (mf !== '') d.mangledFromUri = mf;
   if (mt !== '') d.mangledToUri = mt;
-  d.startTs = num(row['start_time']);
-  d.scriptFlags = num(row['script_flags']);
-  const vars = str(row['vars']);
+  d.startTs = numberOf(row['start_time']);
+  d.scriptFlags = numberOf(row['script_flags']);
+  const vars = textOf(row['vars']);
   if (vars !== '') {
     try {
       const o: unknown = JSON.parse(vars);
@@ -94,7 +91,7 @@ export function dlgOfRow(row: DbRow, slots: unknown[]): { dlg: Dlg; profiles: st
   }
   d.inDb = true;
   d.dirty = DIRTY.NONE;
-  return { dlg: d, profiles: str(row['profiles']), expiresSec: num(row['timeout']) };
+  return { dlg: d, profiles: textOf(row['profiles']), expiresSec: numberOf(row['timeout']) };
 }
 
 /** Rows per statement of the shutdown flush. */

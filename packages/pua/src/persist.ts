@@ -3,12 +3,9 @@
  * removed ones deleted; at start the rows are read back, expired ones deleted and live ones refreshed at
  * once (republished / re-subscribed), so a restart does not lose publications (OpenSIPS #3802, #240).
  */
-import type { Db, DbRow } from '@core/sip';
+import { numberOf, textOf, type Db, type DbRow } from '@core/sip';
 import type { PuaEngine } from './engine.js';
 import { UaPres } from './record.js';
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : '');
-const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) || 0 : 0);
 
 function toRow(e: PuaEngine, r: UaPres): DbRow {
   return {
@@ -41,29 +38,29 @@ function toRow(e: PuaEngine, r: UaPres): DbRow {
 }
 
 function fromRow(row: DbRow): UaPres {
-  const watcher = str(row['watcher_uri']);
-  const r = new UaPres(watcher === '' ? 'publish' : 'subscribe', str(row['pres_uri']), watcher, num(row['event']), num(row['flag']), str(row['pres_id']));
-  r.expires = num(row['expires']);
-  r.desiredExpires = num(row['desired_expires']);
-  r.etag = str(row['etag']);
-  r.tupleId = str(row['tuple_id']);
-  r.callId = str(row['call_id']);
-  r.toTag = str(row['to_tag']);
-  r.fromTag = str(row['from_tag']);
-  r.cseq = num(row['cseq']);
-  const rr = str(row['record_route']);
+  const watcher = textOf(row['watcher_uri']);
+  const r = new UaPres(watcher === '' ? 'publish' : 'subscribe', textOf(row['pres_uri']), watcher, numberOf(row['event']), numberOf(row['flag']), textOf(row['pres_id']));
+  r.expires = numberOf(row['expires']);
+  r.desiredExpires = numberOf(row['desired_expires']);
+  r.etag = textOf(row['etag']);
+  r.tupleId = textOf(row['tuple_id']);
+  r.callId = textOf(row['call_id']);
+  r.toTag = textOf(row['to_tag']);
+  r.fromTag = textOf(row['from_tag']);
+  r.cseq = numberOf(row['cseq']);
+  const rr = textOf(row['record_route']);
   // Each route is a name-addr in <>: split on the commas between them only.
   r.routes = rr === '' ? [] : rr.split(/,(?=\s*<)/).map((s) => s.trim());
-  r.contact = str(row['contact']);
-  r.remoteContact = str(row['remote_contact']);
-  r.version = num(row['version']);
-  r.extraHeaders = str(row['extra_headers']);
-  r.sharingTag = str(row['sharing_tag']);
+  r.contact = textOf(row['contact']);
+  r.remoteContact = textOf(row['remote_contact']);
+  r.version = numberOf(row['version']);
+  r.extraHeaders = textOf(row['extra_headers']);
+  r.sharingTag = textOf(row['sharing_tag']);
   const body = row['body'];
-  r.body = body === null || body === undefined ? null : str(body);
-  r.contentType = str(row['content_type']);
-  r.outboundProxy = str(row['outbound_proxy']);
-  r.interval = num(row['interval']) || Math.max(0, r.expires - Math.floor(Date.now() / 1000));
+  r.body = body === null || body === undefined ? null : textOf(body);
+  r.contentType = textOf(row['content_type']);
+  r.outboundProxy = textOf(row['outbound_proxy']);
+  r.interval = numberOf(row['interval']) || Math.max(0, r.expires - Math.floor(Date.now() / 1000));
   r.dbState = 'clean';
   return r;
 }
@@ -90,7 +87,7 @@ export async function load(e: PuaEngine, db: Db, table: string): Promise<number>
   let live = 0;
   for (const row of rows) {
     const rec = fromRow(row);
-    const id = num(row['id']);
+    const id = numberOf(row['id']);
     if (rec.expires <= now || (rec.kind === 'subscribe' && rec.toTag === '')) {
       await db.delete(table, { id });
       continue;

@@ -4,3 +4,4 @@ export { MemoryDb } from './memory-db.js';
 export { MemoryCacheDb, type MemoryCacheDbOptions } from './memory-cachedb.js';
 export { parseStorageUrl, maskUrl, type StorageUrl, type StorageHost } from './url.js';
 export { StorageRegistry, MEMORY_SCHEME } from './registry.js';
+export { textOf, numberOf } from './values.js';
