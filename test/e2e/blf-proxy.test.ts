@@ -4,9 +4,9 @@
  * and terminated dialog-info NOTIFYs; MI pua_publish answers with Kamailio's reply code and ETag.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startPresenceServer, PresenceWatcher, type KamailioServer } from '@tsips/testkit';
+import { startPresenceServer, PresenceWatcher, type KamailioServer } from '@tsips/testkit';
 import { startTsips, type TsipsProcess } from '../support/tsips.js';
-import { sipp, SCENARIOS } from '../support/sipp.js';
+import { callsThrough } from '../support/sipp.js';
 
 let kam: KamailioServer;
 let tsips: TsipsProcess;
@@ -31,24 +31,7 @@ describe('examples/blf-proxy.ts', () => {
     try {
       await w.subscribe('sip:sipp@127.0.0.1', 'dialog');
       await w.waitFor(() => true);
-      const [uasPort, uacPort] = [await freePort(), await freePort()];
-      const uas = sipp(['-sf', `${SCENARIOS}uas-call.xml`, '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1']);
-      const uac = sipp([
-        `127.0.0.1:${uasPort}`,
-        '-sf',
-        `${SCENARIOS}uac-call.xml`,
-        '-rsa',
-        `127.0.0.1:${tsips.sipPort}`,
-        '-s',
-        'bob',
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(uacPort),
-        '-m',
-        '1',
-      ]);
-      const [a, b] = await Promise.all([uac.done, uas.done]);
+      const { uac: a, uas: b } = await callsThrough(tsips.sipPort, { kind: 'call', calls: 1 });
       expect(a.code, a.out).toBe(0);
       expect(b.code, b.out).toBe(0);
       const early = await w.waitFor(state('early'));

@@ -21,13 +21,6 @@ export function sipp(args: readonly string[], timeoutMs = 30_000): { done: Promi
   };
 }
 
-/** Starts a sipp UAS and resolves once it has bound its port, so a UAC started next never finds it absent. */
-export async function sippUas(args: readonly string[], timeoutMs = 30_000): Promise<{ done: Promise<SippResult>; kill(): void }> {
-  const run = await startSipp(args, { timeoutMs });
-  await run.listening();
-  return { done: run.done, kill: () => run.kill() };
-}
-
 export interface CallsThrough {
   /** `call` (INVITE/ACK/BYE, test/sipp/uac-call.xml + uas-call.xml) or `options`. */
   kind: 'call' | 'options';

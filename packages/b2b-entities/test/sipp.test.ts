@@ -1,18 +1,12 @@
 /** UA sessions started over MI against sipp UASes: re-INVITE, UPDATE, OPTIONS, BYE; reliable 183 with PRACK in both modes. */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@tsips/testkit';
 import { B2bServer, SDP } from './helpers.js';
-import { runSipp } from './sipp.js';
+import { runSipp, sippUas } from './sipp.js';
 
 const scenario = (n: string) => fileURLToPath(new URL(`./sipp/${n}`, import.meta.url));
 
-async function sippUas(file: string): Promise<{ port: number; done: ReturnType<typeof runSipp> }> {
-  const port = await freePort();
-  const done = runSipp(['-sf', scenario(file), '-p', String(port), '-m', '1'], 30);
-  await new Promise((r) => setTimeout(r, 400)); // sipp binds at once; the start-up moment
-  return { port, done };
-}
+const uasOn = (file: string) => sippUas(scenario(file));
 
 async function start(h: B2bServer, port: number): Promise<string> {
   return (await h.mi('ua_session_client_start', {
@@ -32,7 +26,7 @@ describe('sipp UAS, passthru_prack 0', () => {
   afterAll(() => h.stop());
 
   it('a session started over MI is updated (re-INVITE, UPDATE, OPTIONS) and terminated', async () => {
-    const uas = await sippUas('uas-session.xml');
+    const uas = await uasOn('uas-session.xml');
     const key = await start(h, uas.port);
     await expect.poll(() => h.eventsOf(key)).toEqual(['ANSWERED:INVITE:200']);
     await h.mi('ua_session_update', { key, method: 'INVITE', body: SDP });
@@ -49,7 +43,7 @@ describe('sipp UAS, passthru_prack 0', () => {
   });
 
   it('a reliable 183 is PRACKed here, then the call is answered and ended', async () => {
-    const uas = await sippUas('uas-prack.xml');
+    const uas = await uasOn('uas-prack.xml');
     const key = await start(h, uas.port);
     await expect.poll(() => h.eventsOf(key)).toEqual(['EARLY:INVITE:183', 'ANSWERED:INVITE:200']);
     await h.mi('ua_session_terminate', { key });
@@ -66,7 +60,7 @@ describe('sipp UAS, passthru_prack 1', () => {
   afterAll(() => h.stop());
 
   it('the PRACK waits for ua_session_update(PRACK) from the owner', async () => {
-    const uas = await sippUas('uas-prack.xml');
+    const uas = await uasOn('uas-prack.xml');
     const key = await start(h, uas.port);
     await expect.poll(() => h.eventsOf(key)).toEqual(['EARLY:INVITE:183']);
     await new Promise((r) => setTimeout(r, 300));
