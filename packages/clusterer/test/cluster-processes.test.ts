@@ -3,88 +3,33 @@
  * active node of a sharing tag is killed (SIGKILL: no clean leave, its lease must expire); another node
  * becomes active within node_timeout + 2 s, only one, and the state replicated before the kill is there.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisServer } from '@tsips/testkit';
+import { spawnTsLines, startRedis, type LineProcess, type RedisServer } from '@tsips/testkit';
 
 const NODE = fileURLToPath(new URL('./fixtures/node.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NODE_TIMEOUT_MS = 1000;
 
-interface Proc {
+interface Proc extends LineProcess {
   id: number;
-  child: ChildProcess;
-  lines: string[];
-  /** Resolves with the first line (from the start) matching `re`, seen already or still to come. */
-  wait(re: RegExp, timeoutMs?: number): Promise<string>;
   /** Current sharing tag state, from the last SHTAG line. */
   shtag(): string | undefined;
-  send(line: string): void;
 }
 
 let redis: RedisServer;
 const procs: Proc[] = [];
 
 function startProc(id: number, declared: 'active' | 'backup'): Proc {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', NODE, redis.url, String(id), declared], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let err = '';
-  let partial = '';
-  const waiters = new Set<() => void>();
-  child.stdout.on('data', (b: Buffer) => {
-    partial += b.toString();
-    const parts = partial.split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts);
-    for (const w of waiters) w();
-  });
-  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const lp = spawnTsLines(NODE, [redis.url, String(id), declared], ROOT, `node ${id}`);
   const p: Proc = {
+    ...lp,
     id,
-    child,
-    lines,
-    wait: (re, timeoutMs = 15_000) =>
-      new Promise((resolve, reject) => {
-        const check = (): void => {
-          const found = lines.find((l) => re.test(l));
-          if (found === undefined) return;
-          done();
-          resolve(found);
-        };
-        const onExit = (): void => {
-          done();
-          reject(new Error(`node ${id} exited before ${re}:\n${lines.join('\n')}\n${err}`));
-        };
-        // A spawn that fails emits 'error' and maybe no 'exit'.
-        const onError = (e: Error): void => {
-          done();
-          reject(new Error(`cannot run ${process.execPath} for node ${id}: ${e.message}`, { cause: e }));
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(new Error(`node ${id}: no ${re} within ${timeoutMs} ms:\n${lines.join('\n')}\n${err}`));
-        }, timeoutMs);
-        const done = (): void => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          child.off('exit', onExit);
-          child.off('error', onError);
-        };
-        waiters.add(check);
-        child.once('exit', onExit);
-        child.once('error', onError);
-        check();
-      }),
     shtag: () =>
-      lines
+      lp.lines
         .filter((l) => l.startsWith('SHTAG '))
         .at(-1)
         ?.slice(6),
-    send: (line) => void child.stdin.write(`${line}\n`),
   };
   procs.push(p);
   return p;

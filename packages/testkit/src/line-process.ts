@@ -46,6 +46,11 @@ export function spawnTsLines(script: string, args: readonly string[], cwd: strin
           done();
           reject(new Error(`${name} exited before ${re}:\n${lines.join('\n')}\n${err}`));
         };
+        // A spawn that fails emits 'error' and maybe no 'exit'.
+        const onError = (e: Error): void => {
+          done();
+          reject(new Error(`cannot run ${process.execPath} for ${name}: ${e.message}`, { cause: e }));
+        };
         const timer = setTimeout(() => {
           done();
           reject(new Error(`${name}: no ${re} within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}\n${err.slice(-2000)}`));
@@ -54,9 +59,11 @@ export function spawnTsLines(script: string, args: readonly string[], cwd: strin
           clearTimeout(timer);
           waiters.delete(check);
           child.off('exit', onExit);
+          child.off('error', onError);
         };
         waiters.add(check);
         child.once('exit', onExit);
+        child.once('error', onError);
         check();
       }),
     send: (line) => void child.stdin.write(`${line}\n`),
