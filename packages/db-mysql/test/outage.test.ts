@@ -30,16 +30,17 @@ afterAll(async () => {
 /**
  * Writes rows `from`…`from+count-1` from `workers` concurrent writers, alternating single inserts,
  * bulk inserts of 5 and insert+update pairs; resolves once every write has resolved (a rejected write
- * fails the test) with the number of rows written by insert+update.
+ * fails the test) with the number of rows written by insert+update. While `more()` holds the writers go on
+ * past `count` (up to twice as many rows), so a fast machine cannot finish the load before an outage starts.
  */
-async function writeLoad(db: MysqlDb, from: number, count: number, workers: number): Promise<number> {
+async function writeLoad(db: MysqlDb, from: number, count: number, workers: number, more: () => boolean = () => false): Promise<number> {
   let next = from;
   let singles = 0;
-  const end = from + count;
+  const end = (): number => from + (more() ? 2 * count : count);
   const worker = async (): Promise<void> => {
-    while (next < end) {
+    while (next < end()) {
       const id = next;
-      if (id % 10 === 0 && id + 5 <= end) {
+      if (id % 10 === 0 && id + 5 <= end()) {
         next += 5;
         await db.insertMany(
           'events_t',
@@ -70,9 +71,10 @@ describe('server outages', () => {
     const { log, entries } = captureLog();
     const db = await MysqlDb.open(server.userUrl, { log, reconnectBackoffMs: 50, reconnectBackoffMaxMs: 400 });
     try {
-      const load = writeLoad(db, 0, 400, 8);
+      let restarted = false;
+      const load = writeLoad(db, 0, 400, 8, () => !restarted);
       await sleep(150);
-      const restart = server.restart(800);
+      const restart = server.restart(800).finally(() => (restarted = true));
       const [singlesWritten] = await Promise.all([load, restart]);
       expect(await countRows(db, 0, 400)).toEqual(range(0, 400));
       const singles = await db.select('events_t', { hits: 1 }, { columns: ['id'] });
