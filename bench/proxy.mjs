@@ -84,6 +84,8 @@ async function runRate(server, rate, seconds = SECONDS) {
     retransUas: b?.retransmissions ?? null,
     cpuMs: Math.round(cpuUs / 1000),
     cpuUsPerCall: done > 0 ? cpuUs / a.successful : null,
+    // The kernel's share (sendmsg/recvmsg/epoll): tells syscall cost from JS work in the per-call figure.
+    sysUsPerCall: done > 0 ? (after.sysUs - before.sysUs) / a.successful : null,
     cpuLoad: cpuUs / 1e6 / wallS,
     rssMB: Math.round(after.rss / 1048576),
     processes: after.processes,
@@ -130,7 +132,7 @@ for (const name of SERVERS) {
       runs[name].push(r);
       process.stdout.write(
         `  ${String(rate).padStart(5)} cps × ${SECONDS}s: ok ${r.successful}/${r.calls}, failed ${r.failed}, retrans uac/uas ${r.retransUac}/${r.retransUas}, ` +
-          `${fmt(r.cpuUsPerCall, 1)} µs CPU/call, load ${fmt(r.cpuLoad * 100)}% of a core, offered ${fmt(r.offeredCps)} cps, UDP buffer drops ${r.udpRcvbufDrops ?? '?'} → ${r.held ? 'held' : 'NOT held'}\n`,
+          `${fmt(r.cpuUsPerCall, 1)} µs CPU/call (sys ${fmt(r.sysUsPerCall, 1)}), load ${fmt(r.cpuLoad * 100)}% of a core, offered ${fmt(r.offeredCps)} cps, UDP buffer drops ${r.udpRcvbufDrops ?? '?'} → ${r.held ? 'held' : 'NOT held'}\n`,
       );
       await sleep(1000); // let transactions of the previous rate expire before the next
     }

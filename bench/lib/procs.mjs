@@ -14,7 +14,10 @@ const PAGE = Number(spawnSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).std
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** utime+stime (µs), ppid and RSS (bytes) of one process from /proc/<pid>/stat, or undefined if gone. */
+/**
+ * utime+stime (µs), the stime part alone (µs: syscalls such as the UDP sends), ppid and RSS (bytes) of one
+ * process from /proc/<pid>/stat, or undefined if gone.
+ */
 export function procStat(pid) {
   let text;
   try {
@@ -25,7 +28,7 @@ export function procStat(pid) {
   // The command name (field 2) may hold spaces: split after its closing parenthesis.
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(f[11]) + Number(f[12]);
-  return { ppid: Number(f[1]), cpuUs: (ticks * 1e6) / CLK_TCK, rss: Number(f[21]) * PAGE };
+  return { ppid: Number(f[1]), cpuUs: (ticks * 1e6) / CLK_TCK, sysUs: (Number(f[12]) * 1e6) / CLK_TCK, rss: Number(f[21]) * PAGE };
 }
 
 /** The pid and every live descendant (Kamailio forks its workers). */
@@ -49,18 +52,20 @@ export function processTree(pid) {
   return out;
 }
 
-/** Summed CPU µs and RSS bytes over a process tree. */
+/** Summed CPU µs (and its system part) and RSS bytes over a process tree. */
 export function treeUsage(pid) {
   let cpuUs = 0;
+  let sysUs = 0;
   let rss = 0;
   const pids = processTree(pid);
   for (const p of pids) {
     const s = procStat(p);
     if (s === undefined) continue;
     cpuUs += s.cpuUs;
+    sysUs += s.sysUs;
     rss += s.rss;
   }
-  return { cpuUs, rss, processes: pids.length };
+  return { cpuUs, sysUs, rss, processes: pids.length };
 }
 
 /** Machine-wide UDP receive-buffer overflows (datagrams dropped because a socket's buffer was full). */
