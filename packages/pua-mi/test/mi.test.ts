@@ -19,7 +19,7 @@ beforeAll(async () => {
     mi: false,
     log: { level: 'silent' },
     modules: [tm, pua, puaMi],
-    modparams: { tm: { fr_timer: 2 }, pua: { min_expires: 0 }, pua_mi: { presence_server: `sip:127.0.0.1:${kam.port}` } },
+    modparams: { tm: { fr_timer: 2 }, pua: { min_expires: 0, consume_notify: 1 }, pua_mi: { presence_server: `sip:127.0.0.1:${kam.port}` } },
     routes: { request: (ctx) => void ctx.sl_send_reply(404, 'Not here') },
   });
   await server.start();

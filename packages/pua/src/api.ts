@@ -117,7 +117,7 @@ export interface PuaFirstLine {
 /**
  * pua_cb: fires for the records whose sourceFlag is in the registered `types`:
  * - with `fl` the first line of a final reply to a SUBSCRIBE or PUBLISH sent for the record · once per request;
- * - with `fl` undefined and `notify` set, on each NOTIFY of a subscription dialog (after pua answered 200).
+ * - with `fl` undefined and `notify` set, on each NOTIFY of a subscription dialog (after pua answered 200; consume_notify=1 only).
  */
 export type PuaCb = (record: UaPres, fl: PuaFirstLine | undefined, param: unknown, notify?: SipMessage) => void;
 

@@ -1,5 +1,5 @@
 /**
- * NOTIFYs of pua's subscription dialogs (RFC 6665 4.1.3). With consume_notify=1 (default) pua takes them
+ * NOTIFYs of pua's subscription dialogs (RFC 6665 4.1.3). With consume_notify=1 (tsips; the default 0 is OpenSIPS's: NOTIFYs go to the script) pua takes them
  * before the request route: 200 OK, the Contact as new remote target (a NOTIFY is a target refresh
  * request, RFC 6665 4.1.3 / RFC 3261 12.2), Subscription-State applied (`terminated` ends the record, an
  * `expires` param shortens it), the callbacks of the record's source flag called with the NOTIFY.

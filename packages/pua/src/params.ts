@@ -24,9 +24,9 @@ export const puaParams = {
   /** Sharing tag of new records: the node where it is active expires and refreshes them. */
   cluster_sharing_tag: z.string().optional(),
   /**
-   * tsips: 1 (default) answers the NOTIFYs of pua's subscription dialogs before the request route (200 OK,
-   * Subscription-State, Contact as new remote target, callbacks); 0 leaves them to the script, as OpenSIPS
-   * does (which then answers them and may call pua_update_contact()).
+   * tsips (OpenSIPS pua has no such param): 0 (default, OpenSIPS's behaviour) leaves every NOTIFY to the
+   * script, which answers it and may call pua_update_contact(); 1 answers the NOTIFYs of pua's subscription
+   * dialogs before the request route (200 OK, Subscription-State, Contact as new remote target, callbacks).
    */
-  consume_notify: z.union([z.literal(0), z.literal(1)]).default(1),
+  consume_notify: z.union([z.literal(0), z.literal(1)]).default(0),
 };

@@ -12,7 +12,7 @@ let api: Bound;
 
 beforeAll(async () => {
   kam = await startPresenceServer({ authRealm: 'pres.test' });
-  ({ server, api } = await startPua({}, [uacAuth], undefined, { uac_auth: { credential: 'alice:pres.test:pw-alice' } }));
+  ({ server, api } = await startPua({ consume_notify: 1 }, [uacAuth], undefined, { uac_auth: { credential: 'alice:pres.test:pw-alice' } }));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 /**
  * SUBSCRIBE lifecycle against Kamailio's presence module: the dialog, NOTIFYs answered by pua and handed to
  * the callbacks, refresh inside the dialog before expiry, termination by Expires 0; and, with
- * consume_notify=0, NOTIFYs left to the script, which calls pua_update_contact().
+ * the default consume_notify=0 (OpenSIPS behaviour), NOTIFYs left to the script, which calls pua_update_contact().
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SipMessage, SipServer } from '@core/sip';
@@ -16,7 +16,7 @@ const seen: { rec: UaPres; code: number | undefined; notify: SipMessage | undefi
 
 beforeAll(async () => {
   kam = await startPresenceServer();
-  ({ server, api } = await startPua());
+  ({ server, api } = await startPua({ consume_notify: 1 }));
   api.pua.registerPuacb(PUA_SOURCE.MI_SUBSCRIBE, (rec, fl, _p, notify) => seen.push({ rec, code: fl?.code, notify }));
 }, 60_000);
 
@@ -86,8 +86,8 @@ describe('pua SUBSCRIBE against Kamailio presence', () => {
     expect(r.code).toBe(404);
   });
 
-  it('consume_notify=0: NOTIFYs reach the script, pua_update_contact() makes their Contact the remote target', async () => {
-    const { server: s2, api: a2 } = await startPua({ consume_notify: 0 }, [], (ctx) => {
+  it('consume_notify default (0, as OpenSIPS): NOTIFYs reach the script, pua_update_contact() makes their Contact the remote target', async () => {
+    const { server: s2, api: a2 } = await startPua({}, [], (ctx) => {
       if (ctx.$rm === 'NOTIFY') {
         const rc = ctx.pua_update_contact();
         ctx.sl_send_reply(rc > 0 ? 200 : 481, rc > 0 ? 'OK' : 'No Subscription');
