@@ -144,7 +144,7 @@ export class RegEngine {
         return this.#fail(r, RegState.REGISTRAR_ERROR, code, reply.reason);
       }
       if (code >= 200 && code < 300 && reply !== undefined) return unreg ? this.#unregistered(r, code, reply) : this.#registered(r, code, reply);
-      if (reply === undefined && code === 408) return this.#fail(r, RegState.REGISTER_TIMEOUT, code, 'no reply from the registrar');
+      if (reply === undefined && code === 408) return this.#fail(r, RegState.REGISTER_TIMEOUT, code, 'timeout');
       if (reply === undefined) return this.#fail(r, RegState.INTERNAL_ERROR, code, 'the REGISTER could not be sent');
       return this.#fail(r, RegState.REGISTRAR_ERROR, code, reply.reason);
     }

@@ -38,6 +38,9 @@ describe('uac_registrant with digest auth (Kamailio)', () => {
       [1, 2, 401],
       [2, 3, 200],
     ]);
+    // reason: the reason phrase of the reply that caused the change, '' when a request caused it.
+    const reasons = n.events.filter((e) => e.aor === 'sip:alice@tsips.test').map((e) => e.reason);
+    expect(reasons.slice(0, 3)).toEqual(['', 'Unauthorized', 'OK']);
   });
 
   it('a wrong password ends in WRONG_CREDENTIALS_STATE and is not retried before the backoff', async () => {
@@ -52,6 +55,7 @@ describe('uac_registrant with digest auth (Kamailio)', () => {
         .slice(0, first + 1)
         .map((e) => e.state),
     ).toEqual([1, 2, 6]);
+    expect(bob()[first]).toMatchObject({ code: 401, reason: 'Unauthorized' });
     expect(n.stat('failed')).toBeGreaterThanOrEqual(1);
     // Retried later (backoff from failure_retry_interval 1 s), still refused.
     await waitFor(
@@ -99,5 +103,33 @@ describe('uac_registrant with digest auth (Kamailio)', () => {
     await k.up();
     await n.waitState('sip:erin@tsips.test', 'REGISTERED_STATE', 15_000);
     expect(await k.contacts('erin')).toEqual([`sip:erin@127.0.0.1:${n.port}`]);
+  });
+
+  it('pending counts the rows waiting for a reply: 1 while the REGISTER goes unanswered, 0 after; reason "timeout"', async () => {
+    // A node of its own, so that no other row (carol's refreshes) moves the gauges.
+    const m = await Node.start({ tm: { fr_timer: 2 }, uac_registrant: { timer_interval: 2, hash_size: 0, failure_retry_interval: 30 } });
+    const key = { aor: 'sip:fred@tsips.test', contact: `sip:fred@127.0.0.1:${m.port}`, registrar: k.uri };
+    try {
+      await m.mi('reg_upsert', { ...row('fred'), contact: key.contact, expiry: 60 });
+      await m.waitState(key.aor, 'REGISTERED_STATE');
+      expect([m.stat('pending'), m.stat('registered'), m.stat('failed')]).toEqual([0, 1, 0]);
+      await k.down();
+      await m.mi('reg_force_register', key);
+      // The REGISTER is out and tm retransmits it until fr_timer (2 s): the row is pending, not registered.
+      expect((await m.one(key.aor, key.contact, key.registrar)).state).toBe('REGISTERING_STATE');
+      expect([m.stat('pending'), m.stat('registered'), m.stat('failed')]).toEqual([1, 0, 0]);
+      await m.waitState(key.aor, 'REGISTER_TIMEOUT_STATE', 6000);
+      expect([m.stat('pending'), m.stat('registered'), m.stat('failed')]).toEqual([0, 0, 1]);
+      const last = m.events.filter((e) => e.aor === key.aor).at(-1)!;
+      expect(last).toMatchObject({ old_state: 1, state: 4, code: 408, reason: 'timeout' });
+      // Back up: a forced REGISTER (the backoff is 30 s) is pending through its 401 round, then registered.
+      await k.up();
+      await m.mi('reg_force_register', key);
+      expect(m.stat('pending')).toBe(1);
+      await m.waitState(key.aor, 'REGISTERED_STATE', 6000);
+      expect([m.stat('pending'), m.stat('registered'), m.stat('failed')]).toEqual([0, 1, 0]);
+    } finally {
+      await m.stop();
+    }
   });
 });
