@@ -1,5 +1,6 @@
 /** MI commands of uac_registrant, with OpenSIPS 4.0's names, params and reply shapes. */
-import { MiError, MiErrorCode, ctime, type DbRow, type MiCommandSpec, type MiParams } from '@core/sip';
+import { isIP, isIPv6 } from 'node:net';
+import { MiError, MiErrorCode, ctime, parseUri, type DbRow, type MiCommandSpec, type MiParams } from '@core/sip';
 import type { RegRecord } from './record.js';
 import type { RegistrantModule } from './module-state.js';
 import { STATE_NAMES } from './states.js';
@@ -12,27 +13,49 @@ function str(p: MiParams, name: string): string | undefined {
   throw new MiError(MiErrorCode.InvalidParams, `${name} must be a string`);
 }
 
+/**
+ * One record as OpenSIPS 4.0's reg_list prints it (modules/uac_registrant, run_mi_reg_list): the same keys in
+ * the same order, the optional ones only when set. `enabled` is "yes"/"no"; `registration_t_out` is when the
+ * next REGISTER is due (not when the binding ends); `dst_IP` + `ip` is where the REGISTERs go, once one was sent.
+ */
 export function recordInfo(r: RegRecord): Record<string, unknown> {
   const c = r.cfg;
   const o: Record<string, unknown> = {
     AOR: c.aor,
     expires: r.granted > 0 ? r.granted : r.askExpiry,
     state: STATE_NAMES[r.state],
-    enabled: c.enabled ? 1 : 0,
+    enabled: c.enabled ? 'yes' : 'no',
     last_register_sent: ctime(new Date(r.lastSent)),
-    registration_t_out: ctime(new Date(r.expiresAt)),
+    registration_t_out: ctime(new Date(r.dueAt)),
     registrar: c.registrar,
     binding: c.binding,
-    socket: c.forcedSocket,
   };
   if (c.bindingParams !== '') o['binding_params'] = c.bindingParams;
   if (c.thirdParty !== '') o['third_party_registrant'] = c.thirdParty;
+  if (c.forcedSocket !== '') o['socket'] = c.forcedSocket;
   if (c.proxy !== '') o['proxy'] = c.proxy;
+  const dst = r.lastSent > 0 ? nextHopIp(c.proxy !== '' ? c.proxy : c.registrar) : undefined;
+  if (dst !== undefined) {
+    o['dst_IP'] = isIPv6(dst) ? 'IPv6' : 'IPv4';
+    o['ip'] = dst;
+  }
   if (c.shtag !== '') {
     o['shtag'] = c.shtag.slice(0, c.shtag.lastIndexOf('/'));
     o['cluster_id'] = c.clusterId;
   }
   return o;
+}
+
+/** The next hop's address when its URI names an IP (a host name would need the resolver's answer: left out). */
+function nextHopIp(uri: string): string | undefined {
+  let host: string;
+  try {
+    host = parseUri(uri).host;
+  } catch {
+    return undefined;
+  }
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host;
+  return isIP(bare) === 0 ? undefined : bare;
 }
 
 /** aor + contact + registrar: all three, or (where allowed) none. */

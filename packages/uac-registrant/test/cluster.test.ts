@@ -93,6 +93,12 @@ describe('uac_registrant with a sharing tag', () => {
       () => 'node 1 did not register',
     );
     expect(await k.contacts('trunk')).toEqual(['sip:trunk@127.0.0.1:5999']);
+    // reg_list ends with the tag's name and cluster id, as OpenSIPS 4.0 lists them.
+    const listed = ((await a.mi('reg_list')) as { Records: Record<string, unknown>[] }).Records[0]!;
+    expect(Object.entries(listed).slice(-2)).toEqual([
+      ['shtag', 'vip'],
+      ['cluster_id', 1],
+    ]);
     // Two more timer rounds: the backup node never sends.
     const rounds = Date.now() + 4000;
     await waitFor(() => Date.now() > rounds, 5000);

@@ -50,7 +50,7 @@ describe('registrant rows from MariaDB', () => {
     const bad = log.entries.find((e) => e.level === 'error' && e.msg.includes('row skipped'));
     expect(bad?.msg).toMatch(/^registrant id=2 \(sip:\): column "aor" "sip:" is not a valid URI .*; row skipped$/);
     const bob = await n.one('sip:bob@tsips.test', key('bob').contact, k.uri);
-    expect(bob).toMatchObject({ state: 'NOT_REGISTERED_STATE', enabled: 0 });
+    expect(bob).toMatchObject({ state: 'NOT_REGISTERED_STATE', enabled: 'no' });
     expect(await k.contacts('bob')).toEqual([]);
   });
 

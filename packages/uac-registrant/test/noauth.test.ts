@@ -21,9 +21,17 @@ describe('uac_registrant without auth', () => {
     expect(await n.list()).toEqual([]);
     await n.mi('reg_upsert', { aor: 'sip:alice@tsips.test', contact: binding, registrar: k.uri, expiry: 300 });
     const listed = await n.waitState('sip:alice@tsips.test', 'REGISTERED_STATE');
-    expect(listed).toMatchObject({ AOR: 'sip:alice@tsips.test', expires: 300, enabled: 1, registrar: k.uri, binding, socket: '' });
-    expect(listed.last_register_sent).toMatch(/^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}$/);
-    expect(Object.keys(listed).slice(0, 9)).toEqual(['AOR', 'expires', 'state', 'enabled', 'last_register_sent', 'registration_t_out', 'registrar', 'binding', 'socket']);
+    expect(listed).toMatchObject({ AOR: 'sip:alice@tsips.test', expires: 300, enabled: 'yes', registrar: k.uri, binding, dst_IP: 'IPv4', ip: '127.0.0.1' });
+    const ctimeRe = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}$/;
+    expect(listed.last_register_sent).toMatch(ctimeRe);
+    // OpenSIPS 4.0's keys and order; socket, proxy and the optional ones only when set.
+    expect(Object.keys(listed)).toEqual(['AOR', 'expires', 'state', 'enabled', 'last_register_sent', 'registration_t_out', 'registrar', 'binding', 'dst_IP', 'ip']);
+    // registration_t_out is when the refresh is due: within the granted 300 s, after the REGISTER was sent.
+    const sent = Date.parse(listed.last_register_sent);
+    const due = Date.parse(listed.registration_t_out);
+    expect(listed.registration_t_out).toMatch(ctimeRe);
+    expect(due - sent).toBeGreaterThan(200_000);
+    expect(due - sent).toBeLessThanOrEqual(300_000);
     expect(await k.contacts('alice')).toEqual([binding]);
     expect(await n.one('sip:alice@tsips.test', binding, k.uri)).toEqual(listed);
     expect(n.stat('registered')).toBe(1);
@@ -46,11 +54,11 @@ describe('uac_registrant without auth', () => {
     expect(await k.contacts('bob')).toEqual([binding]);
     await n.mi('reg_disable', { aor: 'sip:bob@tsips.test', contact: binding, registrar: k.uri });
     const off = await n.waitState('sip:bob@tsips.test', 'NOT_REGISTERED_STATE');
-    expect(off.enabled).toBe(0);
+    expect(off.enabled).toBe('no');
     expect(await k.contacts('bob')).toEqual([]);
     // The state column is written (the in-memory DB, read back by a reload that keeps it disabled).
     await n.mi('reg_reload');
-    expect((await n.one('sip:bob@tsips.test', binding, k.uri)).enabled).toBe(0);
+    expect((await n.one('sip:bob@tsips.test', binding, k.uri)).enabled).toBe('no');
     await n.mi('reg_enable', { aor: 'sip:bob@tsips.test', contact: binding, registrar: k.uri });
     await n.waitState('sip:bob@tsips.test', 'REGISTERED_STATE', 1500);
     expect(await k.contacts('bob')).toEqual([binding]);
@@ -68,6 +76,7 @@ describe('uac_registrant without auth', () => {
     const r = await n.waitState('sip:carol@tsips.test', 'REGISTERED_STATE');
     expect(r['third_party_registrant']).toBe('sip:admin@tsips.test');
     expect(r['binding_params']).toBe(';line=7');
+    expect(Object.keys(r).slice(8)).toEqual(['binding_params', 'third_party_registrant', 'dst_IP', 'ip']);
     expect(r.expires).toBe(3600);
     expect(await k.contacts('carol')).toEqual([binding]);
   });
@@ -212,6 +221,8 @@ describe('uac_registrant without auth', () => {
       });
       const r = await m.waitState('sip:jack@tsips.test', 'REGISTERED_STATE');
       expect(r.socket).toBe(`udp:127.0.0.1:${p2}`);
+      // socket before proxy, and dst_IP/ip is the proxy the REGISTERs go to, as OpenSIPS 4.0 lists them.
+      expect(Object.keys(r).slice(8)).toEqual(['socket', 'proxy', 'dst_IP', 'ip']);
       expect(from).toEqual([p2]);
       await expect(m.mi('reg_upsert', { aor: 'sip:kim@tsips.test', contact: 'sip:kim@127.0.0.1', registrar: k.uri, forced_socket: 'udp:127.0.0.1:1' })).rejects.toThrow(
         'forced_socket "udp:127.0.0.1:1" is not a listen socket',

@@ -19,12 +19,12 @@ export interface ListedRecord {
   AOR: string;
   expires: number;
   state: string;
-  enabled: number;
+  enabled: 'yes' | 'no';
   last_register_sent: string;
   registration_t_out: string;
   registrar: string;
   binding: string;
-  socket: string;
+  socket?: string;
   [k: string]: unknown;
 }
 
