@@ -3,7 +3,10 @@
  * Prints the top self-time and inclusive-time functions of the newest .cpuprofile in a directory (from
  * `node --cpu-prof`), so a profile can be read without a browser.
  *
- *   node bench/profile-top.mjs <dir or file> [--top 25] [--filter core-sip]
+ *   node bench/profile-top.mjs <dir or file> [--top 25] [--filter core-sip] [--skip-s 0] [--busy]
+ *
+ * --skip-s drops the first seconds of samples (start-up and the warm-up rate), so a server profile shows the
+ * steady state; --busy prints shares of the busy (non-idle) time instead of the whole profile.
  *
  * Also prints self time per package (packages/<name>, apps/<name>, node internals, V8) as a share of the
  * busy (non-idle) time, which says which package to look at first in a server profile.
@@ -21,6 +24,8 @@ process.stdout.on('error', (err) => {
 const target = process.argv[2] ?? 'bench/results/.run/prof';
 const TOP = Number(arg('top', 25));
 const filter = arg('filter', '');
+const SKIP_US = Number(arg('skip-s', 0)) * 1e6;
+const BUSY = arg('busy', false) === true;
 let file = target;
 if (statSync(target).isDirectory()) {
   const list = readdirSync(target)
@@ -50,8 +55,11 @@ const packageOf = (url) => {
   if (url === '') return 'V8 / native';
   return basename(url).replace(/\?.*/, '');
 };
+let at = 0;
 for (let i = 0; i < prof.samples.length; i++) {
   const dt = prof.timeDeltas[i] ?? 0;
+  at += dt;
+  if (at < SKIP_US) continue;
   all += dt;
   const n = byId.get(prof.samples[i]);
   self.set(label(n), (self.get(label(n)) ?? 0) + dt);
@@ -72,7 +80,8 @@ const show = (title, m) => {
     .filter(([l]) => !filter || l.includes(filter))
     .sort((a, b) => b[1] - a[1])
     .slice(0, TOP);
-  for (const [l, t] of rows) process.stdout.write(`${((t / all) * 100).toFixed(1).padStart(6)}%  ${l}\n`);
+  const base = BUSY ? all - idle : all;
+  for (const [l, t] of rows) process.stdout.write(`${((t / base) * 100).toFixed(1).padStart(6)}%  ${l}\n`);
 };
 show('self time', self);
 show('inclusive time', total);
