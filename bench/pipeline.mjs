@@ -46,15 +46,12 @@ const t = server.transport;
 const sock = t.sockets[0];
 // The seam: CoreTransport's send/post on the server's one transport object (what tm and sl call).
 let sent = [];
-let sentBytes = 0;
 t.send = (target, data) => {
   sent.push(data);
-  sentBytes += data.length;
   return Promise.resolve(undefined);
 };
 t.post = (target, data) => {
   sent.push(data);
-  sentBytes += data.length;
 };
 const deliver = t.opts.onMessage;
 const uac = { proto: 'udp', srcAddress: '127.0.0.2', srcPort: 5070, socket: sock };
@@ -80,7 +77,6 @@ function reply(inv, code, reason, totag) {
   );
 }
 
-let stage = { parse: 0 };
 /** One call; returns datagrams the sink took. Stage times: ns spent in each deliver() and its microtasks. */
 async function call(i) {
   const cid = `pl-${i}-${Math.random().toString(36).slice(2)}`;
@@ -121,7 +117,6 @@ process.stdout.write(`datagrams out per call: ${perCallOut} (${P})\n`);
 const rows = [];
 for (let r = 0; r < ROUNDS; r++) {
   sent = [];
-  sentBytes = 0;
   gc();
   const h0 = process.memoryUsage().heapUsed;
   const t0 = process.hrtime.bigint();
