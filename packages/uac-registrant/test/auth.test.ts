@@ -120,8 +120,14 @@ describe('uac_registrant with digest auth (Kamailio)', () => {
       expect([m.stat('pending'), m.stat('registered'), m.stat('failed')]).toEqual([1, 0, 0]);
       await m.waitState(key.aor, 'REGISTER_TIMEOUT_STATE', 6000);
       expect([m.stat('pending'), m.stat('registered'), m.stat('failed')]).toEqual([0, 0, 1]);
-      const last = m.events.filter((e) => e.aor === key.aor).at(-1)!;
-      expect(last).toMatchObject({ old_state: 1, state: 4, code: 408, reason: 'timeout' });
+      // The event reaches the test after the state change MI shows: wait for it.
+      const fred = () => m.events.filter((e) => e.aor === key.aor);
+      await waitFor(
+        () => fred().at(-1)?.state === 4,
+        5000,
+        () => `no REGISTER_TIMEOUT event: ${JSON.stringify(fred().at(-1))}`,
+      );
+      expect(fred().at(-1)).toMatchObject({ old_state: 1, state: 4, code: 408, reason: 'timeout' });
       // Back up: a forced REGISTER (the backoff is 30 s) is pending through its 401 round, then registered.
       await k.up();
       await m.mi('reg_force_register', key);
