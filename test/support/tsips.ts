@@ -37,7 +37,9 @@ export async function startTsips(
   opts: { listen?: (port: number) => string[]; nodeArgs?: readonly string[]; built?: boolean } = {},
 ): Promise<TsipsProcess> {
   const sipPort = await freePort();
-  const miPort = await freePort();
+  // Two freePort() calls can hand back the same just-released port: the MI port must differ from the SIP one.
+  let miPort = await freePort();
+  while (miPort === sipPort) miPort = await freePort();
   const listen = opts.listen?.(sipPort) ?? [`udp:127.0.0.1:${sipPort}`, `tcp:127.0.0.1:${sipPort}`];
   const args = [...listen.flatMap((l) => ['--listen', l]), '--mi-port', String(miPort), ...extra];
   const proc = spawn(process.execPath, opts.built ? [...(opts.nodeArgs ?? []), DIST_BIN, ...args] : tsipsArgs(args, opts.nodeArgs), {
